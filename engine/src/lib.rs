@@ -1,0 +1,31 @@
+//! Sentinel engine: a deterministic simulation of multinational space surveillance.
+//!
+//! A [`Scenario`] (RON, see `docs/scenario-reference.md`) is validated by [`load_scenario`], built
+//! into a [`Sim`] (a `hecs` world of nations, sensors and satellites), and stepped tick by tick;
+//! each tick returns its [`Record`]s in log order. The engine does no file IO, reads no clock and
+//! uses no OS randomness: the same scenario and seed give the same events on any thread count.
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod diag;
+pub mod event;
+pub mod frames;
+pub mod object;
+pub mod rng;
+pub mod scenario;
+pub mod sensor;
+pub mod spanned;
+pub mod sun;
+pub mod systems;
+pub mod time;
+pub mod world;
+
+pub use diag::{Diagnostic, Diagnostics, Severity, SourceFile};
+pub use event::{Event, EventKind, Record, write_json_line};
+pub use object::{ObjectClass, Regime};
+pub use scenario::{Scenario, SourceLoader, load as load_scenario};
+pub use time::{Clock, Tick};
+pub use world::{Sim, SimOptions, Stats};
+
+/// Engine version, recorded in run manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

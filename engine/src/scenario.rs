@@ -1,0 +1,695 @@
+//! The scenario: what a planner writes in RON, validated into a [`Scenario`] the world is built from.
+//!
+//! Parsing never stops at the first semantic problem: every problem in the scenario and in the
+//! catalog files it names is collected, each with a position, before the load fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use crate::catalog::{self, CatalogFormat, ParsedElements};
+use crate::diag::{Diagnostic, Diagnostics, Severity, SourceFile};
+use crate::object::{ObjectClass, Regime};
+use crate::spanned::{Spanned, parse_ron};
+use crate::time::{Clock, parse_utc};
+
+/// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
+/// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
+pub trait SourceLoader {
+    /// The text of a file, or a message saying why it cannot be read.
+    fn load(&mut self, relative_path: &str) -> Result<SourceFile, String>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RON model (what the planner writes). Field names carry units.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    epoch: Spanned<String>,
+    duration_s: Spanned<u64>,
+    tick_s: Spanned<u32>,
+    #[serde(default)]
+    seed: u64,
+    nations: Vec<RawNation>,
+    #[serde(default)]
+    sensors: Vec<RawSensor>,
+    catalog: Vec<RawSource>,
+    #[serde(default)]
+    object_overrides: Vec<RawOverride>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNation {
+    id: Spanned<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSensor {
+    id: Spanned<String>,
+    #[serde(default)]
+    name: Option<String>,
+    nation: Spanned<String>,
+    site: Spanned<RawSite>,
+    kind: RawSensorKind,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    lat_deg: f64,
+    lon_deg: f64,
+    #[serde(default)]
+    alt_m: f64,
+}
+
+#[derive(Deserialize)]
+enum RawSensorKind {
+    Radar(RawRadar),
+    Optical(RawOptical),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSector {
+    from_deg: f64,
+    to_deg: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRadar {
+    min_elevation_deg: Spanned<f64>,
+    max_range_km: Spanned<f64>,
+    #[serde(default)]
+    azimuth_sector: Option<Spanned<RawSector>>,
+    reference_snr_db: Spanned<f64>,
+    reference_range_km: Spanned<f64>,
+    #[serde(default)]
+    false_alarm_probability: Option<Spanned<f64>>,
+    range_sigma_m: Spanned<f64>,
+    az_sigma_deg: Spanned<f64>,
+    el_sigma_deg: Spanned<f64>,
+    capacity: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptical {
+    min_elevation_deg: Spanned<f64>,
+    #[serde(default)]
+    max_range_km: Option<Spanned<f64>>,
+    #[serde(default)]
+    azimuth_sector: Option<Spanned<RawSector>>,
+    #[serde(default)]
+    max_sun_elevation_deg: Option<Spanned<f64>>,
+    #[serde(default)]
+    require_target_sunlit: Option<bool>,
+    limiting_magnitude: Spanned<f64>,
+    angle_sigma_arcsec: Spanned<f64>,
+    capacity: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+enum RawSource {
+    File(RawFileSource),
+    Tle(RawInlineTle),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFileSource {
+    path: Spanned<String>,
+    #[serde(default)]
+    format: Option<CatalogFormat>,
+    #[serde(default)]
+    owner: Option<Spanned<String>>,
+    #[serde(default)]
+    class: Option<ObjectClass>,
+    #[serde(default)]
+    rcs_m2: Option<Spanned<f64>>,
+    #[serde(default)]
+    std_magnitude: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInlineTle {
+    lines: Vec<Spanned<String>>,
+    #[serde(default)]
+    owner: Option<Spanned<String>>,
+    #[serde(default)]
+    class: Option<ObjectClass>,
+    #[serde(default)]
+    rcs_m2: Option<Spanned<f64>>,
+    #[serde(default)]
+    std_magnitude: Option<Spanned<f64>>,
+}
+
+/// Attributes a source (or an override) gives its objects.
+struct RawAttrs<'a> {
+    owner: &'a Option<Spanned<String>>,
+    class: Option<ObjectClass>,
+    rcs_m2: &'a Option<Spanned<f64>>,
+    std_magnitude: &'a Option<Spanned<f64>>,
+}
+
+macro_rules! attrs_of {
+    ($x:expr) => {
+        RawAttrs { owner: &$x.owner, class: $x.class, rcs_m2: &$x.rcs_m2, std_magnitude: &$x.std_magnitude }
+    };
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    id: Spanned<u64>,
+    #[serde(default)]
+    owner: Option<Spanned<String>>,
+    #[serde(default)]
+    class: Option<ObjectClass>,
+    #[serde(default)]
+    rcs_m2: Option<Spanned<f64>>,
+    #[serde(default)]
+    std_magnitude: Option<Spanned<f64>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated model.
+
+/// A participating nation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationSpec {
+    /// Stable id, e.g. `USA`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// An azimuth sector swept clockwise from `from_deg` to `to_deg`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AzimuthSector {
+    /// Start azimuth, degrees from north.
+    pub from_deg: f64,
+    /// End azimuth, degrees from north (clockwise from `from_deg`).
+    pub to_deg: f64,
+}
+
+/// A ground radar's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RadarSpec {
+    /// Lowest elevation the radar sees, degrees.
+    pub min_elevation_deg: f64,
+    /// Longest slant range, km.
+    pub max_range_km: f64,
+    /// Field-of-regard sector, if not the full circle.
+    pub azimuth_sector: Option<AzimuthSector>,
+    /// Single-look SNR for a 1 m² target at `reference_range_km`, dB.
+    pub reference_snr_db: f64,
+    /// Range at which `reference_snr_db` holds, km.
+    pub reference_range_km: f64,
+    /// Probability of false alarm of the detector (sets the threshold).
+    pub false_alarm_probability: f64,
+    /// 1-sigma range noise, metres.
+    pub range_sigma_m: f64,
+    /// 1-sigma azimuth noise, degrees.
+    pub az_sigma_deg: f64,
+    /// 1-sigma elevation noise, degrees.
+    pub el_sigma_deg: f64,
+    /// Objects observed per tick.
+    pub capacity: u32,
+}
+
+/// A ground optical telescope's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpticalSpec {
+    /// Lowest elevation, degrees.
+    pub min_elevation_deg: f64,
+    /// Longest slant range, km (unlimited when `None`).
+    pub max_range_km: Option<f64>,
+    /// Field-of-regard sector, if not the full circle.
+    pub azimuth_sector: Option<AzimuthSector>,
+    /// The site counts as dark when the Sun is at or below this elevation, degrees.
+    pub max_sun_elevation_deg: f64,
+    /// Whether the target must be outside Earth's shadow.
+    pub require_target_sunlit: bool,
+    /// Visual magnitude detected with probability 0.5.
+    pub limiting_magnitude: f64,
+    /// 1-sigma angle noise on azimuth and elevation, arcseconds.
+    pub angle_sigma_arcsec: f64,
+    /// Objects observed per tick.
+    pub capacity: u32,
+}
+
+/// What kind of sensor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SensorKind {
+    /// Ground radar.
+    Radar(RadarSpec),
+    /// Ground optical telescope.
+    Optical(OpticalSpec),
+}
+
+/// A sensor as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorSpec {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Owning nation id.
+    pub nation: String,
+    /// Geodetic latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees east.
+    pub lon_deg: f64,
+    /// Height above the WGS-84 ellipsoid, metres.
+    pub alt_m: f64,
+    /// Radar or optical parameters.
+    pub kind: SensorKind,
+}
+
+impl SensorSpec {
+    /// Capacity in objects per tick.
+    pub fn capacity(&self) -> u32 {
+        match &self.kind {
+            SensorKind::Radar(r) => r.capacity,
+            SensorKind::Optical(o) => o.capacity,
+        }
+    }
+    /// `radar` or `optical`.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            SensorKind::Radar(_) => "radar",
+            SensorKind::Optical(_) => "optical",
+        }
+    }
+}
+
+/// One catalog object with its attributes.
+#[derive(Debug, Clone)]
+pub struct CatalogObject {
+    /// Catalog (NORAD) number: the stable id.
+    pub id: u32,
+    /// Name from the element set (empty when a 2LE had none).
+    pub name: String,
+    /// Mean elements.
+    pub elements: sgp4::Elements,
+    /// Object class.
+    pub class: ObjectClass,
+    /// Owning nation, if known.
+    pub owner: Option<String>,
+    /// Radar cross-section, m².
+    pub rcs_m2: f64,
+    /// Standard visual magnitude (1000 km range, 90° phase angle).
+    pub std_magnitude: f64,
+    /// Orbit regime from mean motion and eccentricity.
+    pub regime: Regime,
+    /// `file:line` the element set came from.
+    pub origin: String,
+}
+
+/// A validated scenario, ready to build a world from.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Exercise name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Epoch, tick length, tick count.
+    pub clock: Clock,
+    /// Seed from the file (the CLI's `--seed` replaces it).
+    pub seed: u64,
+    /// Nations, sorted by id.
+    pub nations: Vec<NationSpec>,
+    /// Sensors, sorted by id.
+    pub sensors: Vec<SensorSpec>,
+    /// Objects, sorted by catalog number.
+    pub objects: Vec<CatalogObject>,
+    /// Warnings found while loading (stale elements, ...).
+    pub warnings: Diagnostics,
+}
+
+/// Loads and validates a scenario. Returns every problem found, or the scenario and its warnings.
+pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scenario, Diagnostics> {
+    let src = scenario;
+    let raw: RawScenario = match parse_ron(&src.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut d = Diagnostics::default();
+            d.push(Diagnostic::error(src, e.span, e.message.clone()).with_help(ron_help(&e.message)));
+            return Err(d);
+        }
+    };
+    let mut d = Diagnostics::default();
+    let err = |span: Range<usize>, msg: String, help: &str| Diagnostic::error(src, span, msg).with_help(help);
+
+    if raw.name.trim().is_empty() {
+        d.push(err(raw.name.span.clone(), "the scenario name is empty".into(), "give the exercise a name"));
+    }
+    let epoch = match parse_utc(raw.epoch.value.as_str()) {
+        Ok(t) => Some(t),
+        Err(m) => {
+            d.push(err(raw.epoch.span.clone(), m, "write the epoch as ISO-8601 UTC, e.g. \"2026-07-10T00:00:00Z\""));
+            None
+        }
+    };
+    let tick_s = *raw.tick_s;
+    if tick_s == 0 {
+        d.push(err(raw.tick_s.span.clone(), "tick_s must be at least 1".into(), "ticks are whole seconds, e.g. 10"));
+    }
+    let duration_s = *raw.duration_s;
+    if tick_s > 0 {
+        if duration_s < tick_s as u64 {
+            d.push(err(
+                raw.duration_s.span.clone(),
+                format!("duration_s ({duration_s}) is shorter than one tick ({tick_s} s)"),
+                "the run needs at least one tick",
+            ));
+        } else if duration_s % tick_s as u64 != 0 {
+            let down = duration_s / tick_s as u64 * tick_s as u64;
+            d.push(err(
+                raw.duration_s.span.clone(),
+                format!("duration_s ({duration_s}) is not a whole number of ticks of {tick_s} s"),
+                &format!("use {down} or {}", down + tick_s as u64),
+            ));
+        }
+    }
+
+    // Nations.
+    let mut nation_ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut nations = Vec::new();
+    for n in &raw.nations {
+        if !valid_id(&n.id) {
+            d.push(err(n.id.span.clone(), format!("nation id `{}` is not a valid id", *n.id), ID_HELP));
+        } else if let Some(first) = nation_ids.get(n.id.as_str()) {
+            let (l, c) = src.line_col(first.start);
+            d.push(err(n.id.span.clone(), format!("nation `{}` is defined twice", *n.id), &format!("the first is at {}:{l}:{c}; remove one", src.name)));
+        } else {
+            nation_ids.insert(n.id.value.clone(), n.id.span.clone());
+            nations.push(NationSpec { id: n.id.value.clone(), name: n.name.clone() });
+        }
+    }
+    if raw.nations.is_empty() {
+        d.push(err(0..1, "the scenario has no nations".into(), "add `nations: [(id: \"USA\", name: \"United States\")]`"));
+    }
+    nations.sort_by(|a, b| a.id.cmp(&b.id));
+    let check_nation = |d: &mut Diagnostics, id: &Spanned<String>, what: &str| {
+        if !nation_ids.contains_key(id.as_str()) {
+            let known: Vec<_> = nation_ids.keys().map(String::as_str).collect();
+            d.push(err(
+                id.span.clone(),
+                format!("{what} names nation `{}`, which is not in `nations`", **id),
+                &format!("use one of: {}", known.join(", ")),
+            ));
+        }
+    };
+
+    // Sensors.
+    let mut sensor_ids: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut sensors = Vec::new();
+    for s in &raw.sensors {
+        if !valid_id(&s.id) {
+            d.push(err(s.id.span.clone(), format!("sensor id `{}` is not a valid id", *s.id), ID_HELP));
+        } else if let Some(first) = sensor_ids.get(s.id.as_str()) {
+            let (l, c) = src.line_col(first.start);
+            d.push(err(s.id.span.clone(), format!("sensor `{}` is defined twice", *s.id), &format!("the first is at {}:{l}:{c}; sensor ids must be unique", src.name)));
+        } else {
+            sensor_ids.insert(s.id.value.clone(), s.id.span.clone());
+        }
+        check_nation(&mut d, &s.nation, &format!("sensor `{}`", *s.id));
+        let site = &s.site.value;
+        if !(-90.0..=90.0).contains(&site.lat_deg) {
+            d.push(err(s.site.span.clone(), format!("lat_deg {} is outside [-90, 90]", site.lat_deg), "latitude is geodetic degrees, north positive"));
+        }
+        if !(-180.0..=360.0).contains(&site.lon_deg) {
+            d.push(err(s.site.span.clone(), format!("lon_deg {} is outside [-180, 360]", site.lon_deg), "longitude is degrees east; west is negative"));
+        }
+        if !(-500.0..=10_000.0).contains(&site.alt_m) {
+            d.push(err(s.site.span.clone(), format!("alt_m {} is not a plausible site height", site.alt_m), "alt_m is metres above the WGS-84 ellipsoid (-500 to 10000)"));
+        }
+        let kind = match &s.kind {
+            RawSensorKind::Radar(r) => {
+                in_range(&mut d, src, &r.min_elevation_deg, -5.0, 89.0, "min_elevation_deg", "radars typically use 3 to 10 deg");
+                positive(&mut d, src, &r.max_range_km, "max_range_km", "phased arrays reach ~3000-6000 km; tracking radars farther");
+                positive(&mut d, src, &r.reference_range_km, "reference_range_km", "the range at which reference_snr_db holds, e.g. 1000");
+                in_range(&mut d, src, &r.reference_snr_db, -50.0, 150.0, "reference_snr_db", "SNR of a 1 m² target at reference_range_km, dB");
+                let pfa = r.false_alarm_probability.as_ref().map_or(1e-6, |p| p.value);
+                if let Some(p) = &r.false_alarm_probability
+                    && !(p.value > 0.0 && p.value < 0.5)
+                {
+                    d.push(err(p.span.clone(), format!("false_alarm_probability {} is outside (0, 0.5)", p.value), "typical values are 1e-4 to 1e-8"));
+                }
+                non_negative(&mut d, src, &r.range_sigma_m, "range_sigma_m");
+                non_negative(&mut d, src, &r.az_sigma_deg, "az_sigma_deg");
+                non_negative(&mut d, src, &r.el_sigma_deg, "el_sigma_deg");
+                capacity(&mut d, src, &r.capacity);
+                SensorKind::Radar(RadarSpec {
+                    min_elevation_deg: *r.min_elevation_deg,
+                    max_range_km: *r.max_range_km,
+                    azimuth_sector: sector(&mut d, src, &r.azimuth_sector),
+                    reference_snr_db: *r.reference_snr_db,
+                    reference_range_km: *r.reference_range_km,
+                    false_alarm_probability: pfa,
+                    range_sigma_m: *r.range_sigma_m,
+                    az_sigma_deg: *r.az_sigma_deg,
+                    el_sigma_deg: *r.el_sigma_deg,
+                    capacity: *r.capacity,
+                })
+            }
+            RawSensorKind::Optical(o) => {
+                in_range(&mut d, src, &o.min_elevation_deg, -5.0, 89.0, "min_elevation_deg", "telescopes typically use 15 to 20 deg");
+                if let Some(m) = &o.max_range_km {
+                    positive(&mut d, src, m, "max_range_km", "leave it out for no range limit");
+                }
+                if let Some(s) = &o.max_sun_elevation_deg {
+                    in_range(&mut d, src, s, -90.0, 90.0, "max_sun_elevation_deg", "nautical darkness is -12 deg");
+                }
+                in_range(&mut d, src, &o.limiting_magnitude, -5.0, 30.0, "limiting_magnitude", "GEODSS-class telescopes reach about 16-17");
+                non_negative(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec");
+                capacity(&mut d, src, &o.capacity);
+                SensorKind::Optical(OpticalSpec {
+                    min_elevation_deg: *o.min_elevation_deg,
+                    max_range_km: o.max_range_km.as_ref().map(|m| m.value),
+                    azimuth_sector: sector(&mut d, src, &o.azimuth_sector),
+                    max_sun_elevation_deg: o.max_sun_elevation_deg.as_ref().map_or(-12.0, |s| s.value),
+                    require_target_sunlit: o.require_target_sunlit.unwrap_or(true),
+                    limiting_magnitude: *o.limiting_magnitude,
+                    angle_sigma_arcsec: *o.angle_sigma_arcsec,
+                    capacity: *o.capacity,
+                })
+            }
+        };
+        sensors.push(SensorSpec {
+            id: s.id.value.clone(),
+            name: s.name.clone().unwrap_or_else(|| s.id.value.clone()),
+            nation: s.nation.value.clone(),
+            lat_deg: site.lat_deg,
+            lon_deg: site.lon_deg,
+            alt_m: site.alt_m,
+            kind,
+        });
+    }
+    sensors.sort_by(|a, b| a.id.cmp(&b.id));
+
+    // Catalog.
+    let mut objects: BTreeMap<u32, CatalogObject> = BTreeMap::new();
+    let attrs_ok = |d: &mut Diagnostics, a: &RawAttrs, what: &str| {
+        if let Some(o) = a.owner {
+            check_nation(d, o, what);
+        }
+        if let Some(r) = a.rcs_m2 {
+            positive(d, src, r, "rcs_m2", "radar cross-section in m², e.g. 1.0");
+        }
+        if let Some(m) = a.std_magnitude {
+            in_range(d, src, m, -10.0, 30.0, "std_magnitude", "visual magnitude at 1000 km and 90° phase, e.g. 6");
+        }
+    };
+    if raw.catalog.is_empty() {
+        d.push(err(0..1, "the scenario has no catalog".into(), "add `catalog: [File(path: \"objects.tle\")]`"));
+    }
+    for source in &raw.catalog {
+        let (parsed, attrs, where_) = match source {
+            RawSource::File(f) => {
+                attrs_ok(&mut d, &attrs_of!(f), &format!("catalog file `{}`", *f.path));
+                let format = match f.format.or_else(|| CatalogFormat::from_path(&f.path)) {
+                    Some(fm) => fm,
+                    None => {
+                        d.push(err(f.path.span.clone(), format!("cannot tell the format of `{}` from its name", *f.path), "add `format: Tle`, `format: OmmJson` or `format: OmmCsv`"));
+                        continue;
+                    }
+                };
+                match loader.load(&f.path) {
+                    Ok(file) => (catalog::parse(&file, format, &mut d), attrs_of!(f), format!("`{}`", *f.path)),
+                    Err(m) => {
+                        d.push(err(f.path.span.clone(), format!("cannot read catalog file `{}`: {m}", *f.path), "paths are relative to the scenario file"));
+                        continue;
+                    }
+                }
+            }
+            RawSource::Tle(t) => {
+                attrs_ok(&mut d, &attrs_of!(t), "inline TLE");
+                let lines: Vec<(String, Range<usize>)> = t.lines.iter().map(|l| (l.value.clone(), l.span.clone())).collect();
+                (catalog::parse_inline_tle(src, &lines, &mut d).into_iter().collect(), attrs_of!(t), "inline TLE".to_string())
+            }
+        };
+        for p in parsed {
+            add_object(&mut d, &mut objects, p, &attrs, &where_);
+        }
+    }
+
+    // Overrides.
+    for o in &raw.object_overrides {
+        attrs_ok(&mut d, &attrs_of!(o), &format!("override for object {}", *o.id));
+        match u32::try_from(*o.id).ok().and_then(|id| objects.get_mut(&id)) {
+            Some(obj) => apply_attrs(obj, &attrs_of!(o)),
+            None => d.push(err(o.id.span.clone(), format!("object {} is not in the catalog", *o.id), "overrides name catalog numbers of objects the catalog sources load")),
+        }
+    }
+
+    let mut warnings = Diagnostics::default();
+    if let Some(epoch) = epoch {
+        let mut stale = 0usize;
+        let mut worst: Option<(f64, &CatalogObject)> = None;
+        for o in objects.values() {
+            let age_days = (epoch - o.elements.datetime).num_seconds() as f64 / 86_400.0;
+            if age_days.abs() > 30.0 {
+                stale += 1;
+                if worst.is_none_or(|(w, _)| age_days.abs() > w) {
+                    worst = Some((age_days.abs(), o));
+                }
+            }
+        }
+        if let Some((w, o)) = worst {
+            warnings.push(Diagnostic::warning(src, raw.epoch.span.clone(), format!(
+                "{stale} object(s) have element sets more than 30 days from the scenario epoch (worst: {} `{}`, {w:.0} days, from {}); SGP4 errors grow to tens of km over weeks",
+                o.id, o.name, o.origin)).with_help("use a catalog snapshot close to the epoch, or move the epoch"));
+        }
+    }
+    if d.has_errors() {
+        d.0.extend(warnings.0);
+        return Err(d.sorted());
+    }
+    let epoch = epoch.expect("no errors means the epoch parsed");
+    warnings.0.extend(d.0.into_iter().filter(|x| x.severity == Severity::Warning));
+    Ok(Scenario {
+        name: raw.name.value,
+        description: raw.description,
+        clock: Clock { epoch, tick_s, ticks: duration_s / tick_s as u64 },
+        seed: raw.seed,
+        nations,
+        sensors,
+        objects: objects.into_values().collect(),
+        warnings,
+    })
+}
+
+fn add_object(d: &mut Diagnostics, objects: &mut BTreeMap<u32, CatalogObject>, p: ParsedElements, attrs: &RawAttrs, where_: &str) {
+    let (l, _) = p.source.line_col(p.span.start);
+    let origin = format!("{}:{l}", p.source.name);
+    let Ok(id) = u32::try_from(p.elements.norad_id) else {
+        d.push(Diagnostic::error(&p.source, p.span.clone(), format!("catalog number {} is too large", p.elements.norad_id)));
+        return;
+    };
+    if let Some(prev) = objects.get(&id) {
+        d.push(
+            Diagnostic::error(&p.source, p.span.clone(), format!("object {id} is loaded twice (first from {})", prev.origin))
+                .with_help(format!("remove it from one source ({where_} or the earlier one); each catalog number may appear once")),
+        );
+        return;
+    }
+    let name = p.elements.object_name.clone().unwrap_or_default().trim().to_string();
+    let class = ObjectClass::infer(&name);
+    let mut obj = CatalogObject {
+        id,
+        regime: Regime::of(p.elements.mean_motion, p.elements.eccentricity),
+        rcs_m2: class.default_rcs_m2(),
+        std_magnitude: class.default_std_magnitude(),
+        class,
+        owner: None,
+        name,
+        elements: p.elements,
+        origin,
+    };
+    apply_attrs(&mut obj, attrs);
+    objects.insert(id, obj);
+}
+
+fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
+    if let Some(c) = a.class {
+        obj.class = c;
+        obj.rcs_m2 = c.default_rcs_m2();
+        obj.std_magnitude = c.default_std_magnitude();
+    }
+    if let Some(o) = a.owner {
+        obj.owner = Some(o.value.clone());
+    }
+    if let Some(r) = a.rcs_m2 {
+        obj.rcs_m2 = r.value;
+    }
+    if let Some(m) = a.std_magnitude {
+        obj.std_magnitude = m.value;
+    }
+}
+
+const ID_HELP: &str = "ids are 1-64 characters of letters, digits, `-`, `_` or `.`";
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+fn in_range(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, lo: f64, hi: f64, name: &str, help: &str) {
+    if !(v.value >= lo && v.value <= hi) {
+        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} {} is outside [{lo}, {hi}]", v.value)).with_help(help));
+    }
+}
+
+fn positive(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str, help: &str) {
+    if !(v.value > 0.0 && v.value.is_finite()) {
+        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} must be positive, not {}", v.value)).with_help(help));
+    }
+}
+
+fn non_negative(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str) {
+    if !(v.value >= 0.0 && v.value.is_finite()) {
+        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} must be zero or positive, not {}", v.value)).with_help("noise is a 1-sigma value"));
+    }
+}
+
+fn capacity(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<u32>) {
+    if v.value == 0 {
+        d.push(Diagnostic::error(src, v.span.clone(), "capacity must be at least 1".to_string()).with_help("capacity is the number of objects the sensor can observe per tick"));
+    }
+}
+
+fn sector(d: &mut Diagnostics, src: &SourceFile, s: &Option<Spanned<RawSector>>) -> Option<AzimuthSector> {
+    let s = s.as_ref()?;
+    for v in [s.from_deg, s.to_deg] {
+        if !(0.0..=360.0).contains(&v) {
+            d.push(Diagnostic::error(src, s.span.clone(), format!("azimuth {v} is outside [0, 360]")).with_help("the sector runs clockwise from from_deg to to_deg, degrees from north"));
+        }
+    }
+    Some(AzimuthSector { from_deg: s.from_deg, to_deg: s.to_deg })
+}
+
+fn ron_help(message: &str) -> String {
+    if message.contains("Unexpected field") || message.contains("unknown field") {
+        "check the spelling against the scenario reference (docs/scenario-reference.md); unknown fields are errors".into()
+    } else if message.contains("missing field") {
+        "add the field; see docs/scenario-reference.md for every field and its units".into()
+    } else {
+        "see docs/scenario-reference.md for the scenario syntax".into()
+    }
+}
+
+/// Names of catalog sources' sets of objects, for summaries.
+pub fn owners(s: &Scenario) -> BTreeSet<String> {
+    s.objects.iter().filter_map(|o| o.owner.clone()).collect()
+}

@@ -1,0 +1,55 @@
+//! Per-tick quantities shared by every system: Earth rotation, the Sun, and each site's darkness.
+
+use crate::frames::{Vec3, gmst_rad, teme_to_ecef};
+use crate::sun::sun_inertial_km;
+use crate::time::Tick;
+use crate::world::Sim;
+
+/// Maximum rate of change of the Sun's elevation at any site, deg/s (Earth rotation).
+const SUN_EL_RATE_DEG_S: f64 = 360.0 / 86_164.0;
+
+/// What every system needs to know about the tick.
+pub struct Frame {
+    /// (sin, cos) of GMST.
+    pub gmst_sin_cos: (f64, f64),
+    /// Sun position, Earth-fixed, km.
+    pub sun_ecef_km: Vec3,
+    /// Per sensor: the site is dark enough now (always true for radars).
+    pub dark: Vec<bool>,
+    /// Per sensor: the site may be dark before the next candidate refresh (pruning).
+    pub may_be_dark: Vec<bool>,
+    /// Candidate refresh interval, ticks.
+    pub refresh_ticks: u64,
+}
+
+impl Frame {
+    /// Computes the frame of a tick.
+    pub fn new(sim: &Sim, tick: Tick) -> Frame {
+        let gmst = gmst_rad(sim.clock.julian_years_since_j2000(tick));
+        let gmst_sin_cos = gmst.sin_cos();
+        let sun_ecef_km = teme_to_ecef(sun_inertial_km(sim.clock.julian_centuries_since_j2000(tick)), gmst_sin_cos);
+        let refresh_ticks = refresh_ticks(sim.options.prune_window_s, sim.clock.tick_s);
+        let window_s = (refresh_ticks.saturating_sub(1)) as f64 * sim.clock.tick_s as f64;
+        let mut dark = Vec::with_capacity(sim.sensors.len());
+        let mut may_be_dark = Vec::with_capacity(sim.sensors.len());
+        for s in sim.sensors.iter() {
+            match s.max_sun_el_deg {
+                None => {
+                    dark.push(true);
+                    may_be_dark.push(true);
+                }
+                Some(limit) => {
+                    let el = s.site.look(sun_ecef_km).el_deg;
+                    dark.push(el <= limit);
+                    may_be_dark.push(el <= limit + SUN_EL_RATE_DEG_S * window_s + 0.01);
+                }
+            }
+        }
+        Frame { gmst_sin_cos, sun_ecef_km, dark, may_be_dark, refresh_ticks }
+    }
+}
+
+/// Ticks between candidate refreshes for a pruning window (0 = no pruning, refresh every tick).
+pub fn refresh_ticks(prune_window_s: u32, tick_s: u32) -> u64 {
+    if prune_window_s == 0 { 1 } else { (prune_window_s / tick_s.max(1)).max(1) as u64 }
+}

@@ -1,0 +1,117 @@
+//! Simulation time: an integer tick counted from the scenario epoch (UTC). No floating clock exists.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+/// A tick index: tick `k` is at `epoch + k * tick_s` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Tick(pub u64);
+
+/// The fixed clock of a run: epoch, tick length and tick count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clock {
+    /// UTC epoch of tick 0.
+    pub epoch: NaiveDateTime,
+    /// Tick length in whole seconds.
+    pub tick_s: u32,
+    /// Number of ticks; ticks run from 0 to `ticks - 1`.
+    pub ticks: u64,
+}
+
+/// J2000.0 as a UTC calendar instant (2000-01-01T12:00:00). UTC is used for UT1 (|UT1-UTC| < 0.9 s).
+fn j2000() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("valid constant date")
+}
+
+impl Clock {
+    /// UTC instant of a tick.
+    pub fn time_of(&self, tick: Tick) -> NaiveDateTime {
+        self.epoch + TimeDelta::seconds(self.seconds_since_epoch(tick))
+    }
+
+    /// Whole seconds from the epoch to a tick.
+    pub fn seconds_since_epoch(&self, tick: Tick) -> i64 {
+        tick.0 as i64 * self.tick_s as i64
+    }
+
+    /// Nanoseconds from `from` to the scenario epoch (exact integer arithmetic).
+    pub fn ns_from(&self, from: &NaiveDateTime) -> Option<i64> {
+        (self.epoch - *from).num_nanoseconds()
+    }
+
+    /// Julian years since J2000 (UTC taken as UT1) at a tick, as `sgp4`'s sidereal-time functions expect.
+    pub fn julian_years_since_j2000(&self, tick: Tick) -> f64 {
+        let base_ns = (self.epoch - j2000()).num_nanoseconds().unwrap_or(0) as f64;
+        let s = base_ns / 1e9 + self.seconds_since_epoch(tick) as f64;
+        s / (86_400.0 * 365.25)
+    }
+
+    /// Julian centuries since J2000 at a tick (for the Sun formula).
+    pub fn julian_centuries_since_j2000(&self, tick: Tick) -> f64 {
+        self.julian_years_since_j2000(tick) / 100.0
+    }
+
+    /// ISO-8601 UTC text of a tick, e.g. `2026-07-10T00:00:10Z`.
+    pub fn iso(&self, tick: Tick) -> String {
+        format_iso(&self.time_of(tick))
+    }
+
+    /// The instant one tick past the last, i.e. the end of the span.
+    pub fn end(&self) -> NaiveDateTime {
+        self.time_of(Tick(self.ticks))
+    }
+}
+
+/// ISO-8601 UTC text with a `Z`, seconds resolution unless there is a fraction.
+pub fn format_iso(t: &NaiveDateTime) -> String {
+    if t.and_utc().timestamp_subsec_nanos() == 0 {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+/// Parses an RFC 3339 / ISO-8601 UTC instant (`2026-07-10T00:00:00Z`, offsets allowed and converted).
+pub fn parse_utc(text: &str) -> Result<NaiveDateTime, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.naive_utc());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, f) {
+            return Ok(t);
+        }
+    }
+    Err(format!("`{text}` is not a UTC time"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_exact_and_iso_formatted() {
+        let c = Clock { epoch: parse_utc("2026-07-10T00:00:00Z").unwrap(), tick_s: 10, ticks: 8640 };
+        assert_eq!(c.iso(Tick(0)), "2026-07-10T00:00:00Z");
+        assert_eq!(c.iso(Tick(8639)), "2026-07-10T23:59:50Z");
+        assert_eq!(format_iso(&c.end()), "2026-07-11T00:00:00Z");
+    }
+
+    #[test]
+    fn julian_years_match_sgp4_crate() {
+        let t = parse_utc("2026-05-30T12:00:00Z").unwrap();
+        let c = Clock { epoch: t, tick_s: 10, ticks: 1 };
+        let ours = c.julian_years_since_j2000(Tick(0));
+        let theirs = sgp4::julian_years_since_j2000(&t);
+        assert!((ours - theirs).abs() < 1e-12, "{ours} vs {theirs}");
+    }
+
+    #[test]
+    fn parses_offsets_and_rejects_garbage() {
+        assert_eq!(
+            parse_utc("2026-07-10T09:00:00+09:00").unwrap(),
+            parse_utc("2026-07-10T00:00:00Z").unwrap()
+        );
+        assert!(parse_utc("yesterday").is_err());
+    }
+}

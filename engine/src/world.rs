@@ -1,0 +1,305 @@
+//! The simulation world: a `hecs` world of nations, sensors and satellites, stepped one tick at a time
+//! through a fixed list of systems (see [`crate::systems::SCHEDULE`]).
+
+use std::sync::Arc;
+
+use hecs::{Entity, World};
+
+use crate::event::{Event, Record};
+use crate::frames::{EARTH_RATE_RAD_S, Vec3};
+use crate::object::{ObjectClass, Regime};
+use crate::rng::StreamFamily;
+use crate::scenario::Scenario;
+use crate::sensor::SensorModel;
+use crate::systems;
+use crate::time::{Clock, Tick};
+
+/// Catalog number of a satellite: its stable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId(pub u32);
+
+/// Dense index of a satellite, assigned in catalog-number order when the world is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SatIndex(pub u32);
+
+/// Descriptive attributes of a satellite.
+#[derive(Debug, Clone)]
+pub struct ObjectInfo {
+    /// Name from the element set.
+    pub name: String,
+    /// Class.
+    pub class: ObjectClass,
+    /// Owner nation id.
+    pub owner: Option<Arc<str>>,
+    /// Radar cross-section, m².
+    pub rcs_m2: f64,
+    /// Standard visual magnitude.
+    pub std_magnitude: f64,
+    /// Orbit regime.
+    pub regime: Regime,
+}
+
+/// The SGP4 propagator of a satellite (AFSPC compatibility mode).
+#[derive(Debug, Clone)]
+pub struct Propagator {
+    /// Initialised SGP4 constants.
+    pub constants: sgp4::Constants,
+    /// Scenario epoch minus element epoch, nanoseconds.
+    pub epoch_offset_ns: i64,
+    /// Upper bound of the Earth-fixed speed, km/s (for pruning).
+    pub max_ecef_speed_km_s: f64,
+}
+
+impl Propagator {
+    /// Minutes since the element epoch at a tick: exact integer nanoseconds, one division.
+    pub fn minutes_at(&self, clock: &Clock, tick: Tick) -> f64 {
+        let ns = self.epoch_offset_ns as i128 + clock.seconds_since_epoch(tick) as i128 * 1_000_000_000;
+        ns as f64 / 60e9
+    }
+}
+
+/// True state of a satellite at the last tick it was propagated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Truth {
+    /// Tick of this state (`u64::MAX` before the first propagation).
+    pub tick: u64,
+    /// TEME position, km.
+    pub teme_km: Vec3,
+    /// Earth-fixed position, km.
+    pub ecef_km: Vec3,
+}
+
+/// Which sensors might see the satellite until `refresh_at` (conservative; see `systems::visibility`).
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// First tick at which the list must be recomputed.
+    pub refresh_at: u64,
+    /// Sensor indices.
+    pub sensors: Vec<u16>,
+}
+
+/// Marks a satellite whose propagation failed.
+#[derive(Debug, Clone)]
+pub struct Lost {
+    /// Tick of the failure.
+    pub tick: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Stable id of a nation.
+#[derive(Debug, Clone)]
+pub struct NationId(pub Arc<str>);
+
+/// Display name of a nation.
+#[derive(Debug, Clone)]
+pub struct NationName(pub String);
+
+/// Dense sensor index, in sensor-id order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SensorIndex(pub u16);
+
+/// A sensor's per-run state: the passes in progress, sorted by satellite index.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// Open passes.
+    pub passes: Vec<Pass>,
+}
+
+/// A pass of one object through one sensor's field of regard.
+#[derive(Debug, Clone)]
+pub struct Pass {
+    /// Satellite index.
+    pub sat: u32,
+    /// Catalog number.
+    pub object: u32,
+    /// First tick in view.
+    pub first_tick: u64,
+    /// Last tick in view so far.
+    pub last_tick: u64,
+    /// Highest sin(elevation) so far.
+    pub max_sin_el: f64,
+    /// Observation attempts.
+    pub attempts: u32,
+    /// Detections.
+    pub detections: u32,
+    /// Tick of the last attempt.
+    pub last_attempt: Option<u64>,
+    /// Line of sight (site to object, ECEF km) at the current tick.
+    pub los_km: Vec3,
+    /// Range at the current tick, km.
+    pub range_km: f64,
+}
+
+/// Knobs that do not change results (threads) or exist for testing (pruning).
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Worker threads for propagation and visibility (results do not depend on it).
+    pub threads: usize,
+    /// Seconds between candidate-sensor refreshes; 0 disables pruning (every object tested every tick).
+    pub prune_window_s: u32,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions { threads: 1, prune_window_s: 60 }
+    }
+}
+
+/// Counters of work done, for summaries and benchmarks.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Live objects summed over ticks.
+    pub object_ticks: u64,
+    /// SGP4 calls made.
+    pub propagations: u64,
+    /// (sensor, object) pairs found in view, summed over ticks.
+    pub in_view_pairs: u64,
+}
+
+/// A running simulation.
+pub struct Sim {
+    pub(crate) world: World,
+    pub(crate) clock: Clock,
+    pub(crate) seed: u64,
+    pub(crate) options: SimOptions,
+    pub(crate) next_tick: u64,
+    /// Satellite entities by `SatIndex`.
+    pub(crate) sats: Vec<Entity>,
+    /// Sensor models by `SensorIndex` (also on the sensor entities; this is the hot path's copy).
+    pub(crate) sensors: Arc<Vec<SensorModel>>,
+    /// Sensor entities by `SensorIndex`.
+    pub(crate) sensor_entities: Vec<Entity>,
+    /// Detection random streams by `SensorIndex`.
+    pub(crate) detect_rng: Vec<StreamFamily>,
+    /// Events for elements SGP4 rejected at start, emitted at tick 0.
+    pub(crate) initial_losses: Vec<Record>,
+    pub(crate) stats: Stats,
+}
+
+impl Sim {
+    /// Builds the world from a validated scenario and a seed.
+    pub fn new(scenario: &Scenario, seed: u64, options: SimOptions) -> Sim {
+        let mut world = World::new();
+        for n in &scenario.nations {
+            world.spawn((NationId(n.id.as_str().into()), NationName(n.name.clone())));
+        }
+        let models: Vec<SensorModel> = scenario.sensors.iter().map(SensorModel::new).collect();
+        let mut sensor_entities = Vec::new();
+        let mut detect_rng = Vec::new();
+        for (i, m) in models.iter().enumerate() {
+            sensor_entities.push(world.spawn((SensorIndex(i as u16), m.clone(), Coverage::default())));
+            detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
+        }
+        let mut sats = Vec::with_capacity(scenario.objects.len());
+        let mut initial_losses = Vec::new();
+        for (i, o) in scenario.objects.iter().enumerate() {
+            let info = ObjectInfo {
+                name: o.name.clone(),
+                class: o.class,
+                owner: o.owner.as_deref().map(Arc::from),
+                rcs_m2: o.rcs_m2,
+                std_magnitude: o.std_magnitude,
+                regime: o.regime,
+            };
+            let e = world.spawn((ObjectId(o.id), SatIndex(i as u32), info, Truth { tick: u64::MAX, ..Truth::default() }, Candidates::default()));
+            let offset = scenario.clock.ns_from(&o.elements.datetime);
+            match (sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements), offset) {
+                (Ok(constants), Some(epoch_offset_ns)) => {
+                    world
+                        .insert_one(e, Propagator { constants, epoch_offset_ns, max_ecef_speed_km_s: max_ecef_speed(&o.elements) })
+                        .expect("entity just spawned");
+                }
+                (c, _) => {
+                    let reason = match c {
+                        Err(err) => format!("elements rejected by SGP4: {err}"),
+                        Ok(_) => "element epoch too far from the scenario epoch".to_string(),
+                    };
+                    initial_losses.push(Record {
+                        tick: 0,
+                        event: Event::ObjectLost { object: o.id, reason: reason.clone(), minutes_since_epoch: 0.0 },
+                    });
+                    world.insert_one(e, Lost { tick: 0, reason }).expect("entity just spawned");
+                }
+            }
+            sats.push(e);
+        }
+        Sim {
+            world,
+            clock: scenario.clock.clone(),
+            seed,
+            options,
+            next_tick: 0,
+            sats,
+            sensors: Arc::new(models),
+            sensor_entities,
+            detect_rng,
+            initial_losses,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The seed in use.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The ECS world (read-only), for inspection and tests.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Work counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// True when every tick has run.
+    pub fn is_done(&self) -> bool {
+        self.next_tick >= self.clock.ticks
+    }
+
+    /// The next tick to run.
+    pub fn next_tick(&self) -> Tick {
+        Tick(self.next_tick)
+    }
+
+    /// Runs one tick and returns its events in log order. After the last tick, the events also close
+    /// every pass still open (`access_end` with `run_ended: true`).
+    pub fn step(&mut self) -> Vec<Record> {
+        assert!(!self.is_done(), "step() after the last tick");
+        let tick = Tick(self.next_tick);
+        let mut events = if tick.0 == 0 { std::mem::take(&mut self.initial_losses) } else { Vec::new() };
+        systems::run_tick(self, tick, &mut events);
+        self.next_tick += 1;
+        if self.is_done() {
+            systems::access::close_all(self, tick, &mut events);
+        }
+        systems::emit::order(&mut events);
+        events
+    }
+
+    /// Truth of one object at its last propagation (for inspection and tests).
+    pub fn truth(&self, object: u32) -> Option<Truth> {
+        let i = self.sats.iter().position(|&e| self.world.get::<&ObjectId>(e).is_ok_and(|id| id.0 == object))?;
+        self.world.get::<&Truth>(self.sats[i]).ok().map(|t| *t)
+    }
+}
+
+/// Upper bound of the Earth-fixed speed over the orbit: perigee speed plus Earth rotation at apogee,
+/// with a 10% margin for SGP4's perturbations.
+fn max_ecef_speed(e: &sgp4::Elements) -> f64 {
+    const MU_KM3_S2: f64 = 398_600.8; // WGS-72
+    let n_rad_s = e.mean_motion * 2.0 * std::f64::consts::PI / 86_400.0;
+    let a = (MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt();
+    let ecc = e.eccentricity.clamp(0.0, 0.999);
+    let rp = (a * (1.0 - ecc)).max(6000.0);
+    let ra = a * (1.0 + ecc);
+    let vp = (MU_KM3_S2 * (2.0 / rp - 1.0 / a)).max(0.0).sqrt();
+    (vp + EARTH_RATE_RAD_S * ra) * 1.1 + 0.1
+}
