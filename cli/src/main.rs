@@ -1,1 +1,68 @@
-fn main(){}
+//! `sentinel`: run and check space-surveillance exercise scenarios.
+//!
+//! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure).
+
+mod check;
+mod loader;
+mod manifest;
+mod render;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Deterministic simulation of multinational space-surveillance exercises.
+#[derive(Parser)]
+#[command(name = "sentinel", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write events.jsonl and manifest.json to an output directory.
+    Run(run::RunArgs),
+    /// Validate a scenario without running it and print a summary.
+    Check {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+    },
+}
+
+/// Exit code for errors (bad input, IO).
+pub const EXIT_ERROR: u8 = 2;
+
+/// An error already reported to the user (diagnostics printed); only the exit code remains.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("errors were reported")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            if e.downcast_ref::<Reported>().is_none() {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check { scenario } => check::check(&scenario),
+    }
+}

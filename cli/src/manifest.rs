@@ -1,0 +1,61 @@
+//! manifest.json: what a run was made from and what it produced. Deterministic: no wall-clock
+//! time, host names, thread counts or absolute paths, so identical runs give identical manifests.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::loader::InputFile;
+
+/// Manifest format identifier.
+pub const FORMAT: &str = "sentinel-run/1";
+
+/// The manifest.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    /// Format identifier.
+    pub format: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario file.
+    pub scenario_file: InputFile,
+    /// Files the scenario named, paths relative to the scenario file.
+    pub inputs: Vec<InputFile>,
+    /// Seed used.
+    pub seed: u64,
+    /// Engine version.
+    pub engine_version: &'static str,
+    /// Target triple of the build.
+    pub target: &'static str,
+    /// Compiler version of the build.
+    pub rustc: &'static str,
+    /// Scenario epoch (tick 0), UTC.
+    pub epoch: String,
+    /// Tick length, seconds.
+    pub tick_s: u32,
+    /// Number of ticks run.
+    pub ticks: u64,
+    /// Counts of nations, sensors and objects.
+    pub nations: usize,
+    /// Sensors.
+    pub sensors: usize,
+    /// Catalog objects.
+    pub objects: usize,
+    /// Events by kind (every kind listed, zero included).
+    pub event_counts: BTreeMap<&'static str, u64>,
+    /// The event log.
+    pub events: OutputFile,
+}
+
+/// An output file and its digest.
+#[derive(Debug, Serialize)]
+pub struct OutputFile {
+    /// File name in the run directory.
+    pub file: &'static str,
+    /// Lines (events).
+    pub lines: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+}

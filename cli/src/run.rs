@@ -1,0 +1,209 @@
+//! `sentinel run`: runs a scenario and writes the run directory atomically.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sentinel_engine::{EventKind, Sim, SimOptions, Tick, write_json_line};
+use sha2::{Digest, Sha256};
+
+use crate::Reported;
+use crate::loader::{self, hex};
+use crate::manifest::{FORMAT, Manifest, OutputFile};
+use crate::render;
+
+/// Arguments of `sentinel run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (RON).
+    pub scenario: PathBuf,
+    /// Seed for every random draw (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory (default: runs/<scenario file name>-seed<seed>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: available cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Replace the output directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Suppress the progress bar even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Runs the command.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let loaded = match loader::load(&args.scenario)? {
+        Ok(l) => l,
+        Err(d) => {
+            render::diagnostics(&d);
+            return Err(Reported.into());
+        }
+    };
+    if !loaded.scenario.warnings.0.is_empty() {
+        render::diagnostics(&loaded.scenario.warnings);
+    }
+    let scenario = &loaded.scenario;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let threads = match args.threads {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args.scenario.file_stem().map_or("run".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("runs").join(format!("{stem}-seed{seed}"))
+    });
+    if out.exists() && !args.force {
+        bail!("output directory {} exists; pass --force to replace it", out.display());
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).ok();
+    }
+    fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+
+    eprintln!(
+        "sentinel: running `{}` with seed {seed} on {threads} thread(s): {} objects, {} sensors, {} ticks of {} s",
+        scenario.name,
+        scenario.objects.len(),
+        scenario.sensors.len(),
+        scenario.clock.ticks,
+        scenario.clock.tick_s
+    );
+    let started = Instant::now();
+    let mut sim = Sim::new(scenario, seed, SimOptions { threads, ..SimOptions::default() });
+    let events_path = staging.join("events.jsonl");
+    let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new(), bytes: 0 });
+    let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+    let mut lines = 0u64;
+    let mut scratch = Vec::with_capacity(512);
+    let bar = progress(scenario.clock.ticks, args.quiet);
+    while !sim.is_done() {
+        let tick = sim.next_tick();
+        let events = sim.step();
+        let iso = sim.clock().iso(Tick(tick.0));
+        for rec in &events {
+            write_json_line(&mut w, rec, &iso, &mut scratch).context("cannot write events.jsonl")?;
+            *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+        }
+        lines += events.len() as u64;
+        if tick.0 % 64 == 0 {
+            bar.set_position(tick.0);
+        }
+    }
+    bar.finish_and_clear();
+    let hashing = w.into_inner().map_err(|e| e.into_error()).context("cannot write events.jsonl")?;
+    hashing.inner.sync_all().context("cannot flush events.jsonl")?;
+    let events_sha = hex(&hashing.hasher.finalize());
+    let wall = started.elapsed().as_secs_f64();
+
+    let manifest = Manifest {
+        format: FORMAT,
+        scenario: scenario.name.clone(),
+        scenario_file: loaded.scenario_file.clone(),
+        inputs: loaded.inputs.clone(),
+        seed,
+        engine_version: sentinel_engine::VERSION,
+        target: env!("SENTINEL_TARGET"),
+        rustc: env!("SENTINEL_RUSTC"),
+        epoch: sentinel_engine::time::format_iso(&scenario.clock.epoch),
+        tick_s: scenario.clock.tick_s,
+        ticks: scenario.clock.ticks,
+        nations: scenario.nations.len(),
+        sensors: scenario.sensors.len(),
+        objects: scenario.objects.len(),
+        event_counts: counts.clone(),
+        events: OutputFile { file: "events.jsonl", lines, bytes: hashing.bytes, sha256: events_sha.clone() },
+    };
+    let mut text = serde_json::to_string_pretty(&manifest)?;
+    text.push('\n');
+    let manifest_path = staging.join("manifest.json");
+    let mut f = File::create(&manifest_path).with_context(|| format!("cannot create {}", manifest_path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    publish(&staging, &out, args.force)?;
+
+    let stats = sim.stats();
+    let per_kind: Vec<String> = counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    let rss = peak_rss_mib().map_or(String::new(), |m| format!(", peak RSS {m:.0} MiB"));
+    println!(
+        "sentinel: {} ticks, {lines} events ({}), {wall:.2} s wall, {:.2} M object-ticks/s, {:.2} M propagations{rss}; seed {seed}; wrote {} (events sha256 {})",
+        scenario.clock.ticks,
+        per_kind.join(", "),
+        stats.object_ticks as f64 / wall / 1e6,
+        stats.propagations as f64 / 1e6,
+        out.display(),
+        &events_sha[..16],
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Moves the staging directory into place; with `force`, replaces an existing directory.
+fn publish(staging: &Path, out: &Path, force: bool) -> anyhow::Result<()> {
+    if out.exists() {
+        if !force {
+            fs::remove_dir_all(staging).ok();
+            bail!("output directory {} appeared during the run; pass --force to replace it", out.display());
+        }
+        let old = staging.with_extension("old");
+        fs::rename(out, &old).with_context(|| format!("cannot move the old {} aside", out.display()))?;
+        fs::rename(staging, out).with_context(|| format!("cannot move the run into {}", out.display()))?;
+        fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    } else {
+        fs::rename(staging, out).with_context(|| format!("cannot move the run into {}", out.display()))?;
+    }
+    Ok(())
+}
+
+fn progress(ticks: u64, quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(ticks), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(ticks);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len} ({eta} left)")
+            .expect("valid template"),
+    );
+    bar
+}
+
+/// Peak resident set size of this process, MiB (Linux; `None` elsewhere).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
