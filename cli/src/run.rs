@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// Suppress the progress bar even on a terminal.
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds between candidate-sensor refreshes (0 = no pruning). Tuning only; results do not change.
+    #[arg(long, hide = true, default_value_t = 60)]
+    pub prune_window_s: u32,
 }
 
 /// A writer that hashes and counts what passes through it.
@@ -103,30 +106,44 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenario.clock.tick_s
     );
     let started = Instant::now();
-    let mut sim = Sim::new(scenario, seed, SimOptions { threads, ..SimOptions::default() });
+    let mut sim = Sim::new(scenario, seed, SimOptions { threads, prune_window_s: args.prune_window_s });
     let events_path = staging.join("events.jsonl");
     let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new(), bytes: 0 });
-    let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-    let mut lines = 0u64;
-    let mut scratch = Vec::with_capacity(512);
+    // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
+    let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
+    let writer = std::thread::spawn(move || -> io::Result<(Hashing<File>, BTreeMap<&'static str, u64>, u64)> {
+        let mut w = BufWriter::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new(), bytes: 0 });
+        let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+        let mut lines = 0u64;
+        let mut scratch = Vec::with_capacity(512);
+        for (iso, events) in rx {
+            for rec in &events {
+                write_json_line(&mut w, rec, &iso, &mut scratch)?;
+                *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+            }
+            lines += events.len() as u64;
+        }
+        let hashing = w.into_inner().map_err(|e| e.into_error())?;
+        hashing.inner.sync_all()?;
+        Ok((hashing, counts, lines))
+    });
     let bar = progress(scenario.clock.ticks, args.quiet);
     while !sim.is_done() {
         let tick = sim.next_tick();
         let events = sim.step();
-        let iso = sim.clock().iso(Tick(tick.0));
-        for rec in &events {
-            write_json_line(&mut w, rec, &iso, &mut scratch).context("cannot write events.jsonl")?;
-            *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+        if tx.send((sim.clock().iso(Tick(tick.0)), events)).is_err() {
+            break; // the writer failed; its error is reported below
         }
-        lines += events.len() as u64;
         if tick.0 % 64 == 0 {
             bar.set_position(tick.0);
         }
     }
+    drop(tx);
     bar.finish_and_clear();
-    let hashing = w.into_inner().map_err(|e| e.into_error()).context("cannot write events.jsonl")?;
-    hashing.inner.sync_all().context("cannot flush events.jsonl")?;
+    let (hashing, counts, lines) = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the event writer thread panicked"))?
+        .context("cannot write events.jsonl")?;
     let events_sha = hex(&hashing.hasher.finalize());
     let wall = started.elapsed().as_secs_f64();
 
@@ -158,13 +175,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let stats = sim.stats();
     let per_kind: Vec<String> = counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    if std::env::var_os("SENTINEL_STATS").is_some() {
+        eprintln!("stats: {stats:?}");
+    }
     let rss = peak_rss_mib().map_or(String::new(), |m| format!(", peak RSS {m:.0} MiB"));
     println!(
-        "sentinel: {} ticks, {lines} events ({}), {wall:.2} s wall, {:.2} M object-ticks/s, {:.2} M propagations{rss}; seed {seed}; wrote {} (events sha256 {})",
+        "sentinel: {} ticks, {lines} events ({}), {wall:.2} s wall, {:.2} M object-ticks/s ({:.1} M object-ticks, {:.1} M propagations, {:.1} M in-view pairs){rss}; seed {seed}; wrote {} (events sha256 {})",
         scenario.clock.ticks,
         per_kind.join(", "),
         stats.object_ticks as f64 / wall / 1e6,
+        stats.object_ticks as f64 / 1e6,
         stats.propagations as f64 / 1e6,
+        stats.in_view_pairs as f64 / 1e6,
         out.display(),
         &events_sha[..16],
     );

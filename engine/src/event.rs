@@ -191,12 +191,19 @@ pub struct Record {
     pub tick: u64,
     /// The event.
     pub event: Event,
+    /// Rank of the sensor in sensor-id order (0 for events without a sensor); part of the order key.
+    pub sensor_rank: u16,
 }
 
 impl Record {
-    /// The ordering key within the log: (tick, kind, sensor, object).
-    pub fn key(&self) -> (u64, EventKind, &str, u32) {
-        (self.tick, self.event.kind(), self.event.sensor().unwrap_or(""), self.event.object())
+    /// A record for a sensor (by its rank in id order) or, with `None`, for no sensor.
+    pub fn new(tick: u64, sensor_rank: Option<u16>, event: Event) -> Record {
+        Record { tick, event, sensor_rank: sensor_rank.unwrap_or(0) }
+    }
+
+    /// The ordering key within a tick, packed: kind, sensor rank (= sensor id order), object.
+    pub fn key(&self) -> u64 {
+        ((self.event.kind() as u64) << 48) | ((self.sensor_rank as u64) << 32) | self.event.object() as u64
     }
 }
 

@@ -48,7 +48,14 @@ pub struct Propagator {
     pub epoch_offset_ns: i64,
     /// Upper bound of the Earth-fixed speed, km/s (for pruning).
     pub max_ecef_speed_km_s: f64,
+    /// Radius beyond which a propagated state is taken as diverged, km.
+    pub max_radius_km: f64,
+    /// Upper bound of the radial speed, km/s (decides when decay must be checked every tick).
+    pub max_radial_speed_km_s: f64,
 }
+
+/// WGS-72 equatorial radius, km: a propagated radius below it means the object decayed (SGP4 error 6).
+pub const DECAY_RADIUS_KM: f64 = 6378.135;
 
 impl Propagator {
     /// Minutes since the element epoch at a tick: exact integer nanoseconds, one division.
@@ -59,7 +66,7 @@ impl Propagator {
 }
 
 /// True state of a satellite at the last tick it was propagated.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Truth {
     /// Tick of this state (`u64::MAX` before the first propagation).
     pub tick: u64,
@@ -67,6 +74,12 @@ pub struct Truth {
     pub teme_km: Vec3,
     /// Earth-fixed position, km.
     pub ecef_km: Vec3,
+    /// TEME velocity, km/s.
+    pub teme_vel_km_s: Vec3,
+    /// The state at the next checkpoint, computed one checkpoint ahead (see `systems::propagate`).
+    pub ahead: Option<(u64, sgp4::Prediction)>,
+    /// Propagate every tick before this tick (set when the object may decay before the next checkpoint).
+    pub every_tick_until: u64,
 }
 
 /// Which sensors might see the satellite until `refresh_at` (conservative; see `systems::visibility`).
@@ -155,6 +168,10 @@ pub struct Stats {
     pub propagations: u64,
     /// (sensor, object) pairs found in view, summed over ticks.
     pub in_view_pairs: u64,
+    /// Conservative (sensor, object) tests made at candidate refreshes.
+    pub coarse_tests: u64,
+    /// Exact (sensor, object) field-of-regard tests.
+    pub exact_tests: u64,
 }
 
 /// A running simulation.
@@ -207,7 +224,16 @@ impl Sim {
             match (sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements), offset) {
                 (Ok(constants), Some(epoch_offset_ns)) => {
                     world
-                        .insert_one(e, Propagator { constants, epoch_offset_ns, max_ecef_speed_km_s: max_ecef_speed(&o.elements) })
+                        .insert_one(
+                            e,
+                            Propagator {
+                                constants,
+                                epoch_offset_ns,
+                                max_ecef_speed_km_s: max_ecef_speed(&o.elements),
+                                max_radius_km: 2.0 * apogee_km(&o.elements) + 1000.0,
+                                max_radial_speed_km_s: max_radial_speed(&o.elements),
+                            },
+                        )
                         .expect("entity just spawned");
                 }
                 (c, _) => {
@@ -217,6 +243,7 @@ impl Sim {
                     };
                     initial_losses.push(Record {
                         tick: 0,
+                        sensor_rank: 0,
                         event: Event::ObjectLost { object: o.id, reason: reason.clone(), minutes_since_epoch: 0.0 },
                     });
                     world.insert_one(e, Lost { tick: 0, reason }).expect("entity just spawned");
@@ -287,17 +314,37 @@ impl Sim {
     /// Truth of one object at its last propagation (for inspection and tests).
     pub fn truth(&self, object: u32) -> Option<Truth> {
         let i = self.sats.iter().position(|&e| self.world.get::<&ObjectId>(e).is_ok_and(|id| id.0 == object))?;
-        self.world.get::<&Truth>(self.sats[i]).ok().map(|t| *t)
+        self.world.get::<&Truth>(self.sats[i]).ok().map(|t| (*t).clone())
     }
+}
+
+/// Upper bound of the radial speed: Keplerian |dr/dt| <= e sqrt(mu/p), with e raised by 0.01 for
+/// SGP4's perturbations and drag.
+fn max_radial_speed(e: &sgp4::Elements) -> f64 {
+    const MU_KM3_S2: f64 = 398_600.8; // WGS-72
+    let (a, ecc) = semi_major_axis_km(e);
+    let p = (a * (1.0 - ecc * ecc)).max(1000.0);
+    (ecc + 0.01) * (MU_KM3_S2 / p).sqrt()
+}
+
+/// Apogee radius of mean elements, km.
+fn apogee_km(e: &sgp4::Elements) -> f64 {
+    let (a, ecc) = semi_major_axis_km(e);
+    a * (1.0 + ecc)
+}
+
+/// Semi-major axis (km, from mean motion, WGS-72) and clamped eccentricity.
+fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
+    const MU_KM3_S2: f64 = 398_600.8; // WGS-72
+    let n_rad_s = e.mean_motion.max(1e-6) * 2.0 * std::f64::consts::PI / 86_400.0;
+    ((MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt(), e.eccentricity.clamp(0.0, 0.999))
 }
 
 /// Upper bound of the Earth-fixed speed over the orbit: perigee speed plus Earth rotation at apogee,
 /// with a 10% margin for SGP4's perturbations.
 fn max_ecef_speed(e: &sgp4::Elements) -> f64 {
     const MU_KM3_S2: f64 = 398_600.8; // WGS-72
-    let n_rad_s = e.mean_motion * 2.0 * std::f64::consts::PI / 86_400.0;
-    let a = (MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt();
-    let ecc = e.eccentricity.clamp(0.0, 0.999);
+    let (a, ecc) = semi_major_axis_km(e);
     let rp = (a * (1.0 - ecc)).max(6000.0);
     let ra = a * (1.0 + ecc);
     let vp = (MU_KM3_S2 * (2.0 / rp - 1.0 / a)).max(0.0).sqrt();

@@ -17,7 +17,7 @@ pub fn run(sim: &mut Sim, tick: Tick, in_view: Vec<Vec<InView>>, events: &mut Ve
         let mut p = prev.into_iter().peekable();
         for iv in now {
             while let Some(old) = p.next_if(|o| o.sat < iv.sat) {
-                end_pass(model, old, tick.0 - 1, false, tick, events);
+                end_pass(model, s, old, tick.0 - 1, false, tick, events);
             }
             match p.next_if(|o| o.sat == iv.sat) {
                 Some(mut old) => {
@@ -31,6 +31,7 @@ pub fn run(sim: &mut Sim, tick: Tick, in_view: Vec<Vec<InView>>, events: &mut Ve
                     let l = look_from(&model.site, iv.los_km);
                     events.push(Record {
                         tick: tick.0,
+                        sensor_rank: s as u16,
                         event: Event::AccessStart {
                             sensor: model.id.clone(),
                             nation: model.nation.clone(),
@@ -54,16 +55,17 @@ pub fn run(sim: &mut Sim, tick: Tick, in_view: Vec<Vec<InView>>, events: &mut Ve
             }
         }
         for old in p {
-            end_pass(model, old, tick.0 - 1, false, tick, events);
+            end_pass(model, s, old, tick.0 - 1, false, tick, events);
         }
         cov.passes = next;
     }
 }
 
-fn end_pass(model: &crate::sensor::SensorModel, pass: Pass, last_tick: u64, run_ended: bool, at: Tick, events: &mut Vec<Record>) {
+fn end_pass(model: &crate::sensor::SensorModel, s: usize, pass: Pass, last_tick: u64, run_ended: bool, at: Tick, events: &mut Vec<Record>) {
     if pass.attempts == 0 {
         events.push(Record {
             tick: at.0,
+            sensor_rank: s as u16,
             event: Event::Missed {
                 sensor: model.id.clone(),
                 nation: model.nation.clone(),
@@ -76,6 +78,7 @@ fn end_pass(model: &crate::sensor::SensorModel, pass: Pass, last_tick: u64, run_
     }
     events.push(Record {
         tick: at.0,
+        sensor_rank: s as u16,
         event: Event::AccessEnd {
             sensor: model.id.clone(),
             nation: model.nation.clone(),
@@ -96,7 +99,7 @@ pub fn close_all(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
         let model = &sim.sensors[s];
         let mut cov = sim.world.get::<&mut Coverage>(sim.sensor_entities[s]).expect("sensor entity");
         for pass in std::mem::take(&mut cov.passes) {
-            end_pass(model, pass, tick.0, true, tick, events);
+            end_pass(model, s, pass, tick.0, true, tick, events);
         }
     }
 }

@@ -63,6 +63,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
             if u >= pd {
                 events.push(Record {
                     tick: tick.0,
+                    sensor_rank: s as u16,
                     event: Event::Missed {
                         sensor: model.id.clone(),
                         nation: model.nation.clone(),
@@ -99,6 +100,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
             };
             events.push(Record {
                 tick: tick.0,
+                sensor_rank: s as u16,
                 event: Event::Detection {
                     sensor: model.id.clone(),
                     nation: model.nation.clone(),

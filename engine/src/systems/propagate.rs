@@ -1,12 +1,28 @@
 //! propagate: SGP4 (AFSPC compatibility mode) for every live satellite that needs a state this tick:
-//! those due a candidate refresh and those with candidate sensors. Failures become `object_lost`.
+//! those at a checkpoint, those due a candidate refresh and those with candidate sensors.
+//!
+//! Failures become `object_lost`:
+//! - SGP4's own errors (eccentricity out of range, negative semi-latus rectum);
+//! - a radius below the Earth's ("decayed", Vallado's error 6, which the `sgp4` crate does not check);
+//! - divergence: weeks-old elements of decaying objects propagate past the decay into states whose
+//!   position runs away from their velocity (SGP4's secular mean motion explodes; Vallado's code
+//!   returns these without error too). Every [`CHECKPOINT_S`] each object is also propagated one
+//!   checkpoint ahead; if it would move farther than any orbit of its elements allows, or its radius
+//!   exceeds twice the elements' apogee, it is lost now, before any event of that window. The
+//!   look-ahead state is kept and reused, so the check costs no extra propagation.
+//!
+//! Loss ticks never depend on pruning: an object whose radius could reach the Earth's surface before
+//! the next checkpoint (by its radial-speed bound) is propagated at every tick of the window.
 
 use crate::event::{Event, Record};
-use crate::frames::teme_to_ecef;
+use crate::frames::{norm, sub, teme_to_ecef};
 use crate::systems::frame::Frame;
 use crate::systems::par_chunks;
-use crate::time::Tick;
-use crate::world::{Candidates, Lost, ObjectId, Propagator, SatIndex, Sim, Truth};
+use crate::time::{Clock, Tick};
+use crate::world::{Candidates, DECAY_RADIUS_KM, Lost, ObjectId, Propagator, SatIndex, Sim, Truth};
+
+/// Interval of the divergence checkpoints, seconds (whole ticks; every tick when ticks are longer).
+pub const CHECKPOINT_S: u32 = 60;
 
 #[derive(Default)]
 struct Out {
@@ -14,9 +30,18 @@ struct Out {
     propagations: u64,
 }
 
+fn predict(p: &Propagator, clock: &Clock, tick: u64, out: &mut Out) -> (f64, Result<sgp4::Prediction, String>) {
+    let t_min = p.minutes_at(clock, Tick(tick));
+    out.propagations += 1;
+    let r = p.constants.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t_min)).map_err(|e| format!("SGP4: {e}"));
+    (t_min, r)
+}
+
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
     let clock = sim.clock.clone();
+    let every = (CHECKPOINT_S / clock.tick_s.max(1)).max(1) as u64;
+    let window_s = every as f64 * clock.tick_s as f64;
     let mut items: Vec<_> = sim
         .world
         .query_mut::<(&SatIndex, &ObjectId, &Propagator, &Candidates, &mut Truth)>()
@@ -27,17 +52,49 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
     items.sort_unstable_by_key(|x| x.0);
     let outs = par_chunks(&mut items, sim.options.threads, |chunk, out: &mut Out| {
         for (ix, id, p, c, truth) in chunk.iter_mut() {
-            if tick.0 < c.refresh_at && c.sensors.is_empty() {
+            let checkpoint = tick.0 % every == 0;
+            if !checkpoint && tick.0 >= truth.every_tick_until && tick.0 < c.refresh_at && c.sensors.is_empty() {
                 continue;
             }
-            let t_min = p.minutes_at(&clock, tick);
-            out.propagations += 1;
-            match p.constants.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t_min)) {
-                Ok(pred) => {
-                    **truth = Truth { tick: tick.0, teme_km: pred.position, ecef_km: teme_to_ecef(pred.position, frame.gmst_sin_cos) };
+            let (t_min, now) = match truth.ahead.take() {
+                Some((t, pred)) if t == tick.0 => (p.minutes_at(&clock, tick), Ok(pred)),
+                _ => predict(p, &clock, tick.0, out),
+            };
+            let pred = match now {
+                Ok(pred) => pred,
+                Err(reason) => {
+                    out.lost.push((*ix, *id, reason, t_min));
+                    continue;
                 }
-                Err(e) => out.lost.push((*ix, *id, format!("SGP4: {e}"), t_min)),
+            };
+            let r = norm(pred.position);
+            if r < DECAY_RADIUS_KM {
+                out.lost.push((*ix, *id, format!("decayed: radius {r:.1} km is below the Earth's surface"), t_min));
+                continue;
             }
+            if r > p.max_radius_km || !r.is_finite() {
+                out.lost.push((*ix, *id, format!("diverged: radius {r:.0} km is beyond twice the elements' apogee; the elements are too old or the object has decayed"), t_min));
+                continue;
+            }
+            if checkpoint {
+                let (_, ahead) = predict(p, &clock, tick.0 + every, out);
+                if let Ok(a) = &ahead {
+                    let moved = norm(sub(a.position, pred.position));
+                    let limit = p.max_ecef_speed_km_s * window_s + 1.0;
+                    if moved > limit {
+                        out.lost.push((*ix, *id, format!("diverged: would move {moved:.0} km in {window_s:.0} s, more than any orbit of its elements allows ({limit:.0} km); the elements are past the object's decay"), t_min));
+                        continue;
+                    }
+                }
+                let r_min = ahead.as_ref().map_or(0.0, |a| r.min(norm(a.position)));
+                let dip_km = p.max_radial_speed_km_s * window_s / 2.0 + 10.0;
+                truth.every_tick_until = if r_min - dip_km < DECAY_RADIUS_KM { tick.0 + every } else { 0 };
+                truth.ahead = ahead.ok().map(|a| (tick.0 + every, a));
+            }
+            truth.tick = tick.0;
+            truth.teme_km = pred.position;
+            truth.ecef_km = teme_to_ecef(pred.position, frame.gmst_sin_cos);
+            truth.teme_vel_km_s = pred.velocity;
         }
     });
     let live = items.len() as u64;
@@ -48,7 +105,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
         for (ix, id, reason, t_min) in out.lost {
             let e = sim.sats[ix as usize];
             sim.world.insert_one(e, Lost { tick: tick.0, reason: reason.clone() }).expect("satellite entity exists");
-            events.push(Record { tick: tick.0, event: Event::ObjectLost { object: id, reason, minutes_since_epoch: t_min } });
+            events.push(Record { tick: tick.0, sensor_rank: 0, event: Event::ObjectLost { object: id, reason, minutes_since_epoch: t_min } });
         }
     }
 }

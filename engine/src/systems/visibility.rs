@@ -5,7 +5,7 @@
 //! refreshes only candidates are tested exactly, and satellites without candidates are not even
 //! propagated. Pruning never changes results: a test compares against a run without it.
 
-use crate::frames::Vec3;
+use crate::frames::{Vec3, norm};
 use crate::systems::frame::Frame;
 use crate::systems::par_chunks;
 use crate::time::Tick;
@@ -41,32 +41,45 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<Vec<InView>> {
         .map(|(ix, id, p, c, t)| (ix.0, id.0, p.max_ecef_speed_km_s, c, t))
         .collect();
     items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&mut items, sim.options.threads, |chunk, out: &mut Vec<InView>| {
+    #[derive(Default)]
+    struct Out {
+        in_view: Vec<InView>,
+        coarse: u64,
+        exact: u64,
+    }
+    let outs = par_chunks(&mut items, sim.options.threads, |chunk, out: &mut Out| {
         for (ix, id, speed, cand, truth) in chunk.iter_mut() {
             if truth.tick != tick.0 {
                 continue;
             }
             if tick.0 >= cand.refresh_at {
                 cand.sensors.clear();
+                out.coarse += sensors.len() as u64;
+                // The bound must hold for the state SGP4 actually produced; if the inertial speed
+                // alone breaks it, this object is not pruned until the next tick.
+                let bounded = pruning && norm(truth.teme_vel_km_s) <= *speed;
                 let reach_km = *speed * (frame.refresh_ticks - 1) as f64 * tick_s + 1.0;
                 for (s, m) in sensors.iter().enumerate() {
-                    if !pruning || (frame.may_be_dark[s] && m.may_see(truth.ecef_km, reach_km)) {
+                    if !bounded || (frame.may_be_dark[s] && m.may_see(truth.ecef_km, reach_km)) {
                         cand.sensors.push(s as u16);
                     }
                 }
-                cand.refresh_at = tick.0 + frame.refresh_ticks;
+                cand.refresh_at = tick.0 + if bounded { frame.refresh_ticks } else { 1 };
             }
+            out.exact += cand.sensors.len() as u64;
             for &s in &cand.sensors {
                 let su = s as usize;
                 if let Some((los_km, range_km, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
-                    out.push(InView { sensor: s, sat: *ix, object: *id, los_km, range_km, sin_el });
+                    out.in_view.push(InView { sensor: s, sat: *ix, object: *id, los_km, range_km, sin_el });
                 }
             }
         }
     });
     let mut by_sensor: Vec<Vec<InView>> = vec![Vec::new(); sensors.len()];
     for out in outs {
-        for iv in out {
+        sim.stats.coarse_tests += out.coarse;
+        sim.stats.exact_tests += out.exact;
+        for iv in out.in_view {
             by_sensor[iv.sensor as usize].push(iv);
         }
     }
