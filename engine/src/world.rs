@@ -345,7 +345,7 @@ fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
 fn max_ecef_speed(e: &sgp4::Elements) -> f64 {
     const MU_KM3_S2: f64 = 398_600.8; // WGS-72
     let (a, ecc) = semi_major_axis_km(e);
-    let rp = (a * (1.0 - ecc)).max(6000.0);
+    let rp = (a * (1.0 - ecc)).max(10.0);
     let ra = a * (1.0 + ecc);
     let vp = (MU_KM3_S2 * (2.0 / rp - 1.0 / a)).max(0.0).sqrt();
     (vp + EARTH_RATE_RAD_S * ra) * 1.1 + 0.1

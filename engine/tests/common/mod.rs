@@ -1,0 +1,69 @@
+//! Helpers shared by the engine's integration tests: in-memory scenario loading and running.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use sentinel_engine::{Record, Scenario, Sim, SimOptions, SourceFile, SourceLoader};
+
+/// Loads files relative to a directory of the repository (tests may read files; the engine may not).
+pub struct DirLoader(pub PathBuf);
+
+impl SourceLoader for DirLoader {
+    fn load(&mut self, rel: &str) -> Result<SourceFile, String> {
+        let p = self.0.join(rel);
+        std::fs::read_to_string(&p).map(|t| SourceFile::new(p.display().to_string(), t)).map_err(|e| e.to_string())
+    }
+}
+
+/// Serves files from memory.
+#[derive(Default)]
+pub struct MemLoader(pub BTreeMap<String, String>);
+
+impl SourceLoader for MemLoader {
+    fn load(&mut self, rel: &str) -> Result<SourceFile, String> {
+        self.0.get(rel).map(|t| SourceFile::new(rel, t.as_str())).ok_or_else(|| "no such file".to_string())
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Loads a scenario text whose relative paths resolve against `dir` (relative to the repository).
+pub fn load(name: &str, text: &str, dir: &str) -> Scenario {
+    let src = SourceFile::new(name, text);
+    match sentinel_engine::load_scenario(&src, &mut DirLoader(repo().join(dir))) {
+        Ok(s) => s,
+        Err(d) => panic!("scenario {name} does not load:\n{d}"),
+    }
+}
+
+/// Loads a scenario file of the repository.
+pub fn load_file(rel: &str) -> Scenario {
+    let path = repo().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dir = std::path::Path::new(rel).parent().unwrap().to_str().unwrap().to_string();
+    load(rel, &text, &dir)
+}
+
+/// Runs a scenario to the end and returns every record.
+pub fn run(s: &Scenario, seed: u64, options: SimOptions) -> Vec<Record> {
+    let mut sim = Sim::new(s, seed, options);
+    let mut all = Vec::new();
+    while !sim.is_done() {
+        all.extend(sim.step());
+    }
+    all
+}
+
+/// The log as JSON lines (what the CLI writes).
+pub fn jsonl(s: &Scenario, records: &[Record]) -> String {
+    let mut out = Vec::new();
+    let mut scratch = Vec::new();
+    for r in records {
+        sentinel_engine::write_json_line(&mut out, r, &s.clock.iso(sentinel_engine::Tick(r.tick)), &mut scratch).unwrap();
+    }
+    String::from_utf8(out).unwrap()
+}
