@@ -52,6 +52,8 @@ pub struct Propagator {
     pub max_radius_km: f64,
     /// Upper bound of the radial speed, km/s (decides when decay must be checked every tick).
     pub max_radial_speed_km_s: f64,
+    /// Interval between exact SGP4 checkpoints, seconds (see `systems::propagate`).
+    pub checkpoint_s: u32,
 }
 
 /// WGS-72 equatorial radius, km: a propagated radius below it means the object decayed (SGP4 error 6).
@@ -76,7 +78,9 @@ pub struct Truth {
     pub ecef_km: Vec3,
     /// TEME velocity, km/s.
     pub teme_vel_km_s: Vec3,
-    /// The state at the next checkpoint, computed one checkpoint ahead (see `systems::propagate`).
+    /// The SGP4 state at the last checkpoint (start of the interpolation interval).
+    pub anchor: Option<(u64, sgp4::Prediction)>,
+    /// The SGP4 state at the next checkpoint, computed one checkpoint ahead (see `systems::propagate`).
     pub ahead: Option<(u64, sgp4::Prediction)>,
     /// Propagate every tick before this tick (set when the object may decay before the next checkpoint).
     pub every_tick_until: u64,
@@ -87,8 +91,8 @@ pub struct Truth {
 pub struct Candidates {
     /// First tick at which the list must be recomputed.
     pub refresh_at: u64,
-    /// Sensor indices.
-    pub sensors: Vec<u16>,
+    /// Sensor indices (inline up to 8, the common case, to spare a cache miss per object-tick).
+    pub sensors: smallvec::SmallVec<[u16; 8]>,
 }
 
 /// Marks a satellite whose propagation failed.
@@ -117,6 +121,8 @@ pub struct SensorIndex(pub u16);
 pub struct Coverage {
     /// Open passes.
     pub passes: Vec<Pass>,
+    /// Last tick's buffer, kept to reuse its allocation.
+    pub(crate) spare: Vec<Pass>,
 }
 
 /// A pass of one object through one sensor's field of regard.
@@ -138,10 +144,15 @@ pub struct Pass {
     pub detections: u32,
     /// Tick of the last attempt.
     pub last_attempt: Option<u64>,
-    /// Line of sight (site to object, ECEF km) at the current tick.
-    pub los_km: Vec3,
-    /// Range at the current tick, km.
-    pub range_km: f64,
+}
+
+/// What the observe system needs of a satellite.
+#[derive(Debug, Clone, Copy)]
+pub struct SatProps {
+    /// Radar cross-section, m².
+    pub rcs_m2: f64,
+    /// Standard visual magnitude.
+    pub std_magnitude: f64,
 }
 
 /// Knobs that do not change results (threads) or exist for testing (pruning).
@@ -185,8 +196,10 @@ pub struct Sim {
     pub(crate) sats: Vec<Entity>,
     /// Sensor models by `SensorIndex` (also on the sensor entities; this is the hot path's copy).
     pub(crate) sensors: Arc<Vec<SensorModel>>,
-    /// Sensor entities by `SensorIndex`.
-    pub(crate) sensor_entities: Vec<Entity>,
+    /// Sites as unit vectors for the visibility prefilter.
+    pub(crate) site_index: Arc<crate::systems::visibility::SiteIndex>,
+    /// Observation properties by `SatIndex` (read-only; the hot path's copy of `ObjectInfo`).
+    pub(crate) sat_props: Arc<Vec<SatProps>>,
     /// Detection random streams by `SensorIndex`.
     pub(crate) detect_rng: Vec<StreamFamily>,
     /// Events for elements SGP4 rejected at start, emitted at tick 0.
@@ -202,13 +215,13 @@ impl Sim {
             world.spawn((NationId(n.id.as_str().into()), NationName(n.name.clone())));
         }
         let models: Vec<SensorModel> = scenario.sensors.iter().map(SensorModel::new).collect();
-        let mut sensor_entities = Vec::new();
         let mut detect_rng = Vec::new();
         for (i, m) in models.iter().enumerate() {
-            sensor_entities.push(world.spawn((SensorIndex(i as u16), m.clone(), Coverage::default())));
+            world.spawn((SensorIndex(i as u16), m.clone(), Coverage::default()));
             detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
         }
         let mut sats = Vec::with_capacity(scenario.objects.len());
+        let sat_props = Arc::new(scenario.objects.iter().map(|o| SatProps { rcs_m2: o.rcs_m2, std_magnitude: o.std_magnitude }).collect());
         let mut initial_losses = Vec::new();
         for (i, o) in scenario.objects.iter().enumerate() {
             let info = ObjectInfo {
@@ -232,6 +245,7 @@ impl Sim {
                                 max_ecef_speed_km_s: max_ecef_speed(&o.elements),
                                 max_radius_km: 2.0 * apogee_km(&o.elements) + 1000.0,
                                 max_radial_speed_km_s: max_radial_speed(&o.elements),
+                                checkpoint_s: crate::systems::propagate::checkpoint_s(o.elements.eccentricity),
                             },
                         )
                         .expect("entity just spawned");
@@ -258,8 +272,9 @@ impl Sim {
             options,
             next_tick: 0,
             sats,
-            sensors: Arc::new(models),
-            sensor_entities,
+            sensors: Arc::new(models.clone()),
+            site_index: Arc::new(crate::systems::visibility::SiteIndex::new(&models)),
+            sat_props,
             detect_rng,
             initial_losses,
             stats: Stats::default(),

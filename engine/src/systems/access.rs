@@ -1,67 +1,79 @@
 //! access: compares each sensor's pairs in view with its open passes; emits `access_start` for new
 //! ones and `access_end` (plus `missed`/capacity for passes never observed) for ended ones.
+//! Sensors are independent: they run in parallel and their events are merged in sensor order.
 
 use crate::event::{Event, Geometry, MissReason, Record, round};
 use crate::frames::look_from;
-use crate::systems::visibility::InView;
+use crate::sensor::SensorModel;
+use crate::systems::par_chunks;
+use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::world::{Coverage, Pass, Sim};
+use crate::world::{Coverage, Pass, SensorIndex, Sim};
 
 /// Runs the system.
-pub fn run(sim: &mut Sim, tick: Tick, in_view: Vec<Vec<InView>>, events: &mut Vec<Record>) {
-    for (s, now) in in_view.into_iter().enumerate() {
-        let model = &sim.sensors[s];
-        let mut cov = sim.world.get::<&mut Coverage>(sim.sensor_entities[s]).expect("sensor entity");
-        let prev = std::mem::take(&mut cov.passes);
-        let mut next = Vec::with_capacity(now.len());
-        let mut p = prev.into_iter().peekable();
-        for iv in now {
-            while let Some(old) = p.next_if(|o| o.sat < iv.sat) {
-                end_pass(model, s, old, tick.0 - 1, false, tick, events);
-            }
-            match p.next_if(|o| o.sat == iv.sat) {
-                Some(mut old) => {
-                    old.last_tick = tick.0;
-                    old.max_sin_el = old.max_sin_el.max(iv.sin_el);
-                    old.los_km = iv.los_km;
-                    old.range_km = iv.range_km;
-                    next.push(old);
-                }
-                None => {
-                    let l = look_from(&model.site, iv.los_km);
-                    events.push(Record {
-                        tick: tick.0,
-                        sensor_rank: s as u16,
-                        event: Event::AccessStart {
-                            sensor: model.id.clone(),
-                            nation: model.nation.clone(),
-                            object: iv.object,
-                            geometry: Geometry { range_km: Some(round(l.range_km, 6)), az_deg: round(l.az_deg, 6), el_deg: round(l.el_deg, 6) },
-                        },
-                    });
-                    next.push(Pass {
-                        sat: iv.sat,
-                        object: iv.object,
-                        first_tick: tick.0,
-                        last_tick: tick.0,
-                        max_sin_el: iv.sin_el,
-                        attempts: 0,
-                        detections: 0,
-                        last_attempt: None,
-                        los_km: iv.los_km,
-                        range_km: iv.range_km,
-                    });
-                }
-            }
+pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Record>) {
+    let sensors = sim.sensors.clone();
+    let mut items: Vec<(usize, &mut Coverage)> =
+        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, cov)| (ix.0 as usize, cov)).collect();
+    items.sort_unstable_by_key(|x| x.0);
+    let outs = par_chunks(&mut items, sim.options.threads, 1, |chunk, out: &mut Vec<Record>| {
+        for (s, cov) in chunk.iter_mut() {
+            update(&sensors[*s], *s, tick, cov, in_view, out);
         }
-        for old in p {
-            end_pass(model, s, old, tick.0 - 1, false, tick, events);
-        }
-        cov.passes = next;
+    });
+    for out in outs {
+        events.extend(out);
     }
 }
 
-fn end_pass(model: &crate::sensor::SensorModel, s: usize, pass: Pass, last_tick: u64, run_ended: bool, at: Tick, events: &mut Vec<Record>) {
+fn update(model: &SensorModel, s: usize, tick: Tick, cov: &mut Coverage, in_view: &InViewSet, events: &mut Vec<Record>) {
+    let mut next = std::mem::take(&mut cov.spare);
+    next.clear();
+    let mut prev = std::mem::take(&mut cov.passes);
+    let mut p = prev.drain(..).peekable();
+    for iv in in_view.for_sensor(s) {
+        while let Some(old) = p.next_if(|o| o.sat < iv.sat) {
+            end_pass(model, s, old, tick.0 - 1, false, tick, events);
+        }
+        match p.next_if(|o| o.sat == iv.sat) {
+            Some(mut old) => {
+                old.last_tick = tick.0;
+                old.max_sin_el = old.max_sin_el.max(iv.sin_el);
+                next.push(old);
+            }
+            None => {
+                let l = look_from(&model.site, iv.los_km);
+                events.push(Record {
+                    tick: tick.0,
+                    sensor_rank: s as u16,
+                    event: Event::AccessStart {
+                        sensor: model.id.clone(),
+                        nation: model.nation.clone(),
+                        object: iv.object,
+                        geometry: Geometry { range_km: Some(round(l.range_km, 6)), az_deg: round(l.az_deg, 6), el_deg: round(l.el_deg, 6) },
+                    },
+                });
+                next.push(Pass {
+                    sat: iv.sat,
+                    object: iv.object,
+                    first_tick: tick.0,
+                    last_tick: tick.0,
+                    max_sin_el: iv.sin_el,
+                    attempts: 0,
+                    detections: 0,
+                    last_attempt: None,
+                });
+            }
+        }
+    }
+    for old in p {
+        end_pass(model, s, old, tick.0 - 1, false, tick, events);
+    }
+    cov.passes = next;
+    cov.spare = prev;
+}
+
+fn end_pass(model: &SensorModel, s: usize, pass: Pass, last_tick: u64, run_ended: bool, at: Tick, events: &mut Vec<Record>) {
     if pass.attempts == 0 {
         events.push(Record {
             tick: at.0,
@@ -95,11 +107,13 @@ fn end_pass(model: &crate::sensor::SensorModel, s: usize, pass: Pass, last_tick:
 
 /// After the last tick: closes every open pass at that tick with `run_ended: true`.
 pub fn close_all(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
-    for s in 0..sim.sensors.len() {
-        let model = &sim.sensors[s];
-        let mut cov = sim.world.get::<&mut Coverage>(sim.sensor_entities[s]).expect("sensor entity");
+    let sensors = sim.sensors.clone();
+    let mut items: Vec<(usize, &mut Coverage)> =
+        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, c)| (ix.0 as usize, c)).collect();
+    items.sort_unstable_by_key(|x| x.0);
+    for (s, cov) in items {
         for pass in std::mem::take(&mut cov.passes) {
-            end_pass(model, s, pass, tick.0, true, tick, events);
+            end_pass(&sensors[s], s, pass, tick.0, true, tick, events);
         }
     }
 }

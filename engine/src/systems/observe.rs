@@ -1,6 +1,7 @@
 //! observe: each sensor spends its capacity on the objects in view that it has looked at least
 //! recently (never-observed first, then oldest attempt, then lowest catalog number), draws detection
-//! against the probability of detection, and adds measurement noise.
+//! against the probability of detection, and adds measurement noise. Sensors run in parallel; each
+//! draw comes from the (sensor, object, tick) cell of the sensor's stream, so order cannot matter.
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -9,15 +10,45 @@ use crate::event::{Event, Geometry, MissReason, Record, round};
 use crate::frames::{dot, look_from, norm, sub};
 use crate::scenario::SensorKind;
 use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
+use crate::rng::StreamFamily;
+use crate::sensor::SensorModel;
 use crate::systems::frame::Frame;
+use crate::systems::par_chunks;
+use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::world::{Coverage, ObjectInfo, Sim};
+use crate::world::{Coverage, SatProps, SensorIndex, Sim};
 
 /// Runs the system.
-pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
-    for s in 0..sim.sensors.len() {
-        let model = &sim.sensors[s];
-        let mut cov = sim.world.get::<&mut Coverage>(sim.sensor_entities[s]).expect("sensor entity");
+pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events: &mut Vec<Record>) {
+    let sensors = sim.sensors.clone();
+    let props = sim.sat_props.clone();
+    let rngs = &sim.detect_rng;
+    let mut items: Vec<(usize, &mut Coverage)> =
+        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, c)| (ix.0 as usize, c)).collect();
+    items.sort_unstable_by_key(|x| x.0);
+    let outs = par_chunks(&mut items, sim.options.threads, 1, |chunk, out: &mut Vec<Record>| {
+        for (s, cov) in chunk.iter_mut() {
+            observe(&sensors[*s], *s, &rngs[*s], &props, cov, tick, frame, in_view, out);
+        }
+    });
+    for out in outs {
+        events.extend(out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn observe(
+    model: &SensorModel,
+    s: usize,
+    rng_family: &StreamFamily,
+    props: &[SatProps],
+    cov: &mut Coverage,
+    tick: Tick,
+    frame: &Frame,
+    in_view: &InViewSet,
+    events: &mut Vec<Record>,
+) {
+    {
         let cap = match &model.kind {
             SensorKind::Radar(r) => r.capacity,
             SensorKind::Optical(o) => o.capacity,
@@ -36,9 +67,10 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
         order.sort_unstable_by_key(|&(_, obj, _)| obj);
         for (_, object, i) in order {
             let pass = &mut passes[i];
-            let info = sim.world.get::<&ObjectInfo>(sim.sats[pass.sat as usize]).expect("satellite entity");
-            let truth = look_from(&model.site, pass.los_km);
-            let mut rng = sim.detect_rng[s].at(object as u64, tick.0);
+            let info = &props[pass.sat as usize];
+            let iv = in_view.find(s, pass.sat).expect("every open pass is in view this tick");
+            let truth = look_from(&model.site, iv.los_km);
+            let mut rng = rng_family.at(object as u64, tick.0);
             pass.attempts += 1;
             pass.last_attempt = Some(tick.0);
             let (pd, snr_db, magnitude) = match &model.kind {
@@ -48,13 +80,13 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
                 }
                 SensorKind::Optical(o) => {
                     let obj = [
-                        model.site.ecef_km[0] + pass.los_km[0],
-                        model.site.ecef_km[1] + pass.los_km[1],
-                        model.site.ecef_km[2] + pass.los_km[2],
+                        model.site.ecef_km[0] + iv.los_km[0],
+                        model.site.ecef_km[1] + iv.los_km[1],
+                        model.site.ecef_km[2] + iv.los_km[2],
                     ];
                     let to_sun = sub(frame.sun_ecef_km, obj);
-                    let to_obs = [-pass.los_km[0], -pass.los_km[1], -pass.los_km[2]];
-                    let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * pass.range_km)).clamp(-1.0, 1.0);
+                    let to_obs = [-iv.los_km[0], -iv.los_km[1], -iv.los_km[2]];
+                    let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * iv.range_km)).clamp(-1.0, 1.0);
                     let mag = apparent_magnitude(info.std_magnitude, truth.range_km, cos_phase.acos());
                     (optical_pd(mag, o.limiting_magnitude), None, Some(mag))
                 }

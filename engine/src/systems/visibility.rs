@@ -1,13 +1,19 @@
 //! visibility: which (sensor, satellite) pairs are in the field of regard this tick.
 //!
-//! Every `refresh_ticks` ticks each satellite recomputes its candidate sensors with a conservative
-//! test (`SensorModel::may_see` with the distance it can travel before the next refresh); between
+//! Every `refresh_ticks` ticks each satellite recomputes its candidate sensors with conservative
+//! tests: first the Earth-central angle between the satellite and each site against the widest angle
+//! at which any sensor could see it before the next refresh (one dot product per sensor), then the
+//! elevation cone and range of `SensorModel::may_see` with the distance it can travel. Between
 //! refreshes only candidates are tested exactly, and satellites without candidates are not even
-//! propagated. Pruning never changes results: a test compares against a run without it.
+//! propagated. Pruning never changes results: a test compares runs with and without it.
+//!
+//! Workers group their chunk's pairs by sensor; each sensor's pairs are then its slices of the
+//! chunks, in chunk (= satellite) order, so no serial regrouping is needed.
 
 use crate::frames::{Vec3, norm};
+use crate::sensor::SensorModel;
 use crate::systems::frame::Frame;
-use crate::systems::par_chunks;
+use crate::systems::{SAT_CHUNK, par_chunks};
 use crate::time::Tick;
 use crate::world::{Candidates, Lost, ObjectId, Propagator, SatIndex, Sim, Truth};
 
@@ -28,9 +34,89 @@ pub struct InView {
     pub sin_el: f64,
 }
 
-/// Runs the system; returns, per sensor index, the pairs in view sorted by satellite index.
-pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<Vec<InView>> {
+const EMPTY: InView = InView { sensor: 0, sat: 0, object: 0, los_km: [0.0; 3], range_km: 0.0, sin_el: 0.0 };
+
+/// The pairs in view found by one chunk of satellites, grouped by sensor.
+#[derive(Default)]
+pub struct ChunkView {
+    /// Pairs sorted by (sensor, satellite).
+    pub pairs: Vec<InView>,
+    /// `pairs[starts[s]..starts[s + 1]]` are sensor `s`'s pairs.
+    pub starts: Vec<usize>,
+}
+
+/// Pairs in view this tick, per chunk of satellites in satellite order.
+pub struct InViewSet {
+    /// Chunk outputs in satellite order.
+    pub chunks: Vec<ChunkView>,
+}
+
+impl InViewSet {
+    /// Sensor `s`'s pairs, in satellite order.
+    pub fn for_sensor(&self, s: usize) -> impl Iterator<Item = &InView> {
+        self.chunks.iter().flat_map(move |c| c.pairs[c.starts[s]..c.starts[s + 1]].iter())
+    }
+
+    /// Sensor `s`'s pair for satellite `sat`, if in view.
+    pub fn find(&self, s: usize, sat: u32) -> Option<&InView> {
+        // Chunks hold consecutive satellite ranges; find the chunk, then the pair.
+        self.chunks.iter().find_map(|c| {
+            let slice = &c.pairs[c.starts[s]..c.starts[s + 1]];
+            match (slice.first(), slice.last()) {
+                (Some(a), Some(b)) if a.sat <= sat && sat <= b.sat => slice.binary_search_by_key(&sat, |iv| iv.sat).ok().map(|i| &slice[i]),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// Sites as unit vectors (structure of arrays) for the central-angle prefilter.
+pub struct SiteIndex {
+    ux: Vec<f64>,
+    uy: Vec<f64>,
+    uz: Vec<f64>,
+    /// Lowest minimum elevation of any sensor, radians, less 0.2 deg for geodetic vs geocentric vertical.
+    min_el_rad: f64,
+    /// Smallest geocentric site radius, km.
+    min_site_radius_km: f64,
+}
+
+impl SiteIndex {
+    /// Builds the index of a sensor table.
+    pub fn new(sensors: &[SensorModel]) -> SiteIndex {
+        let mut ix = SiteIndex { ux: vec![], uy: vec![], uz: vec![], min_el_rad: 0.0, min_site_radius_km: f64::INFINITY };
+        let mut min_el = f64::INFINITY;
+        for m in sensors {
+            let r = norm(m.site.ecef_km);
+            ix.ux.push(m.site.ecef_km[0] / r);
+            ix.uy.push(m.site.ecef_km[1] / r);
+            ix.uz.push(m.site.ecef_km[2] / r);
+            ix.min_site_radius_km = ix.min_site_radius_km.min(r);
+            min_el = min_el.min(m.sin_min_el.asin());
+        }
+        ix.min_el_rad = min_el - 0.2f64.to_radians();
+        ix
+    }
+
+    /// Cosine of the widest Earth-central angle between a site and an object now at radius `r_km`
+    /// (moving at most `reach_km`) at which any sensor could see it; -1 when every angle qualifies.
+    fn cos_max_angle(&self, r_km: f64, reach_km: f64) -> f64 {
+        let r_hi = r_km + reach_km;
+        let e = self.min_el_rad;
+        let c = self.min_site_radius_km * e.cos() / r_hi;
+        if c >= 1.0 || r_km <= reach_km {
+            return -1.0;
+        }
+        let gamma = c.acos() - e + (reach_km / r_km).min(1.0).asin();
+        if gamma >= std::f64::consts::PI { -1.0 } else { gamma.cos() }
+    }
+}
+
+/// Runs the system; returns the pairs in view.
+pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
     let sensors = sim.sensors.clone();
+    let sites = sim.site_index.clone();
+    let n_sensors = sensors.len();
     let tick_s = sim.clock.tick_s as f64;
     let pruning = sim.options.prune_window_s > 0;
     let mut items: Vec<_> = sim
@@ -43,26 +129,41 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<Vec<InView>> {
     items.sort_unstable_by_key(|x| x.0);
     #[derive(Default)]
     struct Out {
-        in_view: Vec<InView>,
+        view: ChunkView,
         coarse: u64,
         exact: u64,
     }
-    let outs = par_chunks(&mut items, sim.options.threads, |chunk, out: &mut Out| {
+    let outs = par_chunks(&mut items, sim.options.threads, SAT_CHUNK, |chunk, out: &mut Out| {
+        let mut dots = vec![0.0f64; n_sensors];
+        let mut found: Vec<InView> = Vec::new();
         for (ix, id, speed, cand, truth) in chunk.iter_mut() {
             if truth.tick != tick.0 {
                 continue;
             }
             if tick.0 >= cand.refresh_at {
                 cand.sensors.clear();
-                out.coarse += sensors.len() as u64;
                 // The bound must hold for the state SGP4 actually produced; if the inertial speed
                 // alone breaks it, this object is not pruned until the next tick.
                 let bounded = pruning && norm(truth.teme_vel_km_s) <= *speed;
                 let reach_km = *speed * (frame.refresh_ticks - 1) as f64 * tick_s + 1.0;
-                for (s, m) in sensors.iter().enumerate() {
-                    if !bounded || (frame.may_be_dark[s] && m.may_see(truth.ecef_km, reach_km)) {
-                        cand.sensors.push(s as u16);
+                if bounded {
+                    let p = truth.ecef_km;
+                    let r = norm(p);
+                    let cos_max = sites.cos_max_angle(r, reach_km);
+                    let (x, y, z) = (p[0] / r, p[1] / r, p[2] / r);
+                    for (j, d) in dots.iter_mut().enumerate() {
+                        *d = x * sites.ux[j] + y * sites.uy[j] + z * sites.uz[j];
                     }
+                    for (s, m) in sensors.iter().enumerate() {
+                        if dots[s] >= cos_max && frame.may_be_dark[s] {
+                            out.coarse += 1;
+                            if m.may_see(p, reach_km) {
+                                cand.sensors.push(s as u16);
+                            }
+                        }
+                    }
+                } else {
+                    cand.sensors.extend(0..n_sensors as u16);
                 }
                 cand.refresh_at = tick.0 + if bounded { frame.refresh_ticks } else { 1 };
             }
@@ -70,19 +171,33 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<Vec<InView>> {
             for &s in &cand.sensors {
                 let su = s as usize;
                 if let Some((los_km, range_km, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
-                    out.in_view.push(InView { sensor: s, sat: *ix, object: *id, los_km, range_km, sin_el });
+                    found.push(InView { sensor: s, sat: *ix, object: *id, los_km, range_km, sin_el });
                 }
             }
         }
+        // Group by sensor with a counting sort, keeping satellite order within each sensor.
+        let mut starts = vec![0usize; n_sensors + 1];
+        for iv in &found {
+            starts[iv.sensor as usize + 1] += 1;
+        }
+        for s in 0..n_sensors {
+            starts[s + 1] += starts[s];
+        }
+        let mut next = starts.clone();
+        let mut pairs = vec![found.first().copied().unwrap_or(EMPTY); found.len()];
+        for iv in &found {
+            let k = &mut next[iv.sensor as usize];
+            pairs[*k] = *iv;
+            *k += 1;
+        }
+        out.view = ChunkView { pairs, starts };
     });
-    let mut by_sensor: Vec<Vec<InView>> = vec![Vec::new(); sensors.len()];
+    let mut chunks = Vec::with_capacity(outs.len());
     for out in outs {
         sim.stats.coarse_tests += out.coarse;
         sim.stats.exact_tests += out.exact;
-        for iv in out.in_view {
-            by_sensor[iv.sensor as usize].push(iv);
-        }
+        sim.stats.in_view_pairs += out.view.pairs.len() as u64;
+        chunks.push(out.view);
     }
-    sim.stats.in_view_pairs += by_sensor.iter().map(|v| v.len() as u64).sum::<u64>();
-    by_sensor
+    InViewSet { chunks }
 }
