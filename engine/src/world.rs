@@ -95,7 +95,15 @@ pub struct Candidates {
     pub sensors: smallvec::SmallVec<[u16; 8]>,
 }
 
-/// Marks a satellite whose propagation failed.
+/// Whether a satellite is still simulated. Always present (rather than a marker component added on
+/// loss) so that a loss does not move the entity between archetypes and reorder iteration.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Set when the satellite was lost.
+    pub lost: Option<Lost>,
+}
+
+/// Why and when a satellite left the simulation.
 #[derive(Debug, Clone)]
 pub struct Lost {
     /// Tick of the failure.
@@ -146,9 +154,11 @@ pub struct Pass {
     pub last_attempt: Option<u64>,
 }
 
-/// What the observe system needs of a satellite.
+/// What the access and observe systems need of a satellite.
 #[derive(Debug, Clone, Copy)]
 pub struct SatProps {
+    /// Catalog number.
+    pub object: u32,
     /// Radar cross-section, m².
     pub rcs_m2: f64,
     /// Standard visual magnitude.
@@ -205,6 +215,10 @@ pub struct Sim {
     /// Events for elements SGP4 rejected at start, emitted at tick 0.
     pub(crate) initial_losses: Vec<Record>,
     pub(crate) stats: Stats,
+    /// Worker threads for the parallel systems.
+    pub(crate) pool: rayon::ThreadPool,
+    /// Earth-fixed positions this tick by `SatIndex` (written by `visibility` for satellites in view).
+    pub(crate) positions: Vec<Vec3>,
 }
 
 impl Sim {
@@ -221,7 +235,7 @@ impl Sim {
             detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
         }
         let mut sats = Vec::with_capacity(scenario.objects.len());
-        let sat_props = Arc::new(scenario.objects.iter().map(|o| SatProps { rcs_m2: o.rcs_m2, std_magnitude: o.std_magnitude }).collect());
+        let sat_props = Arc::new(scenario.objects.iter().map(|o| SatProps { object: o.id, rcs_m2: o.rcs_m2, std_magnitude: o.std_magnitude }).collect());
         let mut initial_losses = Vec::new();
         for (i, o) in scenario.objects.iter().enumerate() {
             let info = ObjectInfo {
@@ -232,7 +246,14 @@ impl Sim {
                 std_magnitude: o.std_magnitude,
                 regime: o.regime,
             };
-            let e = world.spawn((ObjectId(o.id), SatIndex(i as u32), info, Truth { tick: u64::MAX, ..Truth::default() }, Candidates::default()));
+            let e = world.spawn((
+                ObjectId(o.id),
+                SatIndex(i as u32),
+                info,
+                Truth { tick: u64::MAX, ..Truth::default() },
+                Candidates::default(),
+                Status::default(),
+            ));
             let offset = scenario.clock.ns_from(&o.elements.datetime);
             match (sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements), offset) {
                 (Ok(constants), Some(epoch_offset_ns)) => {
@@ -260,7 +281,7 @@ impl Sim {
                         sensor_rank: 0,
                         event: Event::ObjectLost { object: o.id, reason: reason.clone(), minutes_since_epoch: 0.0 },
                     });
-                    world.insert_one(e, Lost { tick: 0, reason }).expect("entity just spawned");
+                    world.get::<&mut Status>(e).expect("entity just spawned").lost = Some(Lost { tick: 0, reason });
                 }
             }
             sats.push(e);
@@ -269,7 +290,7 @@ impl Sim {
             world,
             clock: scenario.clock.clone(),
             seed,
-            options,
+            options: options.clone(),
             next_tick: 0,
             sats,
             sensors: Arc::new(models.clone()),
@@ -278,6 +299,12 @@ impl Sim {
             detect_rng,
             initial_losses,
             stats: Stats::default(),
+            positions: vec![[0.0; 3]; scenario.objects.len()],
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(options.threads.max(1))
+                .thread_name(|i| format!("sentinel-worker-{i}"))
+                .build()
+                .expect("worker threads can be started"),
         }
     }
 

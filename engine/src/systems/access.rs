@@ -3,22 +3,23 @@
 //! Sensors are independent: they run in parallel and their events are merged in sensor order.
 
 use crate::event::{Event, Geometry, MissReason, Record, round};
-use crate::frames::look_from;
+use crate::frames::{look_from, sub};
 use crate::sensor::SensorModel;
 use crate::systems::par_chunks;
 use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::world::{Coverage, Pass, SensorIndex, Sim};
+use crate::world::{Coverage, Pass, SatProps, SensorIndex, Sim};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
+    let props = sim.sat_props.clone();
     let mut items: Vec<(usize, &mut Coverage)> =
         sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, cov)| (ix.0 as usize, cov)).collect();
     items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&mut items, sim.options.threads, 1, |chunk, out: &mut Vec<Record>| {
+    let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
         for (s, cov) in chunk.iter_mut() {
-            update(&sensors[*s], *s, tick, cov, in_view, out);
+            update(&sensors[*s], *s, tick, cov, in_view, &props, out);
         }
     });
     for out in outs {
@@ -26,7 +27,15 @@ pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Reco
     }
 }
 
-fn update(model: &SensorModel, s: usize, tick: Tick, cov: &mut Coverage, in_view: &InViewSet, events: &mut Vec<Record>) {
+fn update(
+    model: &SensorModel,
+    s: usize,
+    tick: Tick,
+    cov: &mut Coverage,
+    in_view: &InViewSet,
+    props: &[SatProps],
+    events: &mut Vec<Record>,
+) {
     let mut next = std::mem::take(&mut cov.spare);
     next.clear();
     let mut prev = std::mem::take(&mut cov.passes);
@@ -42,20 +51,21 @@ fn update(model: &SensorModel, s: usize, tick: Tick, cov: &mut Coverage, in_view
                 next.push(old);
             }
             None => {
-                let l = look_from(&model.site, iv.los_km);
+                let object = props[iv.sat as usize].object;
+                let l = look_from(&model.site, sub(in_view.ecef_km(iv.sat), model.site.ecef_km));
                 events.push(Record {
                     tick: tick.0,
                     sensor_rank: s as u16,
                     event: Event::AccessStart {
                         sensor: model.id.clone(),
                         nation: model.nation.clone(),
-                        object: iv.object,
+                        object,
                         geometry: Geometry { range_km: Some(round(l.range_km, 6)), az_deg: round(l.az_deg, 6), el_deg: round(l.el_deg, 6) },
                     },
                 });
                 next.push(Pass {
                     sat: iv.sat,
-                    object: iv.object,
+                    object,
                     first_tick: tick.0,
                     last_tick: tick.0,
                     max_sin_el: iv.sin_el,

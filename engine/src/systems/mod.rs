@@ -19,51 +19,38 @@ pub const SCHEDULE: [&str; 6] = ["frame", "propagate", "visibility", "access", "
 pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     let frame = frame::Frame::new(sim, tick);
     propagate::run(sim, tick, &frame, events);
-    let in_view = visibility::run(sim, tick, &frame);
+    let chunks = visibility::run(sim, tick, &frame);
+    // The positions table moves out of `sim` while the set borrows it, then moves back.
+    let positions = std::mem::take(&mut sim.positions);
+    let in_view = visibility::InViewSet::new(chunks, &positions);
     access::run(sim, tick, &in_view, events);
     observe::run(sim, tick, &frame, &in_view, events);
+    drop(in_view);
+    sim.positions = positions;
 }
 
 /// Satellites per parallel work unit.
-pub(crate) const SAT_CHUNK: usize = 256;
+pub(crate) const SAT_CHUNK: usize = 1024;
 
-/// Applies `f` to fixed chunks of `chunk` items on up to `threads` threads and returns one output
-/// per chunk, in chunk order. Chunk boundaries depend only on `items.len()` and `chunk`, so results
-/// never depend on `threads`.
+/// Applies `f` to fixed chunks of `chunk` items on the simulation's worker pool and returns one
+/// output per chunk, in chunk order. Chunk boundaries depend only on `items.len()` and `chunk`, and
+/// each output is stored at its chunk's index, so results never depend on the thread count or on
+/// which worker ran which chunk.
 pub(crate) fn par_chunks<T: Send, O: Send + Default>(
+    pool: &rayon::ThreadPool,
     items: &mut [T],
-    threads: usize,
     chunk: usize,
     f: impl Fn(&mut [T], &mut O) + Sync,
 ) -> Vec<O> {
+    use rayon::prelude::*;
     let chunk = chunk.max(1);
-    let n_chunks = items.len().div_ceil(chunk).max(1);
-    let mut outs: Vec<O> = (0..n_chunks).map(|_| O::default()).collect();
-    let threads = threads.clamp(1, n_chunks);
-    if threads == 1 {
+    let mut outs: Vec<O> = (0..items.len().div_ceil(chunk).max(1)).map(|_| O::default()).collect();
+    if pool.current_num_threads() == 1 {
         for (c, o) in items.chunks_mut(chunk).zip(outs.iter_mut()) {
             f(c, o);
         }
-        return outs;
+    } else {
+        pool.install(|| items.par_chunks_mut(chunk).zip(outs.par_iter_mut()).for_each(|(c, o)| f(c, o)));
     }
-    let mut work: Vec<Vec<(&mut [T], &mut O)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, pair) in items.chunks_mut(chunk).zip(outs.iter_mut()).enumerate() {
-        work[i % threads].push(pair);
-    }
-    std::thread::scope(|s| {
-        let f = &f;
-        let mut groups = work.into_iter();
-        let mine = groups.next().unwrap_or_default();
-        for group in groups {
-            s.spawn(move || {
-                for (c, o) in group {
-                    f(c, o);
-                }
-            });
-        }
-        for (c, o) in mine {
-            f(c, o);
-        }
-    });
     outs
 }

@@ -26,7 +26,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events
     let mut items: Vec<(usize, &mut Coverage)> =
         sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, c)| (ix.0 as usize, c)).collect();
     items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&mut items, sim.options.threads, 1, |chunk, out: &mut Vec<Record>| {
+    let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
         for (s, cov) in chunk.iter_mut() {
             observe(&sensors[*s], *s, &rngs[*s], &props, cov, tick, frame, in_view, out);
         }
@@ -68,8 +68,9 @@ fn observe(
         for (_, object, i) in order {
             let pass = &mut passes[i];
             let info = &props[pass.sat as usize];
-            let iv = in_view.find(s, pass.sat).expect("every open pass is in view this tick");
-            let truth = look_from(&model.site, iv.los_km);
+            let los_km = sub(in_view.ecef_km(pass.sat), model.site.ecef_km);
+            let range_km = norm(los_km);
+            let truth = look_from(&model.site, los_km);
             let mut rng = rng_family.at(object as u64, tick.0);
             pass.attempts += 1;
             pass.last_attempt = Some(tick.0);
@@ -80,13 +81,13 @@ fn observe(
                 }
                 SensorKind::Optical(o) => {
                     let obj = [
-                        model.site.ecef_km[0] + iv.los_km[0],
-                        model.site.ecef_km[1] + iv.los_km[1],
-                        model.site.ecef_km[2] + iv.los_km[2],
+                        model.site.ecef_km[0] + los_km[0],
+                        model.site.ecef_km[1] + los_km[1],
+                        model.site.ecef_km[2] + los_km[2],
                     ];
                     let to_sun = sub(frame.sun_ecef_km, obj);
-                    let to_obs = [-iv.los_km[0], -iv.los_km[1], -iv.los_km[2]];
-                    let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * iv.range_km)).clamp(-1.0, 1.0);
+                    let to_obs = [-los_km[0], -los_km[1], -los_km[2]];
+                    let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * range_km)).clamp(-1.0, 1.0);
                     let mag = apparent_magnitude(info.std_magnitude, truth.range_km, cos_phase.acos());
                     (optical_pd(mag, o.limiting_magnitude), None, Some(mag))
                 }

@@ -25,7 +25,7 @@ use crate::frames::{norm, sub, teme_to_ecef};
 use crate::systems::frame::Frame;
 use crate::systems::{SAT_CHUNK, par_chunks};
 use crate::time::{Clock, Tick};
-use crate::world::{Candidates, DECAY_RADIUS_KM, Lost, ObjectId, Propagator, SatIndex, Sim, Truth};
+use crate::world::{Candidates, DECAY_RADIUS_KM, Lost, ObjectId, Propagator, SatIndex, Sim, Status, Truth};
 
 /// Interval between checkpoints, seconds, for an orbit's eccentricity: 60 s, or 20 s when e >= 0.25
 /// (fast perigee passages). In whole ticks; every tick when ticks are longer.
@@ -66,13 +66,13 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
     let clock = sim.clock.clone();
     let mut items: Vec<_> = sim
         .world
-        .query_mut::<(&SatIndex, &ObjectId, &Propagator, &Candidates, &mut Truth)>()
-        .without::<&Lost>()
+        .query_mut::<(&SatIndex, &ObjectId, &Propagator, &Candidates, &mut Truth, &Status)>()
         .into_iter()
-        .map(|(ix, id, p, c, t)| (ix.0, id.0, p, c, t))
+        .filter(|x| x.5.lost.is_none())
+        .map(|(ix, id, p, c, t, _)| (ix.0, id.0, p, c, t))
         .collect();
     items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&mut items, sim.options.threads, SAT_CHUNK, |chunk, out: &mut Out| {
+    let outs = par_chunks(&sim.pool, &mut items, SAT_CHUNK, |chunk, out: &mut Out| {
         for (ix, id, p, c, truth) in chunk.iter_mut() {
             let every = (p.checkpoint_s / clock.tick_s.max(1)).max(1) as u64;
             let window_s = every as f64 * clock.tick_s as f64;
@@ -147,7 +147,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
         sim.stats.propagations += out.propagations;
         for (ix, id, reason, t_min) in out.lost {
             let e = sim.sats[ix as usize];
-            sim.world.insert_one(e, Lost { tick: tick.0, reason: reason.clone() }).expect("satellite entity exists");
+            sim.world.get::<&mut Status>(e).expect("satellite entity exists").lost = Some(Lost { tick: tick.0, reason: reason.clone() });
             events.push(Record { tick: tick.0, sensor_rank: 0, event: Event::ObjectLost { object: id, reason, minutes_since_epoch: t_min } });
         }
     }

@@ -15,26 +15,22 @@ use crate::sensor::SensorModel;
 use crate::systems::frame::Frame;
 use crate::systems::{SAT_CHUNK, par_chunks};
 use crate::time::Tick;
-use crate::world::{Candidates, Lost, ObjectId, Propagator, SatIndex, Sim, Truth};
+use crate::world::{Candidates, Propagator, SatIndex, Sim, Status, Truth};
 
-/// One (sensor, satellite) pair in view.
+/// One (sensor, satellite) pair in view. Kept small: there are hundreds of millions a day. The line
+/// of sight, when an event needs it, comes from the satellite's position this tick
+/// ([`InViewSet::ecef_km`]) minus the site.
 #[derive(Debug, Clone, Copy)]
 pub struct InView {
-    /// Sensor index.
-    pub sensor: u16,
     /// Satellite index.
     pub sat: u32,
-    /// Catalog number.
-    pub object: u32,
-    /// Line of sight from the site, ECEF km.
-    pub los_km: Vec3,
-    /// Slant range, km.
-    pub range_km: f64,
+    /// Sensor index.
+    pub sensor: u16,
     /// sin(elevation).
     pub sin_el: f64,
 }
 
-const EMPTY: InView = InView { sensor: 0, sat: 0, object: 0, los_km: [0.0; 3], range_km: 0.0, sin_el: 0.0 };
+const EMPTY: InView = InView { sat: 0, sensor: 0, sin_el: 0.0 };
 
 /// The pairs in view found by one chunk of satellites, grouped by sensor.
 #[derive(Default)]
@@ -43,30 +39,32 @@ pub struct ChunkView {
     pub pairs: Vec<InView>,
     /// `pairs[starts[s]..starts[s + 1]]` are sensor `s`'s pairs.
     pub starts: Vec<usize>,
+    /// Earth-fixed positions (km) of the chunk's satellites that have a pair in view.
+    positions: Vec<(u32, Vec3)>,
 }
 
 /// Pairs in view this tick, per chunk of satellites in satellite order.
-pub struct InViewSet {
+pub struct InViewSet<'a> {
     /// Chunk outputs in satellite order.
     pub chunks: Vec<ChunkView>,
+    /// Earth-fixed positions by satellite index, valid this tick for satellites with a pair in view.
+    positions: &'a [Vec3],
 }
 
-impl InViewSet {
+impl<'a> InViewSet<'a> {
+    /// Pairs of the chunks with the positions table they refer to.
+    pub fn new(chunks: Vec<ChunkView>, positions: &'a [Vec3]) -> Self {
+        InViewSet { chunks, positions }
+    }
+
     /// Sensor `s`'s pairs, in satellite order.
     pub fn for_sensor(&self, s: usize) -> impl Iterator<Item = &InView> {
         self.chunks.iter().flat_map(move |c| c.pairs[c.starts[s]..c.starts[s + 1]].iter())
     }
 
-    /// Sensor `s`'s pair for satellite `sat`, if in view.
-    pub fn find(&self, s: usize, sat: u32) -> Option<&InView> {
-        // Chunks hold consecutive satellite ranges; find the chunk, then the pair.
-        self.chunks.iter().find_map(|c| {
-            let slice = &c.pairs[c.starts[s]..c.starts[s + 1]];
-            match (slice.first(), slice.last()) {
-                (Some(a), Some(b)) if a.sat <= sat && sat <= b.sat => slice.binary_search_by_key(&sat, |iv| iv.sat).ok().map(|i| &slice[i]),
-                _ => None,
-            }
-        })
+    /// Earth-fixed position (km) this tick of a satellite that has a pair in view.
+    pub fn ecef_km(&self, sat: u32) -> Vec3 {
+        self.positions[sat as usize]
     }
 }
 
@@ -112,8 +110,9 @@ impl SiteIndex {
     }
 }
 
-/// Runs the system; returns the pairs in view.
-pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
+/// Runs the system; returns the pairs in view per chunk, and records the positions of the satellites
+/// concerned in `sim.positions`.
+pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<ChunkView> {
     let sensors = sim.sensors.clone();
     let sites = sim.site_index.clone();
     let n_sensors = sensors.len();
@@ -121,10 +120,10 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
     let pruning = sim.options.prune_window_s > 0;
     let mut items: Vec<_> = sim
         .world
-        .query_mut::<(&SatIndex, &ObjectId, &Propagator, &mut Candidates, &Truth)>()
-        .without::<&Lost>()
+        .query_mut::<(&SatIndex, &Propagator, &mut Candidates, &Truth, &Status)>()
         .into_iter()
-        .map(|(ix, id, p, c, t)| (ix.0, id.0, p.max_ecef_speed_km_s, c, t))
+        .filter(|x| x.4.lost.is_none())
+        .map(|(ix, p, c, t, _)| (ix.0, p.max_ecef_speed_km_s, c, t))
         .collect();
     items.sort_unstable_by_key(|x| x.0);
     #[derive(Default)]
@@ -133,10 +132,10 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
         coarse: u64,
         exact: u64,
     }
-    let outs = par_chunks(&mut items, sim.options.threads, SAT_CHUNK, |chunk, out: &mut Out| {
+    let outs = par_chunks(&sim.pool, &mut items, SAT_CHUNK, |chunk, out: &mut Out| {
         let mut dots = vec![0.0f64; n_sensors];
         let mut found: Vec<InView> = Vec::new();
-        for (ix, id, speed, cand, truth) in chunk.iter_mut() {
+        for (ix, speed, cand, truth) in chunk.iter_mut() {
             if truth.tick != tick.0 {
                 continue;
             }
@@ -168,11 +167,15 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
                 cand.refresh_at = tick.0 + if bounded { frame.refresh_ticks } else { 1 };
             }
             out.exact += cand.sensors.len() as u64;
+            let before = found.len();
             for &s in &cand.sensors {
                 let su = s as usize;
-                if let Some((los_km, range_km, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
-                    found.push(InView { sensor: s, sat: *ix, object: *id, los_km, range_km, sin_el });
+                if let Some((_, _, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
+                    found.push(InView { sat: *ix, sensor: s, sin_el });
                 }
+            }
+            if found.len() > before {
+                out.view.positions.push((*ix, truth.ecef_km));
             }
         }
         // Group by sensor with a counting sort, keeping satellite order within each sensor.
@@ -190,14 +193,18 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> InViewSet {
             pairs[*k] = *iv;
             *k += 1;
         }
-        out.view = ChunkView { pairs, starts };
+        out.view.pairs = pairs;
+        out.view.starts = starts;
     });
     let mut chunks = Vec::with_capacity(outs.len());
-    for out in outs {
+    for mut out in outs {
         sim.stats.coarse_tests += out.coarse;
         sim.stats.exact_tests += out.exact;
         sim.stats.in_view_pairs += out.view.pairs.len() as u64;
+        for (sat, p) in out.view.positions.drain(..) {
+            sim.positions[sat as usize] = p;
+        }
         chunks.push(out.view);
     }
-    InViewSet { chunks }
+    chunks
 }

@@ -1,0 +1,6 @@
+//! End-to-end tests: the `sentinel` binary on the bundled scenarios and on bad inputs.
+
+mod bad_input;
+mod determinism;
+mod outputs;
+mod util;

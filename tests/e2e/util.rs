@@ -1,0 +1,39 @@
+//! Running the binary and reading its outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `sentinel` with arguments, from the repository root.
+pub fn sentinel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sentinel")).args(args).current_dir(repo()).output().expect("sentinel runs")
+}
+
+/// Runs a scenario into `out` and returns the output; panics (with stderr) unless it succeeded.
+pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = sentinel(&args);
+    assert!(o.status.success(), "sentinel {args:?} failed:\n{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// Reads a file of a run directory.
+pub fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+}
+
+/// The bundled small scenario.
+pub fn quick_look() -> PathBuf {
+    repo().join("scenarios/quick-look.ron")
+}
+
+/// Events of one kind, as lines.
+pub fn lines_of_kind(events: &[u8], kind: &str) -> Vec<String> {
+    let pat = format!("\"kind\":\"{kind}\"");
+    String::from_utf8_lossy(events).lines().filter(|l| l.contains(&pat)).map(str::to_string).collect()
+}
