@@ -38,11 +38,23 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     println!("nations: {}: {}", s.nations.len(), nations.join(", "));
     let mut by_nation: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for x in &s.sensors {
-        *by_nation.entry(&x.nation).or_default().entry(x.kind_name()).or_default() += 1;
+        *by_nation
+            .entry(&x.nation)
+            .or_default()
+            .entry(x.kind_name())
+            .or_default() += 1;
     }
     let sensors: Vec<String> = by_nation
         .iter()
-        .map(|(n, k)| format!("{n} {}", k.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(" + ")))
+        .map(|(n, k)| {
+            format!(
+                "{n} {}",
+                k.iter()
+                    .map(|(k, c)| format!("{c} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            )
+        })
         .collect();
     println!("sensors: {}: {}", s.sensors.len(), sensors.join(", "));
     let mut regimes: BTreeMap<Regime, usize> = BTreeMap::new();
@@ -53,11 +65,25 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         *classes.entry(o.class.as_str()).or_default() += 1;
         *owners.entry(o.owner.as_deref().unwrap_or("unassigned")).or_default() += 1;
     }
-    let fmt = |m: Vec<(String, usize)>| m.into_iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    let fmt = |m: Vec<(String, usize)>| {
+        m.into_iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     println!("objects: {}", s.objects.len());
-    println!("  by regime: {}", fmt(regimes.iter().map(|(k, v)| (k.as_str().to_string(), *v)).collect()));
-    println!("  by class: {}", fmt(classes.iter().map(|(k, v)| (k.to_string(), *v)).collect()));
-    println!("  by owner: {}", fmt(owners.iter().map(|(k, v)| (k.to_string(), *v)).collect()));
+    println!(
+        "  by regime: {}",
+        fmt(regimes.iter().map(|(k, v)| (k.as_str().to_string(), *v)).collect())
+    );
+    println!(
+        "  by class: {}",
+        fmt(classes.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    );
+    println!(
+        "  by owner: {}",
+        fmt(owners.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    );
     if let (Some(old), Some(new)) = (
         s.objects.iter().map(|o| o.elements.datetime).min(),
         s.objects.iter().map(|o| o.elements.datetime).max(),

@@ -37,7 +37,11 @@ impl SourceLoader for FsLoader {
         let path = self.dir.join(relative_path);
         let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
         let text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))?;
-        self.files.push(InputFile { path: relative_path.to_string(), bytes: text.len() as u64, sha256: sha256_hex(text.as_bytes()) });
+        self.files.push(InputFile {
+            path: relative_path.to_string(),
+            bytes: text.len() as u64,
+            sha256: sha256_hex(text.as_bytes()),
+        });
         Ok(SourceFile::new(path.display().to_string(), text))
     }
 }
@@ -55,13 +59,25 @@ pub struct Loaded {
 /// Loads a scenario file; on invalid input returns the diagnostics.
 pub fn load(path: &Path) -> anyhow::Result<Result<Loaded, Diagnostics>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    let text = String::from_utf8(bytes).with_context(|| format!("scenario file {} is not UTF-8 text", path.display()))?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("scenario file {} is not UTF-8 text", path.display()))?;
     let scenario_file = InputFile {
-        path: path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        path: path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
         bytes: text.len() as u64,
         sha256: sha256_hex(text.as_bytes()),
     };
     let src = SourceFile::new(path.display().to_string(), text);
-    let mut loader = FsLoader { dir: path.parent().map(Path::to_path_buf).unwrap_or_default(), files: Vec::new() };
-    Ok(sentinel_engine::load_scenario(&src, &mut loader).map(|scenario| Loaded { scenario, scenario_file, inputs: loader.files }))
+    let mut loader = FsLoader {
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        files: Vec::new(),
+    };
+    Ok(
+        sentinel_engine::load_scenario(&src, &mut loader).map(|scenario| Loaded {
+            scenario,
+            scenario_file,
+            inputs: loader.files,
+        }),
+    )
 }

@@ -6,7 +6,11 @@ use std::io::IsTerminal;
 
 /// Renders every diagnostic to stderr, then a count line.
 pub fn diagnostics(d: &Diagnostics) {
-    let theme = if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if std::io::stderr().is_terminal() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     for diag in &d.0 {
         let mut out = String::new();
@@ -39,8 +43,14 @@ fn to_report(d: &Diagnostic) -> Report {
     }
     match &d.source {
         Some(src) => {
-            let len = d.span.end.saturating_sub(d.span.start).max(1).min(src.text.len().saturating_sub(d.span.start).max(0));
-            m = m.with_label(LabeledSpan::at(d.span.start..d.span.start + len, "here"));
+            // At least one character where there is one, never past the end of the text.
+            let start = d.span.start.min(src.text.len());
+            let end = d
+                .span
+                .end
+                .clamp(start, src.text.len())
+                .max((start + 1).min(src.text.len()));
+            m = m.with_label(LabeledSpan::at(start..end, "here"));
             Report::new(m).with_source_code(NamedSource::new(src.name.clone(), src.text.to_string()))
         }
         None => Report::new(m),

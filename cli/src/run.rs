@@ -82,15 +82,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args.scenario.file_stem().map_or("run".into(), |s| s.to_string_lossy().into_owned());
+        let stem = args
+            .scenario
+            .file_stem()
+            .map_or("run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(format!("{stem}-seed{seed}"))
     });
     if out.exists() && !args.force {
         bail!("output directory {} exists; pass --force to replace it", out.display());
     }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = out.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or("run".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).ok();
@@ -106,27 +114,43 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenario.clock.tick_s
     );
     let started = Instant::now();
-    let mut sim = Sim::new(scenario, seed, SimOptions { threads, prune_window_s: args.prune_window_s });
+    let mut sim = Sim::new(
+        scenario,
+        seed,
+        SimOptions {
+            threads,
+            prune_window_s: args.prune_window_s,
+        },
+    );
     let events_path = staging.join("events.jsonl");
     let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
-    let writer = std::thread::spawn(move || -> io::Result<(Hashing<File>, BTreeMap<&'static str, u64>, u64)> {
-        let mut w = BufWriter::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new(), bytes: 0 });
-        let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-        let mut lines = 0u64;
-        let mut scratch = Vec::with_capacity(512);
-        for (iso, events) in rx {
-            for rec in &events {
-                write_json_line(&mut w, rec, &iso, &mut scratch)?;
-                *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+    let writer = std::thread::spawn(
+        move || -> io::Result<(Hashing<File>, BTreeMap<&'static str, u64>, u64)> {
+            let mut w = BufWriter::with_capacity(
+                1 << 20,
+                Hashing {
+                    inner: file,
+                    hasher: Sha256::new(),
+                    bytes: 0,
+                },
+            );
+            let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+            let mut lines = 0u64;
+            let mut scratch = Vec::with_capacity(512);
+            for (iso, events) in rx {
+                for rec in &events {
+                    write_json_line(&mut w, rec, &iso, &mut scratch)?;
+                    *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+                }
+                lines += events.len() as u64;
             }
-            lines += events.len() as u64;
-        }
-        let hashing = w.into_inner().map_err(|e| e.into_error())?;
-        hashing.inner.sync_all()?;
-        Ok((hashing, counts, lines))
-    });
+            let hashing = w.into_inner().map_err(|e| e.into_error())?;
+            hashing.inner.sync_all()?;
+            Ok((hashing, counts, lines))
+        },
+    );
     let bar = progress(scenario.clock.ticks, args.quiet);
     while !sim.is_done() {
         let tick = sim.next_tick();
@@ -134,7 +158,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         if tx.send((sim.clock().iso(Tick(tick.0)), events)).is_err() {
             break; // the writer failed; its error is reported below
         }
-        if tick.0 % 64 == 0 {
+        if tick.0.is_multiple_of(64) {
             bar.set_position(tick.0);
         }
     }
@@ -163,7 +187,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         sensors: scenario.sensors.len(),
         objects: scenario.objects.len(),
         event_counts: counts.clone(),
-        events: OutputFile { file: "events.jsonl", lines, bytes: hashing.bytes, sha256: events_sha.clone() },
+        events: OutputFile {
+            file: "events.jsonl",
+            lines,
+            bytes: hashing.bytes,
+            sha256: events_sha.clone(),
+        },
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
@@ -174,7 +203,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     publish(&staging, &out, args.force)?;
 
     let stats = sim.stats();
-    let per_kind: Vec<String> = counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    let per_kind: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     if std::env::var_os("SENTINEL_STATS").is_some() {
         eprintln!("stats: {stats:?}");
     }
@@ -198,7 +231,10 @@ fn publish(staging: &Path, out: &Path, force: bool) -> anyhow::Result<()> {
     if out.exists() {
         if !force {
             fs::remove_dir_all(staging).ok();
-            bail!("output directory {} appeared during the run; pass --force to replace it", out.display());
+            bail!(
+                "output directory {} appeared during the run; pass --force to replace it",
+                out.display()
+            );
         }
         let old = staging.with_extension("old");
         fs::rename(out, &old).with_context(|| format!("cannot move the old {} aside", out.display()))?;

@@ -114,8 +114,12 @@ pub fn parse_tle_text(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
                 }
                 _ => {
                     diags.push(
-                        Diagnostic::error(src, line.start..line.start + t.len(), "TLE line 1 is not followed by a line 2")
-                            .with_help("every element set needs a line starting `1 ` followed by a line starting `2 `"),
+                        Diagnostic::error(
+                            src,
+                            line.start..line.start + t.len(),
+                            "TLE line 1 is not followed by a line 2",
+                        )
+                        .with_help("every element set needs a line starting `1 ` followed by a line starting `2 `"),
                     );
                     i += 1;
                 }
@@ -124,8 +128,12 @@ pub fn parse_tle_text(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
         }
         if t.starts_with("2 ") && t.len() >= 60 {
             diags.push(
-                Diagnostic::error(src, line.start..line.start + t.len(), "TLE line 2 without a line 1 before it")
-                    .with_help("check that the file has not lost a line; each line 2 must follow its line 1"),
+                Diagnostic::error(
+                    src,
+                    line.start..line.start + t.len(),
+                    "TLE line 2 without a line 1 before it",
+                )
+                .with_help("check that the file has not lost a line; each line 2 must follow its line 1"),
             );
             i += 1;
             continue;
@@ -200,7 +208,11 @@ fn parse_tle_pair(
             Diagnostic::error(
                 src,
                 l2.start + 2..l2.start + 7,
-                format!("line 2 catalog number `{}` differs from line 1's `{}`", t2[2..7].trim(), t1[2..7].trim()),
+                format!(
+                    "line 2 catalog number `{}` differs from line 1's `{}`",
+                    t2[2..7].trim(),
+                    t1[2..7].trim()
+                ),
             )
             .with_help("the two lines belong to different objects"),
         );
@@ -232,7 +244,12 @@ fn parse_tle_pair(
 fn debug_field(dbg: &str, name: &str) -> Option<usize> {
     let key = format!("{name}: ");
     let at = dbg.find(&key)? + key.len();
-    dbg[at..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().ok()
+    dbg[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .ok()
 }
 
 /// Parses inline TLE lines written in the scenario (2 or 3 strings, each with its span in the scenario).
@@ -242,8 +259,11 @@ pub fn parse_inline_tle(
     diags: &mut Diagnostics,
 ) -> Option<ParsedElements> {
     let (name, pair) = match lines.len() {
-        2 => (None, &lines[..]),
-        3 => (Some(lines[0].0.trim().trim_start_matches("0 ").trim().to_string()), &lines[1..]),
+        2 => (None, lines),
+        3 => (
+            Some(lines[0].0.trim().trim_start_matches("0 ").trim().to_string()),
+            &lines[1..],
+        ),
         n => {
             let span = lines.first().map_or(0..0, |l| l.1.start..lines[n - 1].1.end);
             diags.push(
@@ -254,8 +274,14 @@ pub fn parse_inline_tle(
         }
     };
     // A string value's characters start one byte after its opening quote.
-    let l1 = Line { text: &pair[0].0, start: pair[0].1.start + 1 };
-    let l2 = Line { text: &pair[1].0, start: pair[1].1.start + 1 };
+    let l1 = Line {
+        text: &pair[0].0,
+        start: pair[0].1.start + 1,
+    };
+    let l2 = Line {
+        text: &pair[1].0,
+        start: pair[1].1.start + 1,
+    };
     if !l1.text.starts_with("1 ") || !l2.text.starts_with("2 ") {
         diags.push(
             Diagnostic::error(src, pair[0].1.clone(), "inline TLE lines must start with `1 ` and `2 `")
@@ -300,7 +326,11 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
         let s = raw.get();
         let start = s.as_ptr() as usize - text.as_ptr() as usize;
         match serde_json::from_str::<Elements>(s) {
-            Ok(elements) => out.push(ParsedElements { elements, source: src.clone(), span: start..start + 1 }),
+            Ok(elements) => out.push(ParsedElements {
+                elements,
+                source: src.clone(),
+                span: start..start + 1,
+            }),
             Err(e) => {
                 let inner = SourceFile::new("", s).offset_of(e.line(), e.column().max(1));
                 let at = start + inner;
@@ -330,7 +360,10 @@ const OMM_REQUIRED: [&str; 11] = [
 
 /// Parses OMM CSV (header row of CCSDS keywords; CelesTrak number forms such as `.40393571E-3`).
 pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedElements> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(src.text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(src.text.as_bytes());
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -348,8 +381,14 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
     }
     if !missing.is_empty() {
         diags.push(
-            Diagnostic::error(src, 0..header_len.max(1), format!("the CSV header lacks {}", missing.join(", ")))
-                .with_help("use CelesTrak or Space-Track GP data in CSV form (FORMAT=csv); its header names the OMM keywords"),
+            Diagnostic::error(
+                src,
+                0..header_len.max(1),
+                format!("the CSV header lacks {}", missing.join(", ")),
+            )
+            .with_help(
+                "use CelesTrak or Space-Track GP data in CSV form (FORMAT=csv); its header names the OMM keywords",
+            ),
         );
         return Vec::new();
     }
@@ -401,8 +440,12 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
             Ok(v) => v,
             Err(_) => {
                 diags.push(
-                    Diagnostic::error(src, field_span(id_i), format!("NORAD_CAT_ID `{id_text}` is not a catalog number"))
-                        .with_help("catalog numbers are whole numbers, e.g. 25544"),
+                    Diagnostic::error(
+                        src,
+                        field_span(id_i),
+                        format!("NORAD_CAT_ID `{id_text}` is not a catalog number"),
+                    )
+                    .with_help("catalog numbers are whole numbers, e.g. 25544"),
                 );
                 bad = true;
                 0
@@ -424,9 +467,17 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
         if bad {
             continue;
         }
-        let opt_u64 = |name: &str| col(name).and_then(|i| rec.get(i)).and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(0);
+        let opt_u64 = |name: &str| {
+            col(name)
+                .and_then(|i| rec.get(i))
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         let text_of = |name: &str| {
-            col(name).and_then(|i| rec.get(i)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+            col(name)
+                .and_then(|i| rec.get(i))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
         };
         let classification = match text_of("CLASSIFICATION_TYPE").as_deref() {
             Some("C") => sgp4::Classification::Classified,
@@ -452,8 +503,14 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
             revolution_number: opt_u64("REV_AT_EPOCH"),
             ephemeris_type: opt_u64("EPHEMERIS_TYPE") as u8,
         };
-        let line_end = src.text[row_start..].find('\n').map_or(src.text.len(), |i| row_start + i);
-        out.push(ParsedElements { elements, source: src.clone(), span: row_start..line_end.max(row_start + 1) });
+        let line_end = src.text[row_start..]
+            .find('\n')
+            .map_or(src.text.len(), |i| row_start + i);
+        out.push(ParsedElements {
+            elements,
+            source: src.clone(),
+            span: row_start..line_end.max(row_start + 1),
+        });
     }
     out
 }

@@ -19,14 +19,20 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps a text under a display name.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile { name: name.into(), text: text.into(), line_starts: Arc::default() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+            line_starts: Arc::default(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         });
         let line = starts.partition_point(|&s| s <= offset);
         let line_start = starts[line - 1];
@@ -39,8 +45,7 @@ impl SourceFile {
         let mut offset = 0;
         for (i, l) in self.text.split_inclusive('\n').enumerate() {
             if i + 1 == line {
-                return offset
-                    + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+                return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
             }
             offset += l.len();
         }
@@ -93,7 +98,10 @@ impl Diagnostic {
 
     /// A warning at `span` in `source`.
     pub fn warning(source: &SourceFile, span: std::ops::Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(source, span, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(source, span, message)
+        }
     }
 
     /// An error that belongs to no file.

@@ -24,8 +24,13 @@ pub enum EventKind {
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 5] =
-        [EventKind::ObjectLost, EventKind::AccessStart, EventKind::Detection, EventKind::Missed, EventKind::AccessEnd];
+    pub const ALL: [EventKind; 5] = [
+        EventKind::ObjectLost,
+        EventKind::AccessStart,
+        EventKind::Detection,
+        EventKind::Missed,
+        EventKind::AccessEnd,
+    ];
 
     /// The `kind` string.
     pub fn as_str(self) -> &'static str {
@@ -198,7 +203,11 @@ pub struct Record {
 impl Record {
     /// A record for a sensor (by its rank in id order) or, with `None`, for no sensor.
     pub fn new(tick: u64, sensor_rank: Option<u16>, event: Event) -> Record {
-        Record { tick, event, sensor_rank: sensor_rank.unwrap_or(0) }
+        Record {
+            tick,
+            event,
+            sensor_rank: sensor_rank.unwrap_or(0),
+        }
     }
 
     /// The ordering key within a tick, packed: kind, sensor rank (= sensor id order), object.

@@ -25,7 +25,9 @@ impl StreamFamily {
         h.update([0u8]);
         h.update(stable_id.as_bytes());
         let key: [u8; 32] = h.finalize().into();
-        StreamFamily { base: ChaCha8Rng::from_seed(key) }
+        StreamFamily {
+            base: ChaCha8Rng::from_seed(key),
+        }
     }
 
     /// The generator for one (stream, tick) cell, e.g. stream = object catalog number.

@@ -163,7 +163,12 @@ struct RawAttrs<'a> {
 
 macro_rules! attrs_of {
     ($x:expr) => {
-        RawAttrs { owner: &$x.owner, class: $x.class, rcs_m2: &$x.rcs_m2, std_magnitude: &$x.std_magnitude }
+        RawAttrs {
+            owner: &$x.owner,
+            class: $x.class,
+            rcs_m2: &$x.rcs_m2,
+            std_magnitude: &$x.std_magnitude,
+        }
     };
 }
 
@@ -352,18 +357,30 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     let err = |span: Range<usize>, msg: String, help: &str| Diagnostic::error(src, span, msg).with_help(help);
 
     if raw.name.trim().is_empty() {
-        d.push(err(raw.name.span.clone(), "the scenario name is empty".into(), "give the exercise a name"));
+        d.push(err(
+            raw.name.span.clone(),
+            "the scenario name is empty".into(),
+            "give the exercise a name",
+        ));
     }
     let epoch = match parse_utc(raw.epoch.value.as_str()) {
         Ok(t) => Some(t),
         Err(m) => {
-            d.push(err(raw.epoch.span.clone(), m, "write the epoch as ISO-8601 UTC, e.g. \"2026-07-10T00:00:00Z\""));
+            d.push(err(
+                raw.epoch.span.clone(),
+                m,
+                "write the epoch as ISO-8601 UTC, e.g. \"2026-07-10T00:00:00Z\"",
+            ));
             None
         }
     };
     let tick_s = *raw.tick_s;
     if tick_s == 0 {
-        d.push(err(raw.tick_s.span.clone(), "tick_s must be at least 1".into(), "ticks are whole seconds, e.g. 10"));
+        d.push(err(
+            raw.tick_s.span.clone(),
+            "tick_s must be at least 1".into(),
+            "ticks are whole seconds, e.g. 10",
+        ));
     }
     let duration_s = *raw.duration_s;
     if tick_s > 0 {
@@ -373,7 +390,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 format!("duration_s ({duration_s}) is shorter than one tick ({tick_s} s)"),
                 "the run needs at least one tick",
             ));
-        } else if duration_s % tick_s as u64 != 0 {
+        } else if !duration_s.is_multiple_of(tick_s as u64) {
             let down = duration_s / tick_s as u64 * tick_s as u64;
             d.push(err(
                 raw.duration_s.span.clone(),
@@ -388,17 +405,32 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     let mut nations = Vec::new();
     for n in &raw.nations {
         if !valid_id(&n.id) {
-            d.push(err(n.id.span.clone(), format!("nation id `{}` is not a valid id", *n.id), ID_HELP));
+            d.push(err(
+                n.id.span.clone(),
+                format!("nation id `{}` is not a valid id", *n.id),
+                ID_HELP,
+            ));
         } else if let Some(first) = nation_ids.get(n.id.as_str()) {
             let (l, c) = src.line_col(first.start);
-            d.push(err(n.id.span.clone(), format!("nation `{}` is defined twice", *n.id), &format!("the first is at {}:{l}:{c}; remove one", src.name)));
+            d.push(err(
+                n.id.span.clone(),
+                format!("nation `{}` is defined twice", *n.id),
+                &format!("the first is at {}:{l}:{c}; remove one", src.name),
+            ));
         } else {
             nation_ids.insert(n.id.value.clone(), n.id.span.clone());
-            nations.push(NationSpec { id: n.id.value.clone(), name: n.name.clone() });
+            nations.push(NationSpec {
+                id: n.id.value.clone(),
+                name: n.name.clone(),
+            });
         }
     }
     if raw.nations.is_empty() {
-        d.push(err(0..1, "the scenario has no nations".into(), "add `nations: [(id: \"USA\", name: \"United States\")]`"));
+        d.push(err(
+            0..1,
+            "the scenario has no nations".into(),
+            "add `nations: [(id: \"USA\", name: \"United States\")]`",
+        ));
     }
     nations.sort_by(|a, b| a.id.cmp(&b.id));
     let check_nation = |d: &mut Diagnostics, id: &Spanned<String>, what: &str| {
@@ -417,35 +449,87 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     let mut sensors = Vec::new();
     for s in &raw.sensors {
         if !valid_id(&s.id) {
-            d.push(err(s.id.span.clone(), format!("sensor id `{}` is not a valid id", *s.id), ID_HELP));
+            d.push(err(
+                s.id.span.clone(),
+                format!("sensor id `{}` is not a valid id", *s.id),
+                ID_HELP,
+            ));
         } else if let Some(first) = sensor_ids.get(s.id.as_str()) {
             let (l, c) = src.line_col(first.start);
-            d.push(err(s.id.span.clone(), format!("sensor `{}` is defined twice", *s.id), &format!("the first is at {}:{l}:{c}; sensor ids must be unique", src.name)));
+            d.push(err(
+                s.id.span.clone(),
+                format!("sensor `{}` is defined twice", *s.id),
+                &format!("the first is at {}:{l}:{c}; sensor ids must be unique", src.name),
+            ));
         } else {
             sensor_ids.insert(s.id.value.clone(), s.id.span.clone());
         }
         check_nation(&mut d, &s.nation, &format!("sensor `{}`", *s.id));
         let site = &s.site.value;
         if !(-90.0..=90.0).contains(&site.lat_deg) {
-            d.push(err(s.site.span.clone(), format!("lat_deg {} is outside [-90, 90]", site.lat_deg), "latitude is geodetic degrees, north positive"));
+            d.push(err(
+                s.site.span.clone(),
+                format!("lat_deg {} is outside [-90, 90]", site.lat_deg),
+                "latitude is geodetic degrees, north positive",
+            ));
         }
         if !(-180.0..=360.0).contains(&site.lon_deg) {
-            d.push(err(s.site.span.clone(), format!("lon_deg {} is outside [-180, 360]", site.lon_deg), "longitude is degrees east; west is negative"));
+            d.push(err(
+                s.site.span.clone(),
+                format!("lon_deg {} is outside [-180, 360]", site.lon_deg),
+                "longitude is degrees east; west is negative",
+            ));
         }
         if !(-500.0..=10_000.0).contains(&site.alt_m) {
-            d.push(err(s.site.span.clone(), format!("alt_m {} is not a plausible site height", site.alt_m), "alt_m is metres above the WGS-84 ellipsoid (-500 to 10000)"));
+            d.push(err(
+                s.site.span.clone(),
+                format!("alt_m {} is not a plausible site height", site.alt_m),
+                "alt_m is metres above the WGS-84 ellipsoid (-500 to 10000)",
+            ));
         }
         let kind = match &s.kind {
             RawSensorKind::Radar(r) => {
-                in_range(&mut d, src, &r.min_elevation_deg, -5.0, 89.0, "min_elevation_deg", "radars typically use 3 to 10 deg");
-                positive(&mut d, src, &r.max_range_km, "max_range_km", "phased arrays reach ~3000-6000 km; tracking radars farther");
-                positive(&mut d, src, &r.reference_range_km, "reference_range_km", "the range at which reference_snr_db holds, e.g. 1000");
-                in_range(&mut d, src, &r.reference_snr_db, -50.0, 150.0, "reference_snr_db", "SNR of a 1 m² target at reference_range_km, dB");
+                in_range(
+                    &mut d,
+                    src,
+                    &r.min_elevation_deg,
+                    -5.0,
+                    89.0,
+                    "min_elevation_deg",
+                    "radars typically use 3 to 10 deg",
+                );
+                positive(
+                    &mut d,
+                    src,
+                    &r.max_range_km,
+                    "max_range_km",
+                    "phased arrays reach ~3000-6000 km; tracking radars farther",
+                );
+                positive(
+                    &mut d,
+                    src,
+                    &r.reference_range_km,
+                    "reference_range_km",
+                    "the range at which reference_snr_db holds, e.g. 1000",
+                );
+                in_range(
+                    &mut d,
+                    src,
+                    &r.reference_snr_db,
+                    -50.0,
+                    150.0,
+                    "reference_snr_db",
+                    "SNR of a 1 m² target at reference_range_km, dB",
+                );
                 let pfa = r.false_alarm_probability.as_ref().map_or(1e-6, |p| p.value);
                 if let Some(p) = &r.false_alarm_probability
                     && !(p.value > 0.0 && p.value < 0.5)
                 {
-                    d.push(err(p.span.clone(), format!("false_alarm_probability {} is outside (0, 0.5)", p.value), "typical values are 1e-4 to 1e-8"));
+                    d.push(err(
+                        p.span.clone(),
+                        format!("false_alarm_probability {} is outside (0, 0.5)", p.value),
+                        "typical values are 1e-4 to 1e-8",
+                    ));
                 }
                 non_negative(&mut d, src, &r.range_sigma_m, "range_sigma_m");
                 non_negative(&mut d, src, &r.az_sigma_deg, "az_sigma_deg");
@@ -465,14 +549,38 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 })
             }
             RawSensorKind::Optical(o) => {
-                in_range(&mut d, src, &o.min_elevation_deg, -5.0, 89.0, "min_elevation_deg", "telescopes typically use 15 to 20 deg");
+                in_range(
+                    &mut d,
+                    src,
+                    &o.min_elevation_deg,
+                    -5.0,
+                    89.0,
+                    "min_elevation_deg",
+                    "telescopes typically use 15 to 20 deg",
+                );
                 if let Some(m) = &o.max_range_km {
                     positive(&mut d, src, m, "max_range_km", "leave it out for no range limit");
                 }
                 if let Some(s) = &o.max_sun_elevation_deg {
-                    in_range(&mut d, src, s, -90.0, 90.0, "max_sun_elevation_deg", "nautical darkness is -12 deg");
+                    in_range(
+                        &mut d,
+                        src,
+                        s,
+                        -90.0,
+                        90.0,
+                        "max_sun_elevation_deg",
+                        "nautical darkness is -12 deg",
+                    );
                 }
-                in_range(&mut d, src, &o.limiting_magnitude, -5.0, 30.0, "limiting_magnitude", "GEODSS-class telescopes reach about 16-17");
+                in_range(
+                    &mut d,
+                    src,
+                    &o.limiting_magnitude,
+                    -5.0,
+                    30.0,
+                    "limiting_magnitude",
+                    "GEODSS-class telescopes reach about 16-17",
+                );
                 non_negative(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec");
                 capacity(&mut d, src, &o.capacity);
                 SensorKind::Optical(OpticalSpec {
@@ -509,11 +617,23 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             positive(d, src, r, "rcs_m2", "radar cross-section in m², e.g. 1.0");
         }
         if let Some(m) = a.std_magnitude {
-            in_range(d, src, m, -10.0, 30.0, "std_magnitude", "visual magnitude at 1000 km and 90° phase, e.g. 6");
+            in_range(
+                d,
+                src,
+                m,
+                -10.0,
+                30.0,
+                "std_magnitude",
+                "visual magnitude at 1000 km and 90° phase, e.g. 6",
+            );
         }
     };
     if raw.catalog.is_empty() {
-        d.push(err(0..1, "the scenario has no catalog".into(), "add `catalog: [File(path: \"objects.tle\")]`"));
+        d.push(err(
+            0..1,
+            "the scenario has no catalog".into(),
+            "add `catalog: [File(path: \"objects.tle\")]`",
+        ));
     }
     for source in &raw.catalog {
         let (parsed, attrs, where_) = match source {
@@ -522,22 +642,39 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 let format = match f.format.or_else(|| CatalogFormat::from_path(&f.path)) {
                     Some(fm) => fm,
                     None => {
-                        d.push(err(f.path.span.clone(), format!("cannot tell the format of `{}` from its name", *f.path), "add `format: Tle`, `format: OmmJson` or `format: OmmCsv`"));
+                        d.push(err(
+                            f.path.span.clone(),
+                            format!("cannot tell the format of `{}` from its name", *f.path),
+                            "add `format: Tle`, `format: OmmJson` or `format: OmmCsv`",
+                        ));
                         continue;
                     }
                 };
                 match loader.load(&f.path) {
-                    Ok(file) => (catalog::parse(&file, format, &mut d), attrs_of!(f), format!("`{}`", *f.path)),
+                    Ok(file) => (
+                        catalog::parse(&file, format, &mut d),
+                        attrs_of!(f),
+                        format!("`{}`", *f.path),
+                    ),
                     Err(m) => {
-                        d.push(err(f.path.span.clone(), format!("cannot read catalog file `{}`: {m}", *f.path), "paths are relative to the scenario file"));
+                        d.push(err(
+                            f.path.span.clone(),
+                            format!("cannot read catalog file `{}`: {m}", *f.path),
+                            "paths are relative to the scenario file",
+                        ));
                         continue;
                     }
                 }
             }
             RawSource::Tle(t) => {
                 attrs_ok(&mut d, &attrs_of!(t), "inline TLE");
-                let lines: Vec<(String, Range<usize>)> = t.lines.iter().map(|l| (l.value.clone(), l.span.clone())).collect();
-                (catalog::parse_inline_tle(src, &lines, &mut d).into_iter().collect(), attrs_of!(t), "inline TLE".to_string())
+                let lines: Vec<(String, Range<usize>)> =
+                    t.lines.iter().map(|l| (l.value.clone(), l.span.clone())).collect();
+                (
+                    catalog::parse_inline_tle(src, &lines, &mut d).into_iter().collect(),
+                    attrs_of!(t),
+                    "inline TLE".to_string(),
+                )
             }
         };
         for p in parsed {
@@ -550,7 +687,11 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         attrs_ok(&mut d, &attrs_of!(o), &format!("override for object {}", *o.id));
         match u32::try_from(*o.id).ok().and_then(|id| objects.get_mut(&id)) {
             Some(obj) => apply_attrs(obj, &attrs_of!(o)),
-            None => d.push(err(o.id.span.clone(), format!("object {} is not in the catalog", *o.id), "overrides name catalog numbers of objects the catalog sources load")),
+            None => d.push(err(
+                o.id.span.clone(),
+                format!("object {} is not in the catalog", *o.id),
+                "overrides name catalog numbers of objects the catalog sources load",
+            )),
         }
     }
 
@@ -578,11 +719,17 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         return Err(d.sorted());
     }
     let epoch = epoch.expect("no errors means the epoch parsed");
-    warnings.0.extend(d.0.into_iter().filter(|x| x.severity == Severity::Warning));
+    warnings
+        .0
+        .extend(d.0.into_iter().filter(|x| x.severity == Severity::Warning));
     Ok(Scenario {
         name: raw.name.value,
         description: raw.description,
-        clock: Clock { epoch, tick_s, ticks: duration_s / tick_s as u64 },
+        clock: Clock {
+            epoch,
+            tick_s,
+            ticks: duration_s / tick_s as u64,
+        },
         seed: raw.seed,
         nations,
         sensors,
@@ -591,17 +738,33 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     })
 }
 
-fn add_object(d: &mut Diagnostics, objects: &mut BTreeMap<u32, CatalogObject>, p: ParsedElements, attrs: &RawAttrs, where_: &str) {
+fn add_object(
+    d: &mut Diagnostics,
+    objects: &mut BTreeMap<u32, CatalogObject>,
+    p: ParsedElements,
+    attrs: &RawAttrs,
+    where_: &str,
+) {
     let (l, _) = p.source.line_col(p.span.start);
     let origin = format!("{}:{l}", p.source.name);
     let Ok(id) = u32::try_from(p.elements.norad_id) else {
-        d.push(Diagnostic::error(&p.source, p.span.clone(), format!("catalog number {} is too large", p.elements.norad_id)));
+        d.push(Diagnostic::error(
+            &p.source,
+            p.span.clone(),
+            format!("catalog number {} is too large", p.elements.norad_id),
+        ));
         return;
     };
     if let Some(prev) = objects.get(&id) {
         d.push(
-            Diagnostic::error(&p.source, p.span.clone(), format!("object {id} is loaded twice (first from {})", prev.origin))
-                .with_help(format!("remove it from one source ({where_} or the earlier one); each catalog number may appear once")),
+            Diagnostic::error(
+                &p.source,
+                p.span.clone(),
+                format!("object {id} is loaded twice (first from {})", prev.origin),
+            )
+            .with_help(format!(
+                "remove it from one source ({where_} or the earlier one); each catalog number may appear once"
+            )),
         );
         return;
     }
@@ -647,25 +810,44 @@ fn valid_id(s: &str) -> bool {
 
 fn in_range(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, lo: f64, hi: f64, name: &str, help: &str) {
     if !(v.value >= lo && v.value <= hi) {
-        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} {} is outside [{lo}, {hi}]", v.value)).with_help(help));
+        d.push(
+            Diagnostic::error(
+                src,
+                v.span.clone(),
+                format!("{name} {} is outside [{lo}, {hi}]", v.value),
+            )
+            .with_help(help),
+        );
     }
 }
 
 fn positive(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str, help: &str) {
     if !(v.value > 0.0 && v.value.is_finite()) {
-        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} must be positive, not {}", v.value)).with_help(help));
+        d.push(
+            Diagnostic::error(src, v.span.clone(), format!("{name} must be positive, not {}", v.value)).with_help(help),
+        );
     }
 }
 
 fn non_negative(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str) {
     if !(v.value >= 0.0 && v.value.is_finite()) {
-        d.push(Diagnostic::error(src, v.span.clone(), format!("{name} must be zero or positive, not {}", v.value)).with_help("noise is a 1-sigma value"));
+        d.push(
+            Diagnostic::error(
+                src,
+                v.span.clone(),
+                format!("{name} must be zero or positive, not {}", v.value),
+            )
+            .with_help("noise is a 1-sigma value"),
+        );
     }
 }
 
 fn capacity(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<u32>) {
     if v.value == 0 {
-        d.push(Diagnostic::error(src, v.span.clone(), "capacity must be at least 1".to_string()).with_help("capacity is the number of objects the sensor can observe per tick"));
+        d.push(
+            Diagnostic::error(src, v.span.clone(), "capacity must be at least 1".to_string())
+                .with_help("capacity is the number of objects the sensor can observe per tick"),
+        );
     }
 }
 
@@ -673,15 +855,22 @@ fn sector(d: &mut Diagnostics, src: &SourceFile, s: &Option<Spanned<RawSector>>)
     let s = s.as_ref()?;
     for v in [s.from_deg, s.to_deg] {
         if !(0.0..=360.0).contains(&v) {
-            d.push(Diagnostic::error(src, s.span.clone(), format!("azimuth {v} is outside [0, 360]")).with_help("the sector runs clockwise from from_deg to to_deg, degrees from north"));
+            d.push(
+                Diagnostic::error(src, s.span.clone(), format!("azimuth {v} is outside [0, 360]"))
+                    .with_help("the sector runs clockwise from from_deg to to_deg, degrees from north"),
+            );
         }
     }
-    Some(AzimuthSector { from_deg: s.from_deg, to_deg: s.to_deg })
+    Some(AzimuthSector {
+        from_deg: s.from_deg,
+        to_deg: s.to_deg,
+    })
 }
 
 fn ron_help(message: &str) -> String {
     if message.contains("Unexpected field") || message.contains("unknown field") {
-        "check the spelling against the scenario reference (docs/scenario-reference.md); unknown fields are errors".into()
+        "check the spelling against the scenario reference (docs/scenario-reference.md); unknown fields are errors"
+            .into()
     } else if message.contains("missing field") {
         "add the field; see docs/scenario-reference.md for every field and its units".into()
     } else {

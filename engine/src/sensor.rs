@@ -84,7 +84,10 @@ impl SensorModel {
             return None;
         }
         if let Some(sec) = self.sector {
-            let az = dot(d, self.site.east).atan2(dot(d, self.site.north)).to_degrees().rem_euclid(360.0);
+            let az = dot(d, self.site.east)
+                .atan2(dot(d, self.site.north))
+                .to_degrees()
+                .rem_euclid(360.0);
             if !azimuth_in_sector(az, sec.from_deg, sec.to_deg) {
                 return None;
             }

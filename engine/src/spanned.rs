@@ -36,7 +36,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Spanned<T> {
         let text = raw.get_ron();
         let (base, len) = BASE.with(|b| b.get());
         let addr = text.as_ptr() as usize;
-        let start = if addr >= base && addr <= base + len { addr - base } else { 0 };
+        let start = if addr >= base && addr <= base + len {
+            addr - base
+        } else {
+            0
+        };
         let span = start..start + text.len();
         match raw.into_rust::<T>() {
             Ok(value) => Ok(Spanned { value, span }),
@@ -92,7 +96,10 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
         } else {
             byte_offset(text, e.span.end.line, e.span.end.col).max(start + 1)
         };
-        RonError { message: e.code.to_string(), span: start..end.min(text.len().max(start)) }
+        RonError {
+            message: e.code.to_string(),
+            span: start..end.min(text.len().max(start)),
+        }
     })
 }
 

@@ -15,7 +15,11 @@ pub fn sun_inertial_km(julian_centuries: f64) -> Vec3 {
     let r_au = 1.000_140_612 - 0.016_708_617 * m.cos() - 0.000_139_589 * (2.0 * m).cos();
     let eps = (23.439_291 - 0.013_004_2 * t).to_radians();
     let r = r_au * AU_KM;
-    [r * ecl_lon.cos(), r * eps.cos() * ecl_lon.sin(), r * eps.sin() * ecl_lon.sin()]
+    [
+        r * ecl_lon.cos(),
+        r * eps.cos() * ecl_lon.sin(),
+        r * eps.sin() * ecl_lon.sin(),
+    ]
 }
 
 /// True when a point (km, same frame as `sun_km`) is lit by the Sun: outside the cylinder of Earth's

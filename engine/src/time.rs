@@ -91,7 +91,11 @@ mod tests {
 
     #[test]
     fn ticks_are_exact_and_iso_formatted() {
-        let c = Clock { epoch: parse_utc("2026-07-10T00:00:00Z").unwrap(), tick_s: 10, ticks: 8640 };
+        let c = Clock {
+            epoch: parse_utc("2026-07-10T00:00:00Z").unwrap(),
+            tick_s: 10,
+            ticks: 8640,
+        };
         assert_eq!(c.iso(Tick(0)), "2026-07-10T00:00:00Z");
         assert_eq!(c.iso(Tick(8639)), "2026-07-10T23:59:50Z");
         assert_eq!(format_iso(&c.end()), "2026-07-11T00:00:00Z");
@@ -100,7 +104,11 @@ mod tests {
     #[test]
     fn julian_years_match_sgp4_crate() {
         let t = parse_utc("2026-05-30T12:00:00Z").unwrap();
-        let c = Clock { epoch: t, tick_s: 10, ticks: 1 };
+        let c = Clock {
+            epoch: t,
+            tick_s: 10,
+            ticks: 1,
+        };
         let ours = c.julian_years_since_j2000(Tick(0));
         let theirs = sgp4::julian_years_since_j2000(&t);
         assert!((ours - theirs).abs() < 1e-12, "{ours} vs {theirs}");

@@ -176,7 +176,10 @@ pub struct SimOptions {
 
 impl Default for SimOptions {
     fn default() -> Self {
-        SimOptions { threads: 1, prune_window_s: 60 }
+        SimOptions {
+            threads: 1,
+            prune_window_s: 60,
+        }
     }
 }
 
@@ -235,7 +238,17 @@ impl Sim {
             detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
         }
         let mut sats = Vec::with_capacity(scenario.objects.len());
-        let sat_props = Arc::new(scenario.objects.iter().map(|o| SatProps { object: o.id, rcs_m2: o.rcs_m2, std_magnitude: o.std_magnitude }).collect());
+        let sat_props = Arc::new(
+            scenario
+                .objects
+                .iter()
+                .map(|o| SatProps {
+                    object: o.id,
+                    rcs_m2: o.rcs_m2,
+                    std_magnitude: o.std_magnitude,
+                })
+                .collect(),
+        );
         let mut initial_losses = Vec::new();
         for (i, o) in scenario.objects.iter().enumerate() {
             let info = ObjectInfo {
@@ -250,12 +263,18 @@ impl Sim {
                 ObjectId(o.id),
                 SatIndex(i as u32),
                 info,
-                Truth { tick: u64::MAX, ..Truth::default() },
+                Truth {
+                    tick: u64::MAX,
+                    ..Truth::default()
+                },
                 Candidates::default(),
                 Status::default(),
             ));
             let offset = scenario.clock.ns_from(&o.elements.datetime);
-            match (sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements), offset) {
+            match (
+                sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements),
+                offset,
+            ) {
                 (Ok(constants), Some(epoch_offset_ns)) => {
                     world
                         .insert_one(
@@ -279,7 +298,11 @@ impl Sim {
                     initial_losses.push(Record {
                         tick: 0,
                         sensor_rank: 0,
-                        event: Event::ObjectLost { object: o.id, reason: reason.clone(), minutes_since_epoch: 0.0 },
+                        event: Event::ObjectLost {
+                            object: o.id,
+                            reason: reason.clone(),
+                            minutes_since_epoch: 0.0,
+                        },
                     });
                     world.get::<&mut Status>(e).expect("entity just spawned").lost = Some(Lost { tick: 0, reason });
                 }
@@ -343,7 +366,11 @@ impl Sim {
     pub fn step(&mut self) -> Vec<Record> {
         assert!(!self.is_done(), "step() after the last tick");
         let tick = Tick(self.next_tick);
-        let mut events = if tick.0 == 0 { std::mem::take(&mut self.initial_losses) } else { Vec::new() };
+        let mut events = if tick.0 == 0 {
+            std::mem::take(&mut self.initial_losses)
+        } else {
+            Vec::new()
+        };
         systems::run_tick(self, tick, &mut events);
         self.next_tick += 1;
         if self.is_done() {
@@ -355,7 +382,10 @@ impl Sim {
 
     /// Truth of one object at its last propagation (for inspection and tests).
     pub fn truth(&self, object: u32) -> Option<Truth> {
-        let i = self.sats.iter().position(|&e| self.world.get::<&ObjectId>(e).is_ok_and(|id| id.0 == object))?;
+        let i = self
+            .sats
+            .iter()
+            .position(|&e| self.world.get::<&ObjectId>(e).is_ok_and(|id| id.0 == object))?;
         self.world.get::<&Truth>(self.sats[i]).ok().map(|t| (*t).clone())
     }
 }
@@ -379,7 +409,10 @@ fn apogee_km(e: &sgp4::Elements) -> f64 {
 fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
     const MU_KM3_S2: f64 = 398_600.8; // WGS-72
     let n_rad_s = e.mean_motion.max(1e-6) * 2.0 * std::f64::consts::PI / 86_400.0;
-    ((MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt(), e.eccentricity.clamp(0.0, 0.999))
+    (
+        (MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt(),
+        e.eccentricity.clamp(0.0, 0.999),
+    )
 }
 
 /// Upper bound of the Earth-fixed speed over the orbit: perigee speed plus Earth rotation at apogee,

@@ -30,14 +30,32 @@ fn interpolated_truth_stays_within_metres_of_sgp4() {
     let full = common::load("interp.ron", &text, "scenarios");
     let mut picked = Vec::new();
     for regime in [Regime::Leo, Regime::Meo, Regime::Geo, Regime::Heo] {
-        picked.extend(full.objects.iter().filter(|o| o.regime == regime && o.class == ObjectClass::Payload).take(5).cloned());
+        picked.extend(
+            full.objects
+                .iter()
+                .filter(|o| o.regime == regime && o.class == ObjectClass::Payload)
+                .take(5)
+                .cloned(),
+        );
     }
     // The most eccentric object too (largest perigee speed).
-    let ecc = full.objects.iter().max_by(|a, b| a.elements.eccentricity.total_cmp(&b.elements.eccentricity)).unwrap().clone();
+    let ecc = full
+        .objects
+        .iter()
+        .max_by(|a, b| a.elements.eccentricity.total_cmp(&b.elements.eccentricity))
+        .unwrap()
+        .clone();
     picked.push(ecc);
     let mut s = full.clone();
     s.objects = picked;
-    let mut sim = Sim::new(&s, 1, SimOptions { threads: 1, prune_window_s: 60 });
+    let mut sim = Sim::new(
+        &s,
+        1,
+        SimOptions {
+            threads: 1,
+            prune_window_s: 60,
+        },
+    );
     let mut worst = vec![0.0f64; s.objects.len()];
     let mut compared = 0;
     while !sim.is_done() {
@@ -50,7 +68,9 @@ fn interpolated_truth_stays_within_metres_of_sgp4() {
             }
             let k = sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements).unwrap();
             let minutes = (s.clock.ns_from(&o.elements.datetime).unwrap() as f64 + tick.0 as f64 * 10e9) / 60e9;
-            let p = k.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes)).unwrap();
+            let p = k
+                .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+                .unwrap();
             let err = sentinel_engine::frames::norm(sentinel_engine::frames::sub(t.teme_km, p.position));
             worst[i] = worst[i].max(err);
             compared += 1;
@@ -58,12 +78,29 @@ fn interpolated_truth_stays_within_metres_of_sgp4() {
     }
     assert_eq!(compared, 21 * 8640, "every object at every tick");
     for (o, w) in s.objects.iter().zip(&worst) {
-        eprintln!("{} {:?} e={:.4} worst {:.3} m", o.id, o.regime, o.elements.eccentricity, w * 1000.0);
+        eprintln!(
+            "{} {:?} e={:.4} worst {:.3} m",
+            o.id,
+            o.regime,
+            o.elements.eccentricity,
+            w * 1000.0
+        );
     }
     for (o, w) in s.objects.iter().zip(&worst) {
         let limit_km = 0.001;
-        assert!(*w < limit_km, "{} ({:?}, e={}): interpolation error {:.2} m", o.id, o.regime, o.elements.eccentricity, w * 1000.0);
+        assert!(
+            *w < limit_km,
+            "{} ({:?}, e={}): interpolation error {:.2} m",
+            o.id,
+            o.regime,
+            o.elements.eccentricity,
+            w * 1000.0
+        );
     }
     let max = worst.iter().cloned().fold(0.0, f64::max);
-    eprintln!("max interpolation error over {} objects: {:.3} m", s.objects.len(), max * 1000.0);
+    eprintln!(
+        "max interpolation error over {} objects: {:.3} m",
+        s.objects.len(),
+        max * 1000.0
+    );
 }

@@ -5,8 +5,19 @@ mod common;
 
 use sentinel_engine::{Sim, SimOptions};
 
-fn log_and_stats(s: &sentinel_engine::Scenario, prune_window_s: u32, threads: usize) -> (String, sentinel_engine::Stats) {
-    let mut sim = Sim::new(s, s.seed, SimOptions { threads, prune_window_s });
+fn log_and_stats(
+    s: &sentinel_engine::Scenario,
+    prune_window_s: u32,
+    threads: usize,
+) -> (String, sentinel_engine::Stats) {
+    let mut sim = Sim::new(
+        s,
+        s.seed,
+        SimOptions {
+            threads,
+            prune_window_s,
+        },
+    );
     let mut all = Vec::new();
     while !sim.is_done() {
         all.extend(sim.step());
@@ -21,7 +32,10 @@ fn pruning_does_not_change_the_quick_look_log() {
     let (pruned, pruned_stats) = log_and_stats(&s, 60, 2);
     assert!(plain.lines().count() > 3000);
     assert_eq!(plain, pruned);
-    assert!(pruned_stats.exact_tests * 2 < plain_stats.exact_tests, "{pruned_stats:?} vs {plain_stats:?}");
+    assert!(
+        pruned_stats.exact_tests * 2 < plain_stats.exact_tests,
+        "{pruned_stats:?} vs {plain_stats:?}"
+    );
 }
 
 #[test]

@@ -40,7 +40,12 @@ fn windows(records: &[sentinel_engine::Record], sensor: &str) -> Vec<(u64, u64)>
     records
         .iter()
         .filter_map(|r| match &r.event {
-            Event::AccessEnd { sensor: s, first_tick, last_tick, .. } if &**s == sensor => Some((*first_tick, *last_tick)),
+            Event::AccessEnd {
+                sensor: s,
+                first_tick,
+                last_tick,
+                ..
+            } if &**s == sensor => Some((*first_tick, *last_tick)),
             _ => None,
         })
         .collect()
@@ -62,7 +67,10 @@ fn access_windows_match_skyfield() {
     // Site B within the first 6 hours: one window.
     let b: Vec<_> = windows(&records, "B").into_iter().filter(|w| w.0 < 2160).collect();
     let w = &r["supplementary_iss_site_b_access_6h"]["windows"][0];
-    assert_eq!(b, [(w["first_tick"].as_u64().unwrap(), w["last_tick"].as_u64().unwrap())]);
+    assert_eq!(
+        b,
+        [(w["first_tick"].as_u64().unwrap(), w["last_tick"].as_u64().unwrap())]
+    );
     // Max elevation of each site-A pass, to the reference's chain difference (< 0.001 deg).
     let max_el: Vec<f64> = records
         .iter()
@@ -71,7 +79,10 @@ fn access_windows_match_skyfield() {
             _ => None,
         })
         .collect();
-    for (got, w) in max_el.iter().zip(r["supplementary_iss_site_a_access_24h"]["windows"].as_array().unwrap()) {
+    for (got, w) in max_el
+        .iter()
+        .zip(r["supplementary_iss_site_a_access_24h"]["windows"].as_array().unwrap())
+    {
         let want = w["max_el_deg"].as_f64().unwrap();
         assert!((got - want).abs() < 0.002, "max elevation {got} vs Skyfield {want}");
     }
@@ -97,14 +108,25 @@ fn look_angles_match_the_simplified_chain_and_skyfield() {
         let want_gmst = direct["gmst_rad"].as_f64().unwrap();
         assert!((gmst - want_gmst).abs() < 1e-8, "GMST {gmst} vs {want_gmst}");
         let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes)).unwrap();
+        let p = k
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+            .unwrap();
         for i in 0..3 {
             assert!((p.position[i] - direct["teme_pos_km"][i].as_f64().unwrap()).abs() < 1e-6);
         }
         let l = site.look(teme_to_ecef(p.position, gmst.sin_cos()));
-        assert!((l.el_deg - c["simplified_el_deg"].as_f64().unwrap()).abs() < 1e-6, "tick {tick}");
-        assert!((l.az_deg - c["simplified_az_deg"].as_f64().unwrap()).abs() < 1e-6, "tick {tick}");
-        assert!((l.range_km - c["simplified_range_km"].as_f64().unwrap()).abs() < 1e-5, "tick {tick}");
+        assert!(
+            (l.el_deg - c["simplified_el_deg"].as_f64().unwrap()).abs() < 1e-6,
+            "tick {tick}"
+        );
+        assert!(
+            (l.az_deg - c["simplified_az_deg"].as_f64().unwrap()).abs() < 1e-6,
+            "tick {tick}"
+        );
+        assert!(
+            (l.range_km - c["simplified_range_km"].as_f64().unwrap()).abs() < 1e-5,
+            "tick {tick}"
+        );
         // And the full Skyfield chain, to the error budget (UT1 = UTC dominates).
         assert!((l.el_deg - c["skyfield_el_deg"].as_f64().unwrap()).abs() < 2e-3);
         assert!((l.range_km - c["skyfield_range_km"].as_f64().unwrap()).abs() < 0.02);
@@ -131,10 +153,20 @@ fn sun_and_shadow_match_skyfield() {
         let l = site.look(sun);
         let want = x["sun_el_deg_site_b"].as_f64().unwrap();
         // Almanac Sun (~0.01 deg) plus diurnal parallax and aberration, which Skyfield includes.
-        assert!((l.el_deg - want).abs() < 0.02, "tick {tick}: Sun elevation {} vs {want}", l.el_deg);
+        assert!(
+            (l.el_deg - want).abs() < 0.02,
+            "tick {tick}: Sun elevation {} vs {want}",
+            l.el_deg
+        );
         let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes)).unwrap();
-        assert_eq!(is_sunlit(teme_to_ecef(p.position, gmst), sun), x["iss_sunlit"].as_bool().unwrap(), "tick {tick}: ISS sunlit");
+        let p = k
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+            .unwrap();
+        assert_eq!(
+            is_sunlit(teme_to_ecef(p.position, gmst), sun),
+            x["iss_sunlit"].as_bool().unwrap(),
+            "tick {tick}: ISS sunlit"
+        );
         lit_checked += 1;
     }
     assert_eq!(lit_checked, 36);
@@ -153,10 +185,24 @@ fn geo_object_geometry_matches_skyfield() {
         let tick = x["tick"].as_u64().unwrap();
         let gmst = gmst_rad(s.clock.julian_years_since_j2000(Tick(tick))).sin_cos();
         let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes)).unwrap();
+        let p = k
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+            .unwrap();
         let l = site.look(teme_to_ecef(p.position, gmst));
-        assert!((l.el_deg - x["el_deg"].as_f64().unwrap()).abs() < 1e-3, "tick {tick} el {}", l.el_deg);
-        assert!((l.az_deg - x["az_deg"].as_f64().unwrap()).abs() < 1e-3, "tick {tick} az {}", l.az_deg);
-        assert!((l.range_km - x["range_km"].as_f64().unwrap()).abs() < 0.1, "tick {tick} range {}", l.range_km);
+        assert!(
+            (l.el_deg - x["el_deg"].as_f64().unwrap()).abs() < 1e-3,
+            "tick {tick} el {}",
+            l.el_deg
+        );
+        assert!(
+            (l.az_deg - x["az_deg"].as_f64().unwrap()).abs() < 1e-3,
+            "tick {tick} az {}",
+            l.az_deg
+        );
+        assert!(
+            (l.range_km - x["range_km"].as_f64().unwrap()).abs() < 0.1,
+            "tick {tick} range {}",
+            l.range_km
+        );
     }
 }

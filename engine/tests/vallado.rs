@@ -54,7 +54,8 @@ fn scenario_for(case: &Case, start_min: f64, step_min: f64, ticks: usize) -> sen
 
 #[test]
 fn vallado_states_errors_and_decays_through_the_sim() {
-    let text = std::fs::read_to_string(common::repo().join("tests/data/sgp4-verification/sgp4-rs-test_cases.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(common::repo().join("tests/data/sgp4-verification/sgp4-rs-test_cases.toml")).unwrap();
     let cases: Cases = toml::from_str(&text).unwrap();
     assert_eq!(cases.list.len(), 33);
     let (mut states, mut errors, mut decays) = (0, 0, 0);
@@ -67,7 +68,8 @@ fn vallado_states_errors_and_decays_through_the_sim() {
                 Some(r)
                     if s.time > r[r.len() - 1].time
                         && whole_seconds(s.time - r[r.len() - 1].time)
-                        && (r.len() == 1 || ((s.time - r[r.len() - 1].time) - (r[1].time - r[0].time)).abs() < 1e-9) =>
+                        && (r.len() == 1
+                            || ((s.time - r[r.len() - 1].time) - (r[1].time - r[0].time)).abs() < 1e-9) =>
                 {
                     r.push(s)
                 }
@@ -91,7 +93,11 @@ fn vallado_states_errors_and_decays_through_the_sim() {
                 });
                 match (&s.error, lost) {
                     (Some(want), Some(got)) => {
-                        let key = if want.contains("semi-latus") { "semi-latus rectum is negative" } else { "outside the range" };
+                        let key = if want.contains("semi-latus") {
+                            "semi-latus rectum is negative"
+                        } else {
+                            "outside the range"
+                        };
                         assert!(got.contains(key), "{id} t={}: want {want}, got {got}", s.time);
                         errors += 1;
                         break;
@@ -102,8 +108,20 @@ fn vallado_states_errors_and_decays_through_the_sim() {
                         let t = sim.truth(id).unwrap();
                         let (p, v) = (s.position.unwrap(), s.velocity.unwrap());
                         for i in 0..3 {
-                            assert!((t.teme_km[i] - p[i]).abs() < 1e-6, "{id} t={} pos[{i}] {} vs {}", s.time, t.teme_km[i], p[i]);
-                            assert!((t.teme_vel_km_s[i] - v[i]).abs() < 1e-9, "{id} t={} vel[{i}] {} vs {}", s.time, t.teme_vel_km_s[i], v[i]);
+                            assert!(
+                                (t.teme_km[i] - p[i]).abs() < 1e-6,
+                                "{id} t={} pos[{i}] {} vs {}",
+                                s.time,
+                                t.teme_km[i],
+                                p[i]
+                            );
+                            assert!(
+                                (t.teme_vel_km_s[i] - v[i]).abs() < 1e-9,
+                                "{id} t={} vel[{i}] {} vs {}",
+                                s.time,
+                                t.teme_vel_km_s[i],
+                                v[i]
+                            );
                         }
                         states += 1;
                     }
@@ -115,11 +133,17 @@ fn vallado_states_errors_and_decays_through_the_sim() {
                     Event::ObjectLost { reason, .. } => Some(reason.clone()),
                     _ => None,
                 });
-                assert!(reason.as_deref().is_some_and(|r| r.starts_with("decayed")), "{id}: no decay after t={last_t}: {reason:?}");
+                assert!(
+                    reason.as_deref().is_some_and(|r| r.starts_with("decayed")),
+                    "{id}: no decay after t={last_t}: {reason:?}"
+                );
                 decays += 1;
             }
         }
     }
     assert_eq!((states, errors), (666, 2), "states and SGP4 errors checked");
-    assert_eq!(decays, 3, "28872, 29141 and 20413 decay one step after their last state, as in tcppver.out");
+    assert_eq!(
+        decays, 3,
+        "28872, 29141 and 20413 decay one step after their last state, as in tcppver.out"
+    );
 }

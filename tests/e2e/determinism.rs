@@ -9,7 +9,11 @@ fn same_seed_twice_gives_identical_bytes() {
     run_ok(&quick_look(), &a, &["--threads", "2"]);
     run_ok(&quick_look(), &b, &["--threads", "2"]);
     let events = read(&a, "events.jsonl");
-    assert!(events.len() > 100_000, "the run produced a real log ({} bytes)", events.len());
+    assert!(
+        events.len() > 100_000,
+        "the run produced a real log ({} bytes)",
+        events.len()
+    );
     assert_eq!(events, read(&b, "events.jsonl"));
     assert_eq!(read(&a, "manifest.json"), read(&b, "manifest.json"));
 }
@@ -61,7 +65,10 @@ fn a_different_seed_changes_detections_but_not_geometry() {
     let (a, b) = (t.path().join("s7"), t.path().join("s8"));
     run_ok(&quick_look(), &a, &["--seed", "7"]);
     let o = run_ok(&quick_look(), &b, &["--seed", "8"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("seed 8"), "the seed is printed");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("seed 8"),
+        "the seed is printed"
+    );
     let (ea, eb) = (read(&a, "events.jsonl"), read(&b, "events.jsonl"));
     // Passes are geometry: identical.
     for kind in ["access_start", "access_end"] {

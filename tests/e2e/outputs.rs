@@ -13,7 +13,10 @@ fn manifest_describes_the_run_and_its_digests_hold() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("run");
     let o = run_ok(&quick_look(), &out, &[]);
-    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     let mut names = names;
     names.sort();
     assert_eq!(names, ["events.jsonl", "manifest.json"]);
@@ -25,11 +28,25 @@ fn manifest_describes_the_run_and_its_digests_hold() {
     assert_eq!(m["events"]["bytes"], events.len());
     let lines = events.iter().filter(|&&b| b == b'\n').count();
     assert_eq!(m["events"]["lines"], lines);
-    let counted: u64 = m["event_counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let counted: u64 = m["event_counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(counted as usize, lines);
-    assert_eq!(m["scenario_file"]["sha256"], hex(&Sha256::digest(std::fs::read(quick_look()).unwrap())));
+    assert_eq!(
+        m["scenario_file"]["sha256"],
+        hex(&Sha256::digest(std::fs::read(quick_look()).unwrap()))
+    );
     let tle = std::fs::read(repo().join("scenarios/data/celestrak-geo-2026-05-30.tle")).unwrap();
-    assert!(m["inputs"].as_array().unwrap().iter().any(|i| i["sha256"] == hex(&Sha256::digest(&tle))));
+    assert!(
+        m["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["sha256"] == hex(&Sha256::digest(&tle)))
+    );
     assert_eq!(m["ticks"], 1080);
     assert_eq!(m["seed"], 7);
     assert!(m["target"].as_str().unwrap().contains('-') && m["rustc"].as_str().unwrap().starts_with("rustc "));
@@ -41,7 +58,10 @@ fn manifest_describes_the_run_and_its_digests_hold() {
     let mut last = (0u64, 0usize);
     for line in String::from_utf8_lossy(&events).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let key = (v["tick"].as_u64().unwrap(), kinds.iter().position(|k| v["kind"] == *k).unwrap());
+        let key = (
+            v["tick"].as_u64().unwrap(),
+            kinds.iter().position(|k| v["kind"] == *k).unwrap(),
+        );
         assert!(key >= last, "out of order: {line}");
         last = key;
     }
@@ -66,11 +86,17 @@ fn check_summarises_the_bundled_scenarios() {
     let o = sentinel(&["check", "scenarios/quick-look.ron"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("objects: 599") && s.contains("LEO 25, GEO 574") && s.contains("1080 ticks"), "{s}");
+    assert!(
+        s.contains("objects: 599") && s.contains("LEO 25, GEO 574") && s.contains("1080 ticks"),
+        "{s}"
+    );
     let o = sentinel(&["check", "scenarios/us-japan-liaison.ron"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("objects: 15985") && s.contains("sensors: 13") && s.contains("8640 ticks"), "{s}");
+    assert!(
+        s.contains("objects: 15985") && s.contains("sensors: 13") && s.contains("8640 ticks"),
+        "{s}"
+    );
 }
 
 #[test]

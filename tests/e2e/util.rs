@@ -10,7 +10,11 @@ pub fn repo() -> PathBuf {
 
 /// Runs `sentinel` with arguments, from the repository root.
 pub fn sentinel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sentinel")).args(args).current_dir(repo()).output().expect("sentinel runs")
+    Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("sentinel runs")
 }
 
 /// Runs a scenario into `out` and returns the output; panics (with stderr) unless it succeeded.
@@ -18,7 +22,11 @@ pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let o = sentinel(&args);
-    assert!(o.status.success(), "sentinel {args:?} failed:\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "sentinel {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     o
 }
 
@@ -35,5 +43,9 @@ pub fn quick_look() -> PathBuf {
 /// Events of one kind, as lines.
 pub fn lines_of_kind(events: &[u8], kind: &str) -> Vec<String> {
     let pat = format!("\"kind\":\"{kind}\"");
-    String::from_utf8_lossy(events).lines().filter(|l| l.contains(&pat)).map(str::to_string).collect()
+    String::from_utf8_lossy(events)
+        .lines()
+        .filter(|l| l.contains(&pat))
+        .map(str::to_string)
+        .collect()
 }

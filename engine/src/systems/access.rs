@@ -14,8 +14,12 @@ use crate::world::{Coverage, Pass, SatProps, SensorIndex, Sim};
 pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
-    let mut items: Vec<(usize, &mut Coverage)> =
-        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, cov)| (ix.0 as usize, cov)).collect();
+    let mut items: Vec<(usize, &mut Coverage)> = sim
+        .world
+        .query_mut::<(&SensorIndex, &mut Coverage)>()
+        .into_iter()
+        .map(|(ix, cov)| (ix.0 as usize, cov))
+        .collect();
     items.sort_unstable_by_key(|x| x.0);
     let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
         for (s, cov) in chunk.iter_mut() {
@@ -60,7 +64,11 @@ fn update(
                         sensor: model.id.clone(),
                         nation: model.nation.clone(),
                         object,
-                        geometry: Geometry { range_km: Some(round(l.range_km, 6)), az_deg: round(l.az_deg, 6), el_deg: round(l.el_deg, 6) },
+                        geometry: Geometry {
+                            range_km: Some(round(l.range_km, 6)),
+                            az_deg: round(l.az_deg, 6),
+                            el_deg: round(l.el_deg, 6),
+                        },
                     },
                 });
                 next.push(Pass {
@@ -83,7 +91,15 @@ fn update(
     cov.spare = prev;
 }
 
-fn end_pass(model: &SensorModel, s: usize, pass: Pass, last_tick: u64, run_ended: bool, at: Tick, events: &mut Vec<Record>) {
+fn end_pass(
+    model: &SensorModel,
+    s: usize,
+    pass: Pass,
+    last_tick: u64,
+    run_ended: bool,
+    at: Tick,
+    events: &mut Vec<Record>,
+) {
     if pass.attempts == 0 {
         events.push(Record {
             tick: at.0,
@@ -118,8 +134,12 @@ fn end_pass(model: &SensorModel, s: usize, pass: Pass, last_tick: u64, run_ended
 /// After the last tick: closes every open pass at that tick with `run_ended: true`.
 pub fn close_all(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
-    let mut items: Vec<(usize, &mut Coverage)> =
-        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, c)| (ix.0 as usize, c)).collect();
+    let mut items: Vec<(usize, &mut Coverage)> = sim
+        .world
+        .query_mut::<(&SensorIndex, &mut Coverage)>()
+        .into_iter()
+        .map(|(ix, c)| (ix.0 as usize, c))
+        .collect();
     items.sort_unstable_by_key(|x| x.0);
     for (s, cov) in items {
         for pass in std::mem::take(&mut cov.passes) {

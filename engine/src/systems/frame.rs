@@ -27,7 +27,10 @@ impl Frame {
     pub fn new(sim: &Sim, tick: Tick) -> Frame {
         let gmst = gmst_rad(sim.clock.julian_years_since_j2000(tick));
         let gmst_sin_cos = gmst.sin_cos();
-        let sun_ecef_km = teme_to_ecef(sun_inertial_km(sim.clock.julian_centuries_since_j2000(tick)), gmst_sin_cos);
+        let sun_ecef_km = teme_to_ecef(
+            sun_inertial_km(sim.clock.julian_centuries_since_j2000(tick)),
+            gmst_sin_cos,
+        );
         let refresh_ticks = refresh_ticks(sim.options.prune_window_s, sim.clock.tick_s);
         let window_s = (refresh_ticks.saturating_sub(1)) as f64 * sim.clock.tick_s as f64;
         let mut dark = Vec::with_capacity(sim.sensors.len());
@@ -45,11 +48,21 @@ impl Frame {
                 }
             }
         }
-        Frame { gmst_sin_cos, sun_ecef_km, dark, may_be_dark, refresh_ticks }
+        Frame {
+            gmst_sin_cos,
+            sun_ecef_km,
+            dark,
+            may_be_dark,
+            refresh_ticks,
+        }
     }
 }
 
 /// Ticks between candidate refreshes for a pruning window (0 = no pruning, refresh every tick).
 pub fn refresh_ticks(prune_window_s: u32, tick_s: u32) -> u64 {
-    if prune_window_s == 0 { 1 } else { (prune_window_s / tick_s.max(1)).max(1) as u64 }
+    if prune_window_s == 0 {
+        1
+    } else {
+        (prune_window_s / tick_s.max(1)).max(1) as u64
+    }
 }

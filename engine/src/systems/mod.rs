@@ -50,7 +50,12 @@ pub(crate) fn par_chunks<T: Send, O: Send + Default>(
             f(c, o);
         }
     } else {
-        pool.install(|| items.par_chunks_mut(chunk).zip(outs.par_iter_mut()).for_each(|(c, o)| f(c, o)));
+        pool.install(|| {
+            items
+                .par_chunks_mut(chunk)
+                .zip(outs.par_iter_mut())
+                .for_each(|(c, o)| f(c, o))
+        });
     }
     outs
 }

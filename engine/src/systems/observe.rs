@@ -8,10 +8,10 @@ use rand_distr::StandardNormal;
 
 use crate::event::{Event, Geometry, MissReason, Record, round};
 use crate::frames::{dot, look_from, norm, sub};
-use crate::scenario::SensorKind;
-use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::rng::StreamFamily;
+use crate::scenario::SensorKind;
 use crate::sensor::SensorModel;
+use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::systems::frame::Frame;
 use crate::systems::par_chunks;
 use crate::systems::visibility::InViewSet;
@@ -23,8 +23,12 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
     let rngs = &sim.detect_rng;
-    let mut items: Vec<(usize, &mut Coverage)> =
-        sim.world.query_mut::<(&SensorIndex, &mut Coverage)>().into_iter().map(|(ix, c)| (ix.0 as usize, c)).collect();
+    let mut items: Vec<(usize, &mut Coverage)> = sim
+        .world
+        .query_mut::<(&SensorIndex, &mut Coverage)>()
+        .into_iter()
+        .map(|(ix, c)| (ix.0 as usize, c))
+        .collect();
     items.sort_unstable_by_key(|x| x.0);
     let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
         for (s, cov) in chunk.iter_mut() {
@@ -77,7 +81,11 @@ fn observe(
             let (pd, snr_db, magnitude) = match &model.kind {
                 SensorKind::Radar(r) => {
                     let snr = radar_snr(r.reference_snr_db, r.reference_range_km, info.rcs_m2, truth.range_km);
-                    (swerling1_pd(snr, r.false_alarm_probability), Some(10.0 * snr.log10()), None)
+                    (
+                        swerling1_pd(snr, r.false_alarm_probability),
+                        Some(10.0 * snr.log10()),
+                        None,
+                    )
                 }
                 SensorKind::Optical(o) => {
                     let obj = [
@@ -140,7 +148,11 @@ fn observe(
                     object,
                     sensor_type,
                     truth: Geometry {
-                        range_km: if model.is_radar() { Some(round(truth.range_km, 6)) } else { None },
+                        range_km: if model.is_radar() {
+                            Some(round(truth.range_km, 6))
+                        } else {
+                            None
+                        },
                         az_deg: round(truth.az_deg, 7),
                         el_deg: round(truth.el_deg, 7),
                     },

@@ -42,7 +42,10 @@ struct Out {
 fn predict(p: &Propagator, clock: &Clock, tick: u64, out: &mut Out) -> (f64, Result<sgp4::Prediction, String>) {
     let t_min = p.minutes_at(clock, Tick(tick));
     out.propagations += 1;
-    let r = p.constants.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t_min)).map_err(|e| format!("SGP4: {e}"));
+    let r = p
+        .constants
+        .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t_min))
+        .map_err(|e| format!("SGP4: {e}"));
     (t_min, r)
 }
 
@@ -50,8 +53,18 @@ fn predict(p: &Propagator, clock: &Clock, tick: u64, out: &mut Out) -> (f64, Res
 /// position (km) and velocity (km/s).
 pub fn hermite(a: &sgp4::Prediction, b: &sgp4::Prediction, h: f64, s: f64) -> ([f64; 3], [f64; 3]) {
     let (s2, s3) = (s * s, s * s * s);
-    let (h00, h10, h01, h11) = (2.0 * s3 - 3.0 * s2 + 1.0, s3 - 2.0 * s2 + s, -2.0 * s3 + 3.0 * s2, s3 - s2);
-    let (d00, d10, d01, d11) = ((6.0 * s2 - 6.0 * s) / h, 3.0 * s2 - 4.0 * s + 1.0, (-6.0 * s2 + 6.0 * s) / h, 3.0 * s2 - 2.0 * s);
+    let (h00, h10, h01, h11) = (
+        2.0 * s3 - 3.0 * s2 + 1.0,
+        s3 - 2.0 * s2 + s,
+        -2.0 * s3 + 3.0 * s2,
+        s3 - s2,
+    );
+    let (d00, d10, d01, d11) = (
+        (6.0 * s2 - 6.0 * s) / h,
+        3.0 * s2 - 4.0 * s + 1.0,
+        (-6.0 * s2 + 6.0 * s) / h,
+        3.0 * s2 - 2.0 * s,
+    );
     let mut pos = [0.0; 3];
     let mut vel = [0.0; 3];
     for i in 0..3 {
@@ -76,24 +89,24 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
         for (ix, id, p, c, truth) in chunk.iter_mut() {
             let every = (p.checkpoint_s / clock.tick_s.max(1)).max(1) as u64;
             let window_s = every as f64 * clock.tick_s as f64;
-            let checkpoint = tick.0 % every == 0;
+            let checkpoint = tick.0.is_multiple_of(every);
             if !checkpoint && tick.0 >= truth.every_tick_until && tick.0 < c.refresh_at && c.sensors.is_empty() {
                 continue;
             }
-            if !checkpoint && tick.0 >= truth.every_tick_until {
-                if let (Some((t0, a)), Some((t1, b))) = (&truth.anchor, &truth.ahead)
-                    && *t0 < tick.0
-                    && tick.0 < *t1
-                {
-                    let h = (*t1 - *t0) as f64 * clock.tick_s as f64;
-                    let s = (tick.0 - *t0) as f64 / (*t1 - *t0) as f64;
-                    let (pos, vel) = hermite(a, b, h, s);
-                    truth.tick = tick.0;
-                    truth.teme_km = pos;
-                    truth.ecef_km = teme_to_ecef(pos, frame.gmst_sin_cos);
-                    truth.teme_vel_km_s = vel;
-                    continue;
-                }
+            if !checkpoint
+                && tick.0 >= truth.every_tick_until
+                && let (Some((t0, a)), Some((t1, b))) = (&truth.anchor, &truth.ahead)
+                && *t0 < tick.0
+                && tick.0 < *t1
+            {
+                let h = (*t1 - *t0) as f64 * clock.tick_s as f64;
+                let s = (tick.0 - *t0) as f64 / (*t1 - *t0) as f64;
+                let (pos, vel) = hermite(a, b, h, s);
+                truth.tick = tick.0;
+                truth.teme_km = pos;
+                truth.ecef_km = teme_to_ecef(pos, frame.gmst_sin_cos);
+                truth.teme_vel_km_s = vel;
+                continue;
             }
             let (t_min, now) = match truth.ahead.take() {
                 Some((t, pred)) if t == tick.0 => (p.minutes_at(&clock, tick), Ok(pred)),
@@ -111,7 +124,12 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
             };
             let r = norm(pred.position);
             if r < DECAY_RADIUS_KM {
-                out.lost.push((*ix, *id, format!("decayed: radius {r:.1} km is below the Earth's surface"), t_min));
+                out.lost.push((
+                    *ix,
+                    *id,
+                    format!("decayed: radius {r:.1} km is below the Earth's surface"),
+                    t_min,
+                ));
                 continue;
             }
             if r > p.max_radius_km || !r.is_finite() {
@@ -130,7 +148,11 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
                 }
                 let r_min = ahead.as_ref().map_or(0.0, |a| r.min(norm(a.position)));
                 let dip_km = p.max_radial_speed_km_s * window_s / 2.0 + 10.0;
-                truth.every_tick_until = if r_min - dip_km < DECAY_RADIUS_KM || ahead.is_err() { tick.0 + every } else { 0 };
+                truth.every_tick_until = if r_min - dip_km < DECAY_RADIUS_KM || ahead.is_err() {
+                    tick.0 + every
+                } else {
+                    0
+                };
                 truth.ahead = ahead.ok().map(|a| (tick.0 + every, a));
                 truth.anchor = Some((tick.0, pred.clone()));
             }
@@ -147,8 +169,19 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
         sim.stats.propagations += out.propagations;
         for (ix, id, reason, t_min) in out.lost {
             let e = sim.sats[ix as usize];
-            sim.world.get::<&mut Status>(e).expect("satellite entity exists").lost = Some(Lost { tick: tick.0, reason: reason.clone() });
-            events.push(Record { tick: tick.0, sensor_rank: 0, event: Event::ObjectLost { object: id, reason, minutes_since_epoch: t_min } });
+            sim.world.get::<&mut Status>(e).expect("satellite entity exists").lost = Some(Lost {
+                tick: tick.0,
+                reason: reason.clone(),
+            });
+            events.push(Record {
+                tick: tick.0,
+                sensor_rank: 0,
+                event: Event::ObjectLost {
+                    object: id,
+                    reason,
+                    minutes_since_epoch: t_min,
+                },
+            });
         }
     }
 }

@@ -30,7 +30,11 @@ pub struct InView {
     pub sin_el: f64,
 }
 
-const EMPTY: InView = InView { sat: 0, sensor: 0, sin_el: 0.0 };
+const EMPTY: InView = InView {
+    sat: 0,
+    sensor: 0,
+    sin_el: 0.0,
+};
 
 /// The pairs in view found by one chunk of satellites, grouped by sensor.
 #[derive(Default)]
@@ -59,7 +63,9 @@ impl<'a> InViewSet<'a> {
 
     /// Sensor `s`'s pairs, in satellite order.
     pub fn for_sensor(&self, s: usize) -> impl Iterator<Item = &InView> {
-        self.chunks.iter().flat_map(move |c| c.pairs[c.starts[s]..c.starts[s + 1]].iter())
+        self.chunks
+            .iter()
+            .flat_map(move |c| c.pairs[c.starts[s]..c.starts[s + 1]].iter())
     }
 
     /// Earth-fixed position (km) this tick of a satellite that has a pair in view.
@@ -82,7 +88,13 @@ pub struct SiteIndex {
 impl SiteIndex {
     /// Builds the index of a sensor table.
     pub fn new(sensors: &[SensorModel]) -> SiteIndex {
-        let mut ix = SiteIndex { ux: vec![], uy: vec![], uz: vec![], min_el_rad: 0.0, min_site_radius_km: f64::INFINITY };
+        let mut ix = SiteIndex {
+            ux: vec![],
+            uy: vec![],
+            uz: vec![],
+            min_el_rad: 0.0,
+            min_site_radius_km: f64::INFINITY,
+        };
         let mut min_el = f64::INFINITY;
         for m in sensors {
             let r = norm(m.site.ecef_km);
@@ -106,7 +118,11 @@ impl SiteIndex {
             return -1.0;
         }
         let gamma = c.acos() - e + (reach_km / r_km).min(1.0).asin();
-        if gamma >= std::f64::consts::PI { -1.0 } else { gamma.cos() }
+        if gamma >= std::f64::consts::PI {
+            -1.0
+        } else {
+            gamma.cos()
+        }
     }
 }
 
@@ -171,7 +187,11 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<ChunkView> {
             for &s in &cand.sensors {
                 let su = s as usize;
                 if let Some((_, _, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
-                    found.push(InView { sat: *ix, sensor: s, sin_el });
+                    found.push(InView {
+                        sat: *ix,
+                        sensor: s,
+                        sin_el,
+                    });
                 }
             }
             if found.len() > before {

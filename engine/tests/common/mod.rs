@@ -12,7 +12,9 @@ pub struct DirLoader(pub PathBuf);
 impl SourceLoader for DirLoader {
     fn load(&mut self, rel: &str) -> Result<SourceFile, String> {
         let p = self.0.join(rel);
-        std::fs::read_to_string(&p).map(|t| SourceFile::new(p.display().to_string(), t)).map_err(|e| e.to_string())
+        std::fs::read_to_string(&p)
+            .map(|t| SourceFile::new(p.display().to_string(), t))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -22,7 +24,10 @@ pub struct MemLoader(pub BTreeMap<String, String>);
 
 impl SourceLoader for MemLoader {
     fn load(&mut self, rel: &str) -> Result<SourceFile, String> {
-        self.0.get(rel).map(|t| SourceFile::new(rel, t.as_str())).ok_or_else(|| "no such file".to_string())
+        self.0
+            .get(rel)
+            .map(|t| SourceFile::new(rel, t.as_str()))
+            .ok_or_else(|| "no such file".to_string())
     }
 }
 
@@ -44,7 +49,12 @@ pub fn load(name: &str, text: &str, dir: &str) -> Scenario {
 pub fn load_file(rel: &str) -> Scenario {
     let path = repo().join(rel);
     let text = std::fs::read_to_string(&path).unwrap();
-    let dir = std::path::Path::new(rel).parent().unwrap().to_str().unwrap().to_string();
+    let dir = std::path::Path::new(rel)
+        .parent()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     load(rel, &text, &dir)
 }
 
@@ -63,7 +73,8 @@ pub fn jsonl(s: &Scenario, records: &[Record]) -> String {
     let mut out = Vec::new();
     let mut scratch = Vec::new();
     for r in records {
-        sentinel_engine::write_json_line(&mut out, r, &s.clock.iso(sentinel_engine::Tick(r.tick)), &mut scratch).unwrap();
+        sentinel_engine::write_json_line(&mut out, r, &s.clock.iso(sentinel_engine::Tick(r.tick)), &mut scratch)
+            .unwrap();
     }
     String::from_utf8(out).unwrap()
 }
