@@ -38,6 +38,7 @@ numpy = json.loads(sys.argv[1]); wall = float(sys.argv[3]) - float(sys.argv[2])
 m = json.load(open(sys.argv[4]))
 print(f"sentinel whole process (parse, simulate, write {m['events']['lines']} events): {wall:.2f} s; "
       f"numpy timed section: {numpy['seconds']:.2f} s; ratio numpy/sentinel = {numpy['seconds'] / wall:.2f}")
-print(f"cross-check: passes numpy {numpy['passes']} vs sentinel access_start {m['event_counts']['access_start']}")
 PY
+    peers_dir="${PEERS_DIR:-$repo/target/peers}"
+    "$peers_dir/venv/bin/python" "$here/crosscheck_numpy.py" "$peers_dir" "$out/peers-run"
 fi
