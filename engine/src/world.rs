@@ -214,7 +214,7 @@ pub struct Sim {
     /// Observation properties by `SatIndex` (read-only; the hot path's copy of `ObjectInfo`).
     pub(crate) sat_props: Arc<Vec<SatProps>>,
     /// Detection random streams by `SensorIndex`.
-    pub(crate) detect_rng: Vec<StreamFamily>,
+    pub(crate) detect_rng: Arc<Vec<StreamFamily>>,
     /// Events for elements SGP4 rejected at start, emitted at tick 0.
     pub(crate) initial_losses: Vec<Record>,
     pub(crate) stats: Stats,
@@ -237,10 +237,12 @@ impl Sim {
             world.spawn((SensorIndex(i as u16), m.clone(), Coverage::default()));
             detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
         }
-        let mut sats = Vec::with_capacity(scenario.objects.len());
+        // Satellite indices follow catalog numbers, whatever order the scenario lists them in.
+        let mut objects: Vec<&crate::scenario::CatalogObject> = scenario.objects.iter().collect();
+        objects.sort_by_key(|o| o.id);
+        let mut sats = Vec::with_capacity(objects.len());
         let sat_props = Arc::new(
-            scenario
-                .objects
+            objects
                 .iter()
                 .map(|o| SatProps {
                     object: o.id,
@@ -250,7 +252,7 @@ impl Sim {
                 .collect(),
         );
         let mut initial_losses = Vec::new();
-        for (i, o) in scenario.objects.iter().enumerate() {
+        for (i, o) in objects.iter().enumerate() {
             let info = ObjectInfo {
                 name: o.name.clone(),
                 class: o.class,
@@ -319,7 +321,7 @@ impl Sim {
             sensors: Arc::new(models.clone()),
             site_index: Arc::new(crate::systems::visibility::SiteIndex::new(&models)),
             sat_props,
-            detect_rng,
+            detect_rng: Arc::new(detect_rng),
             initial_losses,
             stats: Stats::default(),
             positions: vec![[0.0; 3]; scenario.objects.len()],
@@ -382,10 +384,8 @@ impl Sim {
 
     /// Truth of one object at its last propagation (for inspection and tests).
     pub fn truth(&self, object: u32) -> Option<Truth> {
-        let i = self
-            .sats
-            .iter()
-            .position(|&e| self.world.get::<&ObjectId>(e).is_ok_and(|id| id.0 == object))?;
+        // Satellites are indexed in catalog-number order.
+        let i = self.sat_props.binary_search_by_key(&object, |p| p.object).ok()?;
         self.world.get::<&Truth>(self.sats[i]).ok().map(|t| (*t).clone())
     }
 }

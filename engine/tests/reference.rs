@@ -36,6 +36,27 @@ fn scenario(hours: u64) -> sentinel_engine::Scenario {
     common::load("reference.ron", &text, "tests/data/reference")
 }
 
+/// The ISS elements of the reference and their AFSPC-mode propagator.
+fn iss(r: &Value) -> (sgp4::Elements, sgp4::Constants) {
+    let tle = &r["inputs"]["iss_tle"];
+    let el = sgp4::Elements::from_tle(
+        None,
+        tle[1].as_str().unwrap().as_bytes(),
+        tle[2].as_str().unwrap().as_bytes(),
+    )
+    .unwrap();
+    let k = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).unwrap();
+    (el, k)
+}
+
+/// TEME position (km) at a tick of the reference grid, propagated directly.
+fn teme_at(s: &sentinel_engine::Scenario, el: &sgp4::Elements, k: &sgp4::Constants, tick: u64) -> [f64; 3] {
+    let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
+    k.propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+        .unwrap()
+        .position
+}
+
 fn windows(records: &[sentinel_engine::Record], sensor: &str) -> Vec<(u64, u64)> {
     records
         .iter()
@@ -93,13 +114,7 @@ fn look_angles_match_the_simplified_chain_and_skyfield() {
     let r = reference();
     let s = scenario(6);
     let site = Site::new(35.0, 139.0, 100.0);
-    let el = sgp4::Elements::from_tle(
-        None,
-        r["inputs"]["iss_tle"][1].as_str().unwrap().as_bytes(),
-        r["inputs"]["iss_tle"][2].as_str().unwrap().as_bytes(),
-    )
-    .unwrap();
-    let k = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).unwrap();
+    let (el, k) = iss(&r);
     let sims = r["iss_sgp4_direct_afspc"]["samples"].as_array().unwrap();
     let chain = r["iss_site_a_simplified_chain"]["samples"].as_array().unwrap();
     for (direct, c) in sims.iter().zip(chain) {
@@ -107,14 +122,11 @@ fn look_angles_match_the_simplified_chain_and_skyfield() {
         let gmst = gmst_rad(s.clock.julian_years_since_j2000(Tick(tick)));
         let want_gmst = direct["gmst_rad"].as_f64().unwrap();
         assert!((gmst - want_gmst).abs() < 1e-8, "GMST {gmst} vs {want_gmst}");
-        let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
-            .unwrap();
+        let p = teme_at(&s, &el, &k, tick);
         for i in 0..3 {
-            assert!((p.position[i] - direct["teme_pos_km"][i].as_f64().unwrap()).abs() < 1e-6);
+            assert!((p[i] - direct["teme_pos_km"][i].as_f64().unwrap()).abs() < 1e-6);
         }
-        let l = site.look(teme_to_ecef(p.position, gmst.sin_cos()));
+        let l = site.look(teme_to_ecef(p, gmst.sin_cos()));
         assert!(
             (l.el_deg - c["simplified_el_deg"].as_f64().unwrap()).abs() < 1e-6,
             "tick {tick}"
@@ -138,13 +150,7 @@ fn sun_and_shadow_match_skyfield() {
     let r = reference();
     let s = scenario(6);
     let site = Site::new(33.8, -106.66, 1510.0);
-    let el = sgp4::Elements::from_tle(
-        None,
-        r["inputs"]["iss_tle"][1].as_str().unwrap().as_bytes(),
-        r["inputs"]["iss_tle"][2].as_str().unwrap().as_bytes(),
-    )
-    .unwrap();
-    let k = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).unwrap();
+    let (el, k) = iss(&r);
     let mut lit_checked = 0;
     for x in r["iss_sunlit_and_sun_el_site_b"].as_array().unwrap() {
         let tick = x["tick"].as_u64().unwrap();
@@ -158,12 +164,9 @@ fn sun_and_shadow_match_skyfield() {
             "tick {tick}: Sun elevation {} vs {want}",
             l.el_deg
         );
-        let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
-            .unwrap();
+        let p = teme_at(&s, &el, &k, tick);
         assert_eq!(
-            is_sunlit(teme_to_ecef(p.position, gmst), sun),
+            is_sunlit(teme_to_ecef(p, gmst), sun),
             x["iss_sunlit"].as_bool().unwrap(),
             "tick {tick}: ISS sunlit"
         );
@@ -184,11 +187,8 @@ fn geo_object_geometry_matches_skyfield() {
     for x in r["geo_site_b"]["samples"].as_array().unwrap() {
         let tick = x["tick"].as_u64().unwrap();
         let gmst = gmst_rad(s.clock.julian_years_since_j2000(Tick(tick))).sin_cos();
-        let minutes = (s.clock.ns_from(&el.datetime).unwrap() as f64 + tick as f64 * 10e9) / 60e9;
-        let p = k
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
-            .unwrap();
-        let l = site.look(teme_to_ecef(p.position, gmst));
+        let p = teme_at(&s, &el, &k, tick);
+        let l = site.look(teme_to_ecef(p, gmst));
         assert!(
             (l.el_deg - x["el_deg"].as_f64().unwrap()).abs() < 1e-3,
             "tick {tick} el {}",

@@ -5,30 +5,18 @@
 use crate::event::{Event, Geometry, MissReason, Record, round};
 use crate::frames::{look_from, sub};
 use crate::sensor::SensorModel;
-use crate::systems::par_chunks;
 use crate::systems::visibility::InViewSet;
+use crate::systems::{coverages, per_sensor};
 use crate::time::Tick;
-use crate::world::{Coverage, Pass, SatProps, SensorIndex, Sim};
+use crate::world::{Coverage, Pass, SatProps, Sim};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
-    let mut items: Vec<(usize, &mut Coverage)> = sim
-        .world
-        .query_mut::<(&SensorIndex, &mut Coverage)>()
-        .into_iter()
-        .map(|(ix, cov)| (ix.0 as usize, cov))
-        .collect();
-    items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
-        for (s, cov) in chunk.iter_mut() {
-            update(&sensors[*s], *s, tick, cov, in_view, &props, out);
-        }
+    per_sensor(sim, events, |s, cov, out| {
+        update(&sensors[s], s, tick, cov, in_view, &props, out)
     });
-    for out in outs {
-        events.extend(out);
-    }
 }
 
 fn update(
@@ -134,14 +122,7 @@ fn end_pass(
 /// After the last tick: closes every open pass at that tick with `run_ended: true`.
 pub fn close_all(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
-    let mut items: Vec<(usize, &mut Coverage)> = sim
-        .world
-        .query_mut::<(&SensorIndex, &mut Coverage)>()
-        .into_iter()
-        .map(|(ix, c)| (ix.0 as usize, c))
-        .collect();
-    items.sort_unstable_by_key(|x| x.0);
-    for (s, cov) in items {
+    for (s, cov) in coverages(&mut sim.world) {
         for pass in std::mem::take(&mut cov.passes) {
             end_pass(&sensors[s], s, pass, tick.0, true, tick, events);
         }

@@ -10,7 +10,7 @@ pub mod visibility;
 
 use crate::event::Record;
 use crate::time::Tick;
-use crate::world::Sim;
+use crate::world::{Coverage, SensorIndex, Sim};
 
 /// The systems of a tick, in order (for documentation and tests).
 pub const SCHEDULE: [&str; 6] = ["frame", "propagate", "visibility", "access", "observe", "emit"];
@@ -58,4 +58,33 @@ pub(crate) fn par_chunks<T: Send, O: Send + Default>(
         });
     }
     outs
+}
+
+/// Each sensor's coverage, in sensor-index order.
+pub(crate) fn coverages(world: &mut hecs::World) -> Vec<(usize, &mut Coverage)> {
+    let mut items: Vec<(usize, &mut Coverage)> = world
+        .query_mut::<(&SensorIndex, &mut Coverage)>()
+        .into_iter()
+        .map(|(ix, cov)| (ix.0 as usize, cov))
+        .collect();
+    items.sort_unstable_by_key(|x| x.0);
+    items
+}
+
+/// Runs `f` for every sensor on the pool (sensors are independent) and appends the events each
+/// produced to `events`, in sensor order.
+pub(crate) fn per_sensor(
+    sim: &mut Sim,
+    events: &mut Vec<Record>,
+    f: impl Fn(usize, &mut Coverage, &mut Vec<Record>) + Sync,
+) {
+    let mut items = coverages(&mut sim.world);
+    let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
+        for (s, cov) in chunk.iter_mut() {
+            f(*s, cov, out);
+        }
+    });
+    for out in outs {
+        events.extend(out);
+    }
 }

@@ -13,31 +13,19 @@ use crate::scenario::SensorKind;
 use crate::sensor::SensorModel;
 use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::systems::frame::Frame;
-use crate::systems::par_chunks;
+use crate::systems::per_sensor;
 use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::world::{Coverage, SatProps, SensorIndex, Sim};
+use crate::world::{Coverage, SatProps, Sim};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
-    let rngs = &sim.detect_rng;
-    let mut items: Vec<(usize, &mut Coverage)> = sim
-        .world
-        .query_mut::<(&SensorIndex, &mut Coverage)>()
-        .into_iter()
-        .map(|(ix, c)| (ix.0 as usize, c))
-        .collect();
-    items.sort_unstable_by_key(|x| x.0);
-    let outs = par_chunks(&sim.pool, &mut items, 1, |chunk, out: &mut Vec<Record>| {
-        for (s, cov) in chunk.iter_mut() {
-            observe(&sensors[*s], *s, &rngs[*s], &props, cov, tick, frame, in_view, out);
-        }
+    let rngs = sim.detect_rng.clone();
+    per_sensor(sim, events, |s, cov, out| {
+        observe(&sensors[s], s, &rngs[s], &props, cov, tick, frame, in_view, out)
     });
-    for out in outs {
-        events.extend(out);
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
