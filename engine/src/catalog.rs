@@ -175,6 +175,13 @@ fn parse_tle_pair(
     let before = diags.error_count();
     for (line, which) in [(l1, 1u8), (l2, 2u8)] {
         let t = line.text.trim_end();
+        if let Some((at, c)) = t.char_indices().find(|(_, c)| !c.is_ascii()) {
+            diags.push(
+                Diagnostic::error(src, line.start + at..line.start + at + c.len_utf8(), format!("TLE line {which} contains `{c}`, which is not ASCII"))
+                    .with_help("TLE lines hold only ASCII digits, letters, spaces, `.`, `+` and `-`; the file may have been re-encoded"),
+            );
+            continue;
+        }
         if t.len() != 69 {
             diags.push(
                 Diagnostic::error(
@@ -554,6 +561,19 @@ mod tests {
         assert_eq!(v.len(), 1);
         let locs: Vec<_> = d.0.iter().map(|x| x.location().unwrap()).collect();
         assert_eq!(locs, ["a.tle:5:69", "a.tle:8:1", "a.tle:9:69"], "{d}");
+    }
+
+    #[test]
+    fn non_ascii_lines_are_errors_not_panics() {
+        // 69 bytes, with a two-byte character where the catalog number is sliced.
+        let text = ISS
+            .replace("1 25544U", "1 2554\u{e9}U")
+            .replacen("98067A   ", "98067A  ", 1);
+        let src = SourceFile::new("a.tle", text);
+        let mut d = Diagnostics::default();
+        assert!(parse_tle_text(&src, &mut d).is_empty());
+        assert_eq!(d.0.len(), 1, "{d}");
+        assert_eq!(d.0[0].location().unwrap(), "a.tle:2:7");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Parsing never stops at the first semantic problem: every problem in the scenario and in the
 //! catalog files it names is collected, each with a position, before the load fails.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -876,9 +876,4 @@ fn ron_help(message: &str) -> String {
     } else {
         "see docs/scenario-reference.md for the scenario syntax".into()
     }
-}
-
-/// Names of catalog sources' sets of objects, for summaries.
-pub fn owners(s: &Scenario) -> BTreeSet<String> {
-    s.objects.iter().filter_map(|o| o.owner.clone()).collect()
 }
