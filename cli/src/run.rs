@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Suppress the progress bar even on a terminal.
     #[arg(long)]
     pub quiet: bool,
+    /// After the run, simulate again in memory on one thread and compare tick by tick; exit 1 naming
+    /// the first tick that differs.
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Seconds between candidate-sensor refreshes (0 = no pruning). Tuning only; results do not change.
     #[arg(long, hide = true, default_value_t = 60)]
     pub prune_window_s: u32,
@@ -126,31 +130,38 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
-    let writer = std::thread::spawn(
-        move || -> io::Result<(Hashing<File>, BTreeMap<&'static str, u64>, u64)> {
-            let mut w = BufWriter::with_capacity(
-                1 << 20,
-                Hashing {
-                    inner: file,
-                    hasher: Sha256::new(),
-                    bytes: 0,
-                },
-            );
-            let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-            let mut lines = 0u64;
-            let mut scratch = Vec::with_capacity(512);
-            for (iso, events) in rx {
-                for rec in &events {
-                    write_json_line(&mut w, rec, &iso, &mut scratch)?;
-                    *counts.entry(rec.event.kind().as_str()).or_default() += 1;
-                }
-                lines += events.len() as u64;
+    let per_tick = args.check_determinism;
+    let writer = std::thread::spawn(move || -> io::Result<Written> {
+        let hashing = Hashing {
+            inner: file,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let mut w = BufWriter::with_capacity(1 << 20, hashing);
+        let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+        let (mut lines, mut scratch, mut tick_bytes) = (0u64, Vec::with_capacity(512), Vec::new());
+        let mut tick_digests = Vec::new();
+        for (iso, events) in rx {
+            tick_bytes.clear();
+            for rec in &events {
+                write_json_line(&mut tick_bytes, rec, &iso, &mut scratch)?;
+                *counts.entry(rec.event.kind().as_str()).or_default() += 1;
             }
-            let hashing = w.into_inner().map_err(|e| e.into_error())?;
-            hashing.inner.sync_all()?;
-            Ok((hashing, counts, lines))
-        },
-    );
+            w.write_all(&tick_bytes)?;
+            if per_tick {
+                tick_digests.push(Sha256::digest(&tick_bytes).into());
+            }
+            lines += events.len() as u64;
+        }
+        let hashing = w.into_inner().map_err(|e| e.into_error())?;
+        hashing.inner.sync_all()?;
+        Ok(Written {
+            hashing,
+            counts,
+            lines,
+            tick_digests,
+        })
+    });
     let bar = progress(scenario.clock.ticks, args.quiet);
     while !sim.is_done() {
         let tick = sim.next_tick();
@@ -164,7 +175,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     drop(tx);
     bar.finish_and_clear();
-    let (hashing, counts, lines) = writer
+    let Written {
+        hashing,
+        counts,
+        lines,
+        tick_digests,
+    } = writer
         .join()
         .map_err(|_| anyhow::anyhow!("the event writer thread panicked"))?
         .context("cannot write events.jsonl")?;
@@ -222,6 +238,60 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         stats.in_view_pairs as f64 / 1e6,
         out.display(),
         &events_sha[..16],
+    );
+    if args.check_determinism {
+        return determinism_check(scenario, seed, &tick_digests);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the writer thread produced.
+struct Written {
+    hashing: Hashing<File>,
+    counts: BTreeMap<&'static str, u64>,
+    lines: u64,
+    /// SHA-256 of each tick's lines (only with `--check-determinism`).
+    tick_digests: Vec<[u8; 32]>,
+}
+
+/// Simulates the scenario again in memory on one thread and compares each tick's log lines with
+/// the run's; names the first tick that differs (exit 1).
+fn determinism_check(
+    scenario: &sentinel_engine::Scenario,
+    seed: u64,
+    digests: &[[u8; 32]],
+) -> anyhow::Result<ExitCode> {
+    eprintln!("sentinel: determinism check: simulating again on 1 thread");
+    let mut sim = Sim::new(
+        scenario,
+        seed,
+        SimOptions {
+            threads: 1,
+            ..SimOptions::default()
+        },
+    );
+    let (mut bytes, mut scratch) = (Vec::new(), Vec::new());
+    while !sim.is_done() {
+        let tick = sim.next_tick();
+        let events = sim.step();
+        let iso = sim.clock().iso(tick);
+        bytes.clear();
+        for rec in &events {
+            write_json_line(&mut bytes, rec, &iso, &mut scratch)?;
+        }
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        if digests.get(tick.0 as usize) != Some(&digest) {
+            println!(
+                "sentinel: determinism check FAILED: first divergent tick {} ({}); seed {seed}",
+                tick.0,
+                sim.clock().iso(tick)
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
+    println!(
+        "sentinel: determinism check passed: all {} ticks identical on a second run (1 thread); seed {seed}",
+        digests.len()
     );
     Ok(ExitCode::SUCCESS)
 }

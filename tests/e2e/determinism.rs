@@ -85,3 +85,12 @@ fn a_different_seed_changes_detections_but_not_geometry() {
     let manifest: serde_json::Value = serde_json::from_slice(&read(&b, "manifest.json")).unwrap();
     assert_eq!(manifest["seed"], 8);
 }
+
+#[test]
+fn the_determinism_self_check_compares_every_tick() {
+    let t = tempfile::tempdir().unwrap();
+    let o = run_ok(&quick_look(), &t.path().join("run"), &["--check-determinism", "--threads", "2"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("determinism check passed: all 1080 ticks identical"), "{stdout}");
+    assert!(stdout.contains("seed 7"));
+}
