@@ -47,6 +47,9 @@ pub struct RunArgs {
     pub prune_window_s: u32,
 }
 
+/// Most worker threads `--threads` accepts.
+const MAX_THREADS: usize = 256;
+
 /// A writer that hashes and counts what passes through it.
 struct Hashing<W> {
     inner: W,
@@ -81,9 +84,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.seed);
     let threads = match args.threads {
-        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) if n == 0 || n > MAX_THREADS => bail!("--threads must be between 1 and {MAX_THREADS}, not {n}"),
         Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
@@ -92,9 +97,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .map_or("run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(format!("{stem}-seed{seed}"))
     });
-    if out.exists() && !args.force {
-        bail!("output directory {} exists; pass --force to replace it", out.display());
-    }
+    check_replaceable(&out, args.force)?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -103,11 +106,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let name = out
         .file_name()
         .map_or("run".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).ok();
-    }
-    fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    let mut guard = Staging::create(parent.join(format!(".{name}.partial-{}", std::process::id())))?;
+    let staging = guard.path.clone();
 
     eprintln!(
         "sentinel: running `{}` with seed {seed} on {threads} thread(s): {} objects, {} sensors, {} ticks of {} s",
@@ -217,6 +217,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
     publish(&staging, &out, args.force)?;
+    guard.published = true;
 
     let stats = sim.stats();
     let per_kind: Vec<String> = counts
@@ -296,22 +297,66 @@ fn determinism_check(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Moves the staging directory into place; with `force`, replaces an existing directory.
+/// Refuses an output that exists unless `--force` is given, and even then anything but a previous
+/// run directory (one holding a `manifest.json`), so that `--force` never deletes a user's files.
+fn check_replaceable(out: &Path, force: bool) -> anyhow::Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !force {
+        bail!("output directory {} exists; pass --force to replace it", out.display());
+    }
+    if !out.is_dir() || !out.join("manifest.json").is_file() {
+        bail!(
+            "{} exists and is not a Sentinel run directory (no manifest.json); refusing to replace it even with --force",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The staging directory of a run; removed when dropped unless it was published (so an error or a
+/// panic leaves nothing behind; only a killed process leaves a `.NAME.partial-PID` directory).
+struct Staging {
+    path: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    fn create(path: PathBuf) -> anyhow::Result<Staging> {
+        if path.exists() {
+            fs::remove_dir_all(&path).ok();
+        }
+        fs::create_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Staging { path, published: false })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            fs::remove_dir_all(&self.path).ok();
+        }
+    }
+}
+
+/// Moves the staging directory into place; with `force`, replaces a previous run directory. The
+/// parent directory is synced so the rename survives a crash.
 fn publish(staging: &Path, out: &Path, force: bool) -> anyhow::Result<()> {
     if out.exists() {
-        if !force {
-            fs::remove_dir_all(staging).ok();
-            bail!(
-                "output directory {} appeared during the run; pass --force to replace it",
-                out.display()
-            );
-        }
-        let old = staging.with_extension("old");
+        check_replaceable(out, force).context("the output appeared during the run")?;
+        let name = out
+            .file_name()
+            .map_or("run".into(), |n| n.to_string_lossy().into_owned());
+        let old = staging.with_file_name(format!(".{name}.old-{}", std::process::id()));
         fs::rename(out, &old).with_context(|| format!("cannot move the old {} aside", out.display()))?;
         fs::rename(staging, out).with_context(|| format!("cannot move the run into {}", out.display()))?;
         fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
     } else {
         fs::rename(staging, out).with_context(|| format!("cannot move the run into {}", out.display()))?;
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        File::open(parent).and_then(|d| d.sync_all()).ok();
     }
     Ok(())
 }

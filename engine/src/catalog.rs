@@ -341,14 +341,35 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
             Err(e) => {
                 let inner = SourceFile::new("", s).offset_of(e.line(), e.column().max(1));
                 let at = start + inner;
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg);
                 diags.push(
-                    Diagnostic::error(src, at..at + 1, format!("invalid OMM object: {e}"))
+                    Diagnostic::error(src, at..at + 1, format!("invalid OMM object: {msg}"))
                         .with_help("OMM objects need EPOCH, MEAN_MOTION, ECCENTRICITY, INCLINATION, RA_OF_ASC_NODE, ARG_OF_PERICENTER, MEAN_ANOMALY, NORAD_CAT_ID, BSTAR, MEAN_MOTION_DOT, MEAN_MOTION_DDOT, CLASSIFICATION_TYPE, ELEMENT_SET_NO, REV_AT_EPOCH, EPHEMERIS_TYPE"),
                 );
             }
         }
     }
     out
+}
+
+/// Byte range of CSV field `i` in `line`, honouring double quotes.
+fn field_range(line: &str, i: usize) -> Option<Range<usize>> {
+    let (mut field, mut start, mut quoted) = (0, 0, false);
+    for (k, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                if field == i {
+                    return Some(start..k);
+                }
+                field += 1;
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    (field == i).then_some(start..line.len())
 }
 
 const OMM_REQUIRED: [&str; 11] = [
@@ -411,10 +432,15 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
             }
         };
         let row_start = rec.position().map_or(0, |p| p.byte() as usize);
+        let text: &str = &src.text;
+        let line_start = row_start + text[row_start..].len() - text[row_start..].trim_start_matches(['\r', '\n']).len();
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        // Byte range of field `i` in the source line (commas inside quotes do not separate fields).
         let field_span = |i: usize| {
-            let off: usize = (0..i).map(|j| rec.get(j).map_or(0, str::len) + 1).sum();
-            let len = rec.get(i).map_or(1, |f| f.len().max(1));
-            row_start + off..row_start + off + len
+            field_range(line, i).map_or(line_start..line_start + 1, |r| {
+                line_start + r.start..line_start + r.end.max(r.start + 1)
+            })
         };
         let mut bad = false;
         let mut num = |name: &str| -> f64 {
@@ -588,6 +614,19 @@ X,1998-067B,2026-07-10T02:00:00,abc,.0004,51.6,10,20,30,0,U,25545,999,1,0,0,0\n"
         assert!((v[0].elements.drag_term - 0.40393571e-3).abs() < 1e-15);
         assert_eq!(d.0.len(), 1);
         assert_eq!(d.0[0].location().unwrap(), "c.csv:3:33");
+    }
+
+    #[test]
+    fn csv_positions_hold_with_quotes_and_crlf() {
+        let header = "OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,ARG_OF_PERICENTER,MEAN_ANOMALY,EPHEMERIS_TYPE,CLASSIFICATION_TYPE,NORAD_CAT_ID,ELEMENT_SET_NO,REV_AT_EPOCH,BSTAR,MEAN_MOTION_DOT,MEAN_MOTION_DDOT";
+        let text =
+            format!("{header}\r\n\"CAL, 1\",X,2026-07-10T02:00:00,abc,.0004,51.6,10,20,30,0,U,25545,999,1,0,0,0\r\n");
+        let src = SourceFile::new("q.csv", text);
+        let mut d = Diagnostics::default();
+        assert!(parse_omm_csv(&src, &mut d).is_empty());
+        assert_eq!(d.0.len(), 1, "{d}");
+        // `"CAL, 1",X,2026-07-10T02:00:00,` is 31 characters: MEAN_MOTION starts at column 32.
+        assert_eq!(d.0[0].location().unwrap(), "q.csv:2:32");
     }
 
     #[test]

@@ -222,6 +222,12 @@ pub fn round(x: f64, decimals: i32) -> f64 {
     (x * p).round() / p
 }
 
+/// Rounds an azimuth to `decimals` places, keeping it in [0, 360) (359.99999999 rounds to 0, not 360).
+pub fn round_az(az_deg: f64, decimals: i32) -> f64 {
+    let a = round(az_deg.rem_euclid(360.0), decimals);
+    if a >= 360.0 { a - 360.0 } else { a }
+}
+
 /// Writes one record as a JSON line: `{"tick":..,"time":"..","kind":..,...}`.
 pub fn write_json_line<W: Write>(w: &mut W, rec: &Record, time_iso: &str, scratch: &mut Vec<u8>) -> io::Result<()> {
     scratch.clear();

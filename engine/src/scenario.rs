@@ -364,7 +364,15 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         ));
     }
     let epoch = match parse_utc(raw.epoch.value.as_str()) {
-        Ok(t) => Some(t),
+        Ok(t) if (1957..=2200).contains(&chrono::Datelike::year(&t)) => Some(t),
+        Ok(t) => {
+            d.push(err(
+                raw.epoch.span.clone(),
+                format!("epoch year {} is outside 1957-2200", chrono::Datelike::year(&t)),
+                "the epoch must be within the space age and the range of the time models",
+            ));
+            None
+        }
         Err(m) => {
             d.push(err(
                 raw.epoch.span.clone(),
@@ -375,15 +383,21 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         }
     };
     let tick_s = *raw.tick_s;
-    if tick_s == 0 {
+    if tick_s == 0 || tick_s > MAX_TICK_S {
         d.push(err(
             raw.tick_s.span.clone(),
-            "tick_s must be at least 1".into(),
+            format!("tick_s must be between 1 and {MAX_TICK_S}, not {tick_s}"),
             "ticks are whole seconds, e.g. 10",
         ));
     }
     let duration_s = *raw.duration_s;
-    if tick_s > 0 {
+    if duration_s > MAX_DURATION_S {
+        d.push(err(
+            raw.duration_s.span.clone(),
+            format!("duration_s {duration_s} is more than ten years ({MAX_DURATION_S} s)"),
+            "SGP4 elements are good for days to weeks; split long studies into several scenarios",
+        ));
+    } else if tick_s > 0 && tick_s <= MAX_TICK_S {
         if duration_s < tick_s as u64 {
             d.push(err(
                 raw.duration_s.span.clone(),
@@ -606,6 +620,16 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         });
     }
     sensors.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(extra) = raw.sensors.get(MAX_SENSORS) {
+        d.push(err(
+            extra.id.span.clone(),
+            format!(
+                "the scenario has {} sensors; at most {MAX_SENSORS} are supported",
+                raw.sensors.len()
+            ),
+            "split the exercise into several scenarios",
+        ));
+    }
 
     // Catalog.
     let mut objects: BTreeMap<u32, CatalogObject> = BTreeMap::new();
@@ -651,11 +675,21 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                     }
                 };
                 match loader.load(&f.path) {
-                    Ok(file) => (
-                        catalog::parse(&file, format, &mut d),
-                        attrs_of!(f),
-                        format!("`{}`", *f.path),
-                    ),
+                    Ok(file) => {
+                        let before = d.error_count();
+                        let parsed = catalog::parse(&file, format, &mut d);
+                        if parsed.is_empty() && d.error_count() == before {
+                            d.push(
+                                Diagnostic::warning(
+                                    src,
+                                    f.path.span.clone(),
+                                    format!("catalog file `{}` holds no element sets", *f.path),
+                                )
+                                .with_help("check that it is the file you meant; an empty catalog produces no events"),
+                            );
+                        }
+                        (parsed, attrs_of!(f), format!("`{}`", *f.path))
+                    }
                     Err(m) => {
                         d.push(err(
                             f.path.span.clone(),
@@ -801,6 +835,13 @@ fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
         obj.std_magnitude = m.value;
     }
 }
+
+/// Longest tick, seconds (31 days).
+pub const MAX_TICK_S: u32 = 31 * 86_400;
+/// Longest run, seconds (ten years).
+pub const MAX_DURATION_S: u64 = 10 * 366 * 86_400;
+/// Most sensors a scenario may have (sensor indices are 16-bit).
+pub const MAX_SENSORS: usize = u16::MAX as usize;
 
 const ID_HELP: &str = "ids are 1-64 characters of letters, digits, `-`, `_` or `.`";
 

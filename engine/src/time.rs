@@ -42,8 +42,8 @@ impl Clock {
 
     /// Julian years since J2000 (UTC taken as UT1) at a tick, as `sgp4`'s sidereal-time functions expect.
     pub fn julian_years_since_j2000(&self, tick: Tick) -> f64 {
-        let base_ns = (self.epoch - j2000()).num_nanoseconds().unwrap_or(0) as f64;
-        let s = base_ns / 1e9 + self.seconds_since_epoch(tick) as f64;
+        let d = self.epoch - j2000();
+        let s = d.num_seconds() as f64 + d.subsec_nanos() as f64 / 1e9 + self.seconds_since_epoch(tick) as f64;
         s / (86_400.0 * 365.25)
     }
 

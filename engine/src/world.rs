@@ -303,7 +303,7 @@ impl Sim {
                         event: Event::ObjectLost {
                             object: o.id,
                             reason: reason.clone(),
-                            minutes_since_epoch: 0.0,
+                            minutes_since_epoch: offset.map_or(0.0, |ns| ns as f64 / 60e9),
                         },
                     });
                     world.get::<&mut Status>(e).expect("entity just spawned").lost = Some(Lost { tick: 0, reason });

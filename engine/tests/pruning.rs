@@ -39,12 +39,13 @@ fn pruning_does_not_change_the_quick_look_log() {
 }
 
 #[test]
-fn pruning_does_not_change_a_slice_of_the_us_japan_exercise() {
-    // Thirty minutes of the full 16k-object scenario: every regime, sectors, optical lighting.
+fn pruning_and_threads_do_not_change_a_slice_of_the_us_japan_exercise() {
+    // Thirty minutes of the full 16k-object scenario: every regime, sectors, optical lighting, and
+    // 16 chunks of satellites, so that merging chunk outputs is compared across thread counts.
     let mut s = common::load_file("scenarios/us-japan-liaison.ron");
     s.clock.ticks = 180;
-    let (plain, _) = log_and_stats(&s, 0, 2);
-    let (pruned, stats) = log_and_stats(&s, 60, 2);
+    let (plain, _) = log_and_stats(&s, 0, 1);
+    let (pruned, stats) = log_and_stats(&s, 60, 3);
     assert!(plain.lines().count() > 10_000, "{} events", plain.lines().count());
     assert_eq!(plain, pruned);
     assert!(stats.propagations < stats.object_ticks / 2, "{stats:?}");

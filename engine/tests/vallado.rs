@@ -30,10 +30,10 @@ struct State {
 /// Vallado's error-6 stops (tcppver.out), which the `sgp4` crate's own cases omit: (catalog number, minutes).
 const DECAYS: [(u32, f64); 3] = [(28872, 55.0), (29141, 440.0), (20413, 1_844_345.0)];
 
-/// Ticks are whole seconds: a step of minutes qualifies when it is a whole number of seconds.
+/// A step of minutes can be a tick when it is a whole number of seconds within the longest tick.
 fn whole_seconds(step_min: f64) -> bool {
     let s = step_min * 60.0;
-    (s - s.round()).abs() < 1e-6
+    (s - s.round()).abs() < 1e-6 && s <= sentinel_engine::scenario::MAX_TICK_S as f64
 }
 
 fn scenario_for(case: &Case, start_min: f64, step_min: f64, ticks: usize) -> sentinel_engine::Scenario {

@@ -89,8 +89,15 @@ fn a_different_seed_changes_detections_but_not_geometry() {
 #[test]
 fn the_determinism_self_check_compares_every_tick() {
     let t = tempfile::tempdir().unwrap();
-    let o = run_ok(&quick_look(), &t.path().join("run"), &["--check-determinism", "--threads", "2"]);
+    let o = run_ok(
+        &quick_look(),
+        &t.path().join("run"),
+        &["--check-determinism", "--threads", "2"],
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("determinism check passed: all 1080 ticks identical"), "{stdout}");
+    assert!(
+        stdout.contains("determinism check passed: all 1080 ticks identical"),
+        "{stdout}"
+    );
     assert!(stdout.contains("seed 7"));
 }

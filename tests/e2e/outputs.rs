@@ -71,14 +71,77 @@ fn manifest_describes_the_run_and_its_digests_hold() {
 fn an_existing_output_is_refused_without_force_and_replaced_with_it() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("run");
-    std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("precious.txt"), "keep me").unwrap();
-    let o = sentinel(&["run", quick_look().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    run_ok(&quick_look(), &out, &[]);
+    let o = sentinel(&[
+        "run",
+        quick_look().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "9",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
-    assert!(out.join("precious.txt").exists(), "nothing was touched");
-    run_ok(&quick_look(), &out, &["--force"]);
-    assert!(!out.join("precious.txt").exists() && out.join("manifest.json").exists());
+    let m: serde_json::Value = serde_json::from_slice(&read(&out, "manifest.json")).unwrap();
+    assert_eq!(m["seed"], 7, "nothing was touched");
+    run_ok(&quick_look(), &out, &["--force", "--seed", "9"]);
+    let m: serde_json::Value = serde_json::from_slice(&read(&out, "manifest.json")).unwrap();
+    assert_eq!(m["seed"], 9, "the previous run was replaced");
+    // Nothing but the run is left in the parent (no staging or old directories).
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn force_never_deletes_a_directory_that_is_not_a_run() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("notes");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("precious.txt"), "keep me").unwrap();
+    let o = sentinel(&[
+        "run",
+        quick_look().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a Sentinel run directory"));
+    assert!(out.join("precious.txt").exists());
+    assert_eq!(
+        std::fs::read_dir(t.path()).unwrap().count(),
+        1,
+        "no staging directory is left behind"
+    );
+}
+
+#[test]
+fn a_run_that_loses_every_object_or_has_none_completes() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("lost");
+    run_ok(&repo().join("tests/data/all-lost.ron"), &out, &[]);
+    let events = read(&out, "events.jsonl");
+    assert_eq!(lines_of_kind(&events, "object_lost").len(), 25);
+    assert_eq!(String::from_utf8_lossy(&events).lines().count(), 25);
+    let out = t.path().join("empty");
+    let o = run_ok(&repo().join("tests/data/empty-catalog.ron"), &out, &[]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds no element sets"));
+    assert!(read(&out, "events.jsonl").is_empty());
+}
+
+#[test]
+fn thread_counts_outside_the_supported_range_are_errors() {
+    for n in ["0", "257"] {
+        let o = sentinel(&[
+            "run",
+            quick_look().to_str().unwrap(),
+            "--out",
+            "/nonexistent/x",
+            "--threads",
+            n,
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--threads must be between 1 and 256"));
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! ones and `access_end` (plus `missed`/capacity for passes never observed) for ended ones.
 //! Sensors are independent: they run in parallel and their events are merged in sensor order.
 
-use crate::event::{Event, Geometry, MissReason, Record, round};
+use crate::event::{Event, Geometry, MissReason, Record, round, round_az};
 use crate::frames::{look_from, sub};
 use crate::sensor::SensorModel;
 use crate::systems::visibility::InViewSet;
@@ -54,7 +54,7 @@ fn update(
                         object,
                         geometry: Geometry {
                             range_km: Some(round(l.range_km, 6)),
-                            az_deg: round(l.az_deg, 6),
+                            az_deg: round_az(l.az_deg, 6),
                             el_deg: round(l.el_deg, 6),
                         },
                     },

@@ -44,7 +44,7 @@ pub(crate) fn par_chunks<T: Send, O: Send + Default>(
 ) -> Vec<O> {
     use rayon::prelude::*;
     let chunk = chunk.max(1);
-    let mut outs: Vec<O> = (0..items.len().div_ceil(chunk).max(1)).map(|_| O::default()).collect();
+    let mut outs: Vec<O> = (0..items.len().div_ceil(chunk)).map(|_| O::default()).collect();
     if pool.current_num_threads() == 1 {
         for (c, o) in items.chunks_mut(chunk).zip(outs.iter_mut()) {
             f(c, o);

@@ -6,7 +6,7 @@
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use crate::event::{Event, Geometry, MissReason, Record, round};
+use crate::event::{Event, Geometry, MissReason, Record, round, round_az};
 use crate::frames::{dot, look_from, norm, sub};
 use crate::rng::StreamFamily;
 use crate::scenario::SensorKind;
@@ -140,12 +140,12 @@ fn observe(
                     } else {
                         None
                     },
-                    az_deg: round(truth.az_deg, 7),
+                    az_deg: round_az(truth.az_deg, 7),
                     el_deg: round(truth.el_deg, 7),
                 },
                 measured: Geometry {
                     range_km: measured.range_km.map(|r| round(r, 6)),
-                    az_deg: round(measured.az_deg, 7),
+                    az_deg: round_az(measured.az_deg, 7),
                     el_deg: round(measured.el_deg, 7),
                 },
                 pd: round(pd, 6),

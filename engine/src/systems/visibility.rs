@@ -228,3 +228,92 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<ChunkView> {
     }
     chunks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::dot;
+    use crate::scenario::{OpticalSpec, RadarSpec, SensorKind, SensorSpec};
+
+    fn spec(id: &str, lat: f64, lon: f64, min_el: f64, radar: bool) -> SensorSpec {
+        let kind = if radar {
+            SensorKind::Radar(RadarSpec {
+                min_elevation_deg: min_el,
+                max_range_km: 1e6,
+                azimuth_sector: None,
+                reference_snr_db: 40.0,
+                reference_range_km: 1000.0,
+                false_alarm_probability: 1e-6,
+                range_sigma_m: 1.0,
+                az_sigma_deg: 0.01,
+                el_sigma_deg: 0.01,
+                capacity: 1,
+            })
+        } else {
+            SensorKind::Optical(OpticalSpec {
+                min_elevation_deg: min_el,
+                max_range_km: None,
+                azimuth_sector: None,
+                max_sun_elevation_deg: 90.0,
+                require_target_sunlit: false,
+                limiting_magnitude: 16.0,
+                angle_sigma_arcsec: 1.0,
+                capacity: 1,
+            })
+        };
+        SensorSpec {
+            id: id.into(),
+            name: id.into(),
+            nation: "X".into(),
+            lat_deg: lat,
+            lon_deg: lon,
+            alt_m: 3000.0,
+            kind,
+        }
+    }
+
+    #[test]
+    fn central_angle_prefilter_never_rejects_a_reachable_visible_point() {
+        let models: Vec<SensorModel> = [
+            (60.0, 10.0, -5.0, true),
+            (-30.0, 140.0, 10.0, false),
+            (0.0, -90.0, 3.0, true),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, &(lat, lon, el, radar))| SensorModel::new(&spec(&format!("S{i}"), lat, lon, el, radar)))
+        .collect();
+        let index = SiteIndex::new(&models);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut visible = 0;
+        for _ in 0..300_000 {
+            let r = 6500.0 + next() * 40_000.0;
+            let reach = next() * 600.0;
+            let (z, lon) = (2.0 * next() - 1.0, next() * std::f64::consts::TAU);
+            let h = (1.0 - z * z).sqrt();
+            let p = [r * h * lon.cos(), r * h * lon.sin(), r * z];
+            // A point the object can reach before the next refresh.
+            let d = [next() - 0.5, next() - 0.5, next() - 0.5];
+            let k = next() * reach / dot(d, d).sqrt();
+            let q = [p[0] + d[0] * k, p[1] + d[1] * k, p[2] + d[2] * k];
+            for (j, m) in models.iter().enumerate() {
+                if m.sees(q, true, [1e9, 0.0, 0.0]).is_some() {
+                    visible += 1;
+                    let u = [index.ux[j], index.uy[j], index.uz[j]];
+                    let cos = dot(p, u) / r;
+                    assert!(
+                        cos >= index.cos_max_angle(r, reach),
+                        "sensor {j} sees {q:?}, but {p:?} was filtered out"
+                    );
+                }
+            }
+        }
+        assert!(visible > 10_000, "only {visible} visible samples");
+    }
+}
