@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sentinel_engine::{EventKind, Sim, SimOptions, Tick, write_json_line};
+use sentinel_engine::{EventKind, JsonLines, Sim, SimOptions, Tick, write_json_line};
 use sha2::{Digest, Sha256};
 
 use crate::Reported;
@@ -139,17 +139,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         };
         let mut w = BufWriter::with_capacity(1 << 20, hashing);
         let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-        let (mut lines, mut scratch, mut tick_bytes) = (0u64, Vec::with_capacity(512), Vec::new());
+        let (mut lines, mut json, mut tick_bytes) = (0u64, JsonLines::default(), Vec::new());
         let mut tick_digests = Vec::new();
         for (iso, events) in rx {
-            tick_bytes.clear();
             for rec in &events {
-                write_json_line(&mut tick_bytes, rec, &iso, &mut scratch)?;
                 *counts.entry(rec.event.kind().as_str()).or_default() += 1;
             }
-            w.write_all(&tick_bytes)?;
             if per_tick {
+                // Each tick's lines are also digested, for the determinism check.
+                tick_bytes.clear();
+                for rec in &events {
+                    json.write(&mut tick_bytes, rec, &iso)?;
+                }
+                w.write_all(&tick_bytes)?;
                 tick_digests.push(Sha256::digest(&tick_bytes).into());
+            } else {
+                for rec in &events {
+                    json.write(&mut w, rec, &iso)?;
+                }
             }
             lines += events.len() as u64;
         }

@@ -230,9 +230,35 @@ pub fn round_az(az_deg: f64, decimals: i32) -> f64 {
 
 /// Writes one record as a JSON line: `{"tick":..,"time":"..","kind":..,...}`.
 pub fn write_json_line<W: Write>(w: &mut W, rec: &Record, time_iso: &str, scratch: &mut Vec<u8>) -> io::Result<()> {
-    scratch.clear();
-    serde_json::to_writer(&mut *scratch, &rec.event).map_err(io::Error::other)?;
-    write!(w, "{{\"tick\":{},\"time\":\"{}\",", rec.tick, time_iso)?;
-    w.write_all(&scratch[1..])?;
-    w.write_all(b"\n")
+    let mut lines = JsonLines {
+        scratch: std::mem::take(scratch),
+        ..JsonLines::default()
+    };
+    let r = lines.write(w, rec, time_iso);
+    *scratch = lines.scratch;
+    r
+}
+
+/// Writes records as JSON lines, formatting the `{"tick":..,"time":"..",` prefix once per tick.
+#[derive(Default)]
+pub struct JsonLines {
+    prefix_tick: Option<u64>,
+    prefix: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl JsonLines {
+    /// Writes one record; `time_iso` is the UTC text of its tick.
+    pub fn write<W: Write>(&mut self, w: &mut W, rec: &Record, time_iso: &str) -> io::Result<()> {
+        if self.prefix_tick != Some(rec.tick) {
+            self.prefix.clear();
+            write!(self.prefix, "{{\"tick\":{},\"time\":\"{}\",", rec.tick, time_iso)?;
+            self.prefix_tick = Some(rec.tick);
+        }
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, &rec.event).map_err(io::Error::other)?;
+        w.write_all(&self.prefix)?;
+        w.write_all(&self.scratch[1..])?;
+        w.write_all(b"\n")
+    }
 }
