@@ -27,5 +27,20 @@ pub use scenario::{Scenario, SourceLoader, load as load_scenario};
 pub use time::{Clock, Tick};
 pub use world::{Sim, SimOptions, Stats};
 
+#[cfg(test)]
+pub(crate) mod testutil {
+    /// A tiny seeded xorshift generator of uniforms in [0, 1) for sampling tests (no `rand` needed,
+    /// fixed forever, so the samples never change).
+    pub fn uniforms(seed: u64) -> impl FnMut() -> f64 {
+        let mut x = seed.max(1);
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+}
+
 /// Engine version, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -219,13 +219,7 @@ mod tests {
     fn conservative_test_never_rejects_what_the_exact_test_accepts() {
         // Sample points around the site; any point within `reach` of a visible point must pass may_see.
         let s = radar(5.0, 3000.0);
-        let mut rng = 12345u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::testutil::uniforms(12345);
         let reach = 300.0;
         let mut checked = 0;
         for _ in 0..200_000 {

@@ -284,13 +284,7 @@ mod tests {
         .map(|(i, &(lat, lon, el, radar))| SensorModel::new(&spec(&format!("S{i}"), lat, lon, el, radar)))
         .collect();
         let index = SiteIndex::new(&models);
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::testutil::uniforms(0x9e37_79b9_7f4a_7c15);
         let mut visible = 0;
         for _ in 0..300_000 {
             let r = 6500.0 + next() * 40_000.0;
