@@ -27,6 +27,9 @@ pub use scenario::{Scenario, SourceLoader, load as load_scenario};
 pub use time::{Clock, Tick};
 pub use world::{Sim, SimOptions, Stats};
 
+/// Engine version, recorded in run manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[cfg(test)]
 pub(crate) mod testutil {
     /// A tiny seeded xorshift generator of uniforms in [0, 1) for sampling tests (no `rand` needed,
@@ -41,6 +44,3 @@ pub(crate) mod testutil {
         }
     }
 }
-
-/// Engine version, recorded in run manifests.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
