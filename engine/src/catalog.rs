@@ -339,7 +339,7 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
                 span: start..start + 1,
             }),
             Err(e) => {
-                let inner = SourceFile::new("", s).offset_of(e.line(), e.column().max(1));
+                let inner = crate::diag::byte_offset(s, e.line(), e.column().max(1));
                 let at = start + inner;
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or(&msg);

@@ -42,15 +42,20 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and column (in characters).
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
-        let mut offset = 0;
-        for (i, l) in self.text.split_inclusive('\n').enumerate() {
-            if i + 1 == line {
-                return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
-            }
-            offset += l.len();
-        }
-        self.text.len()
+        byte_offset(&self.text, line, col)
     }
+}
+
+/// Byte offset of a 1-based line and column (in characters) in `text`; the end when past it.
+pub(crate) fn byte_offset(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -101,17 +106,6 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(source, span, message)
-        }
-    }
-
-    /// An error that belongs to no file.
-    pub fn global(message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            source: None,
-            span: 0..0,
-            message: message.into(),
-            help: None,
         }
     }
 

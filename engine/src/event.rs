@@ -166,17 +166,6 @@ impl Event {
         }
     }
 
-    /// Sensor id, if the event has one.
-    pub fn sensor(&self) -> Option<&str> {
-        match self {
-            Event::ObjectLost { .. } => None,
-            Event::AccessStart { sensor, .. }
-            | Event::Detection { sensor, .. }
-            | Event::Missed { sensor, .. }
-            | Event::AccessEnd { sensor, .. } => Some(sensor),
-        }
-    }
-
     /// Catalog number of the object.
     pub fn object(&self) -> u32 {
         match self {
@@ -201,15 +190,6 @@ pub struct Record {
 }
 
 impl Record {
-    /// A record for a sensor (by its rank in id order) or, with `None`, for no sensor.
-    pub fn new(tick: u64, sensor_rank: Option<u16>, event: Event) -> Record {
-        Record {
-            tick,
-            event,
-            sensor_rank: sensor_rank.unwrap_or(0),
-        }
-    }
-
     /// The ordering key within a tick, packed: kind, sensor rank (= sensor id order), object.
     pub fn key(&self) -> u64 {
         ((self.event.kind() as u64) << 48) | ((self.sensor_rank as u64) << 32) | self.event.object() as u64

@@ -281,14 +281,17 @@ pub struct SensorSpec {
     pub kind: SensorKind,
 }
 
-impl SensorSpec {
+impl SensorKind {
     /// Capacity in objects per tick.
     pub fn capacity(&self) -> u32 {
-        match &self.kind {
+        match self {
             SensorKind::Radar(r) => r.capacity,
             SensorKind::Optical(o) => o.capacity,
         }
     }
+}
+
+impl SensorSpec {
     /// `radar` or `optical`.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {

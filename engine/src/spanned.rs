@@ -5,6 +5,8 @@ use std::cell::Cell;
 use std::ops::Range;
 
 use ron::value::RawValue;
+
+use crate::diag::byte_offset;
 use serde::de::{Deserialize, DeserializeOwned, Deserializer, Error as _};
 
 thread_local! {
@@ -55,18 +57,6 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Spanned<T> {
             }
         }
     }
-}
-
-/// Byte offset of a 1-based (line, col) in `text`.
-fn byte_offset(text: &str, line: usize, col: usize) -> usize {
-    let mut off = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return off + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
-        }
-        off += l.len();
-    }
-    text.len()
 }
 
 /// A RON parse failure: message and byte range.

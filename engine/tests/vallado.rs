@@ -30,6 +30,14 @@ struct State {
 /// Vallado's error-6 stops (tcppver.out), which the `sgp4` crate's own cases omit: (catalog number, minutes).
 const DECAYS: [(u32, f64); 3] = [(28872, 55.0), (29141, 440.0), (20413, 1_844_345.0)];
 
+/// The reason of the `object_lost` event among a tick's events, if any.
+fn lost_reason(events: &[sentinel_engine::Record]) -> Option<String> {
+    events.iter().find_map(|r| match &r.event {
+        Event::ObjectLost { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+}
+
 /// A step of minutes can be a tick when it is a whole number of seconds within the longest tick.
 fn whole_seconds(step_min: f64) -> bool {
     let s = step_min * 60.0;
@@ -87,10 +95,7 @@ fn vallado_states_errors_and_decays_through_the_sim() {
             let mut sim = Sim::new(&scenario, 0, SimOptions::default());
             for (k, s) in run.iter().enumerate() {
                 let events = sim.step();
-                let lost = events.iter().find_map(|r| match &r.event {
-                    Event::ObjectLost { reason, .. } => Some(reason.clone()),
-                    _ => None,
-                });
+                let lost = lost_reason(&events);
                 match (&s.error, lost) {
                     (Some(want), Some(got)) => {
                         let key = if want.contains("semi-latus") {
@@ -129,10 +134,7 @@ fn vallado_states_errors_and_decays_through_the_sim() {
             }
             if extra {
                 let events = sim.step();
-                let reason = events.iter().find_map(|r| match &r.event {
-                    Event::ObjectLost { reason, .. } => Some(reason.clone()),
-                    _ => None,
-                });
+                let reason = lost_reason(&events);
                 assert!(
                     reason.as_deref().is_some_and(|r| r.starts_with("decayed")),
                     "{id}: no decay after t={last_t}: {reason:?}"

@@ -40,10 +40,7 @@ fn observe(
     in_view: &InViewSet,
     events: &mut Vec<Record>,
 ) {
-    let cap = match &model.kind {
-        SensorKind::Radar(r) => r.capacity,
-        SensorKind::Optical(o) => o.capacity,
-    } as usize;
+    let cap = model.kind.capacity() as usize;
     let passes = &mut cov.passes;
     // Indices of the passes to observe, chosen by (last attempt, catalog number).
     let mut order: Vec<(u64, u32, usize)> = passes
