@@ -1,5 +1,7 @@
 //! Events: the log evaluators trust. Within a tick, events are ordered by kind (the order of
-//! [`EventKind`]), then sensor id, then object catalog number. See docs/events.md for every field.
+//! [`EventKind`]), then by an order number (the sensor's rank in sensor-id order for sensor events;
+//! the order in which the sequential exchange step made them for exchange events), then object
+//! catalog number. See docs/events.md for every field.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -20,16 +22,73 @@ pub enum EventKind {
     Missed,
     /// An object left a sensor's field of regard.
     AccessEnd,
+    /// A sharing agreement came into force or ended.
+    AgreementStatus,
+    /// A liaison went on or off duty.
+    LiaisonDuty,
+    /// A sensor reported a track (its nation's product).
+    Track,
+    /// A nation sent a tasking request.
+    TaskingRequested,
+    /// A request was handed to a channel towards the provider.
+    TaskingRouted,
+    /// A request could not be carried: the liaison's queue was full.
+    TaskingDropped,
+    /// The provider accepted a request.
+    TaskingAccepted,
+    /// A request was declined, with the reason.
+    TaskingDeclined,
+    /// A provider's sensor observed a requested object.
+    TaskingObserved,
+    /// A request's window closed before it was observed.
+    TaskingExpired,
+    /// The outcome of a request reached the requester.
+    TaskingReported,
+    /// A product was denied by an agreement rule.
+    ShareDenied,
+    /// A product was degraded by an agreement rule before release.
+    ShareDegraded,
+    /// A product was released to a partner.
+    ShareSent,
+    /// A product was dropped: the liaison's queue was full.
+    ShareDropped,
+    /// A product waited in a liaison's queue.
+    ShareDelayed,
+    /// A product arrived at the recipient nation.
+    ShareDelivered,
+    /// A nation's catalog entry for an object was refreshed by an observation.
+    CatalogUpdate,
+    /// A liaison's queue depth changed.
+    LiaisonQueue,
 }
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::ObjectLost,
         EventKind::AccessStart,
         EventKind::Detection,
         EventKind::Missed,
         EventKind::AccessEnd,
+        EventKind::AgreementStatus,
+        EventKind::LiaisonDuty,
+        EventKind::Track,
+        EventKind::TaskingRequested,
+        EventKind::TaskingRouted,
+        EventKind::TaskingDropped,
+        EventKind::TaskingAccepted,
+        EventKind::TaskingDeclined,
+        EventKind::TaskingObserved,
+        EventKind::TaskingExpired,
+        EventKind::TaskingReported,
+        EventKind::ShareDenied,
+        EventKind::ShareDegraded,
+        EventKind::ShareSent,
+        EventKind::ShareDropped,
+        EventKind::ShareDelayed,
+        EventKind::ShareDelivered,
+        EventKind::CatalogUpdate,
+        EventKind::LiaisonQueue,
     ];
 
     /// The `kind` string.
@@ -40,6 +99,25 @@ impl EventKind {
             EventKind::Detection => "detection",
             EventKind::Missed => "missed",
             EventKind::AccessEnd => "access_end",
+            EventKind::AgreementStatus => "agreement_status",
+            EventKind::LiaisonDuty => "liaison_duty",
+            EventKind::Track => "track",
+            EventKind::TaskingRequested => "tasking_requested",
+            EventKind::TaskingRouted => "tasking_routed",
+            EventKind::TaskingDropped => "tasking_dropped",
+            EventKind::TaskingAccepted => "tasking_accepted",
+            EventKind::TaskingDeclined => "tasking_declined",
+            EventKind::TaskingObserved => "tasking_observed",
+            EventKind::TaskingExpired => "tasking_expired",
+            EventKind::TaskingReported => "tasking_reported",
+            EventKind::ShareDenied => "share_denied",
+            EventKind::ShareDegraded => "share_degraded",
+            EventKind::ShareSent => "share_sent",
+            EventKind::ShareDropped => "share_dropped",
+            EventKind::ShareDelayed => "share_delayed",
+            EventKind::ShareDelivered => "share_delivered",
+            EventKind::CatalogUpdate => "catalog_update",
+            EventKind::LiaisonQueue => "liaison_queue",
         }
     }
 }
@@ -100,9 +178,9 @@ pub enum Event {
         object: u32,
         /// `radar` or `optical`.
         sensor_type: &'static str,
-        /// True geometry.
-        #[serde(rename = "true")]
-        truth: Geometry,
+        /// True geometry (absent in a nation's view: a nation never sees truth).
+        #[serde(rename = "true", skip_serializing_if = "Option::is_none")]
+        truth: Option<Geometry>,
         /// Measured geometry (true plus noise; no range for optical).
         measured: Geometry,
         /// Detection probability used for the draw.
@@ -152,6 +230,348 @@ pub enum Event {
         /// True when the run ended with the object still in view (this event is then at the last tick).
         run_ended: bool,
     },
+    /// See [`EventKind::AgreementStatus`].
+    AgreementStatus {
+        /// Agreement id.
+        agreement: Arc<str>,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// In force from this tick (true) or no longer (false).
+        active: bool,
+    },
+    /// See [`EventKind::LiaisonDuty`].
+    LiaisonDuty {
+        /// Liaison id.
+        liaison: Arc<str>,
+        /// Home nation.
+        home: Arc<str>,
+        /// Host nation.
+        host: Arc<str>,
+        /// On duty from this tick (true) or off duty (false).
+        on_duty: bool,
+    },
+    /// See [`EventKind::Track`].
+    Track {
+        /// Product id (unique in the run).
+        product: u64,
+        /// Sensor id.
+        sensor: Arc<str>,
+        /// Sensor's nation.
+        nation: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// First detection tick of the track.
+        first_tick: u64,
+        /// Last detection tick.
+        last_tick: u64,
+        /// Detections in the track.
+        detections: u32,
+        /// Measured geometry of the last detection.
+        measured: Geometry,
+    },
+    /// See [`EventKind::TaskingRequested`].
+    TaskingRequested {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Nation owning the sensors asked.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Sensor id, or `any` for any sensor of the provider.
+        sensor: Arc<str>,
+        /// 1 (most urgent) to 9.
+        priority: u8,
+        /// Window start, UTC.
+        window_start: String,
+        /// Window end, UTC.
+        window_end: String,
+        /// Free text.
+        reason: Arc<str>,
+    },
+    /// See [`EventKind::TaskingRouted`].
+    TaskingRouted {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// `internal`, `liaison`, `regional` or `agreement`.
+        channel: &'static str,
+        /// Liaison, regional center or agreement id (absent for `internal`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Arc<str>>,
+        /// Arrival tick at the provider when known now (absent while waiting in a liaison queue).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        due_tick: Option<u64>,
+    },
+    /// See [`EventKind::TaskingDropped`].
+    TaskingDropped {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// `request` (on the way out) or `report` (the outcome on the way back).
+        stage: &'static str,
+        /// Liaison whose queue was full.
+        liaison: Arc<str>,
+        /// Its queue limit.
+        queue_limit: u32,
+    },
+    /// See [`EventKind::TaskingAccepted`].
+    TaskingAccepted {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Sensors that will give the object priority.
+        sensors: Vec<Arc<str>>,
+    },
+    /// See [`EventKind::TaskingDeclined`].
+    TaskingDeclined {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Nation that declined (the requester itself when no channel exists).
+        decided_by: Arc<str>,
+        /// `no_agreement`, `agreement_ended` or `policy`.
+        reason: &'static str,
+        /// Agreement whose rule declined it (`policy`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agreement: Option<Arc<str>>,
+        /// Rule that declined it (`policy`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule: Option<Arc<str>>,
+    },
+    /// See [`EventKind::TaskingObserved`].
+    TaskingObserved {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Sensor that detected it.
+        sensor: Arc<str>,
+    },
+    /// See [`EventKind::TaskingExpired`].
+    TaskingExpired {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// `window_closed` (accepted, never observed) or `arrived_late` (reached the provider after the window).
+        reason: &'static str,
+    },
+    /// See [`EventKind::TaskingReported`].
+    TaskingReported {
+        /// Request id.
+        request: Arc<str>,
+        /// Requesting nation.
+        requester: Arc<str>,
+        /// Provider nation.
+        provider: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// `observed`, `declined` or `expired`.
+        outcome: &'static str,
+        /// Channel of the report.
+        channel: &'static str,
+        /// Liaison, regional center or agreement id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Arc<str>>,
+        /// Seconds from the request being sent to this report.
+        turnaround_s: u64,
+        /// The observation (`observed` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        measured: Option<Geometry>,
+        /// Sensor that observed (`observed` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sensor: Option<Arc<str>>,
+    },
+    /// See [`EventKind::ShareDenied`].
+    ShareDenied {
+        /// Product id.
+        product: u64,
+        /// `observations` or `catalog_updates`.
+        product_kind: &'static str,
+        /// Provider.
+        from: Arc<str>,
+        /// Would-be recipient.
+        to: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Agreement.
+        agreement: Arc<str>,
+        /// Rule that denied it.
+        rule: Arc<str>,
+    },
+    /// See [`EventKind::ShareDegraded`].
+    ShareDegraded {
+        /// Product id.
+        product: u64,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Agreement.
+        agreement: Arc<str>,
+        /// Rule that degraded it.
+        rule: Arc<str>,
+        /// 1-sigma angle noise added, degrees.
+        angle_noise_deg: f64,
+        /// 1-sigma range noise added, metres.
+        range_noise_m: f64,
+        /// Range removed.
+        strip_range: bool,
+    },
+    /// See [`EventKind::ShareSent`].
+    ShareSent {
+        /// Product id.
+        product: u64,
+        /// `observations` or `catalog_updates`.
+        product_kind: &'static str,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Agreement that releases it.
+        agreement: Arc<str>,
+        /// `liaison`, `regional` or `agreement`.
+        channel: &'static str,
+        /// Liaison, regional center or agreement id.
+        via: Arc<str>,
+        /// Arrival tick when known now (absent while waiting in a liaison queue).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        due_tick: Option<u64>,
+    },
+    /// See [`EventKind::ShareDropped`].
+    ShareDropped {
+        /// Product id.
+        product: u64,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Liaison whose queue was full.
+        liaison: Arc<str>,
+        /// Its queue limit.
+        queue_limit: u32,
+    },
+    /// See [`EventKind::ShareDelayed`].
+    ShareDelayed {
+        /// Product id.
+        product: u64,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Liaison.
+        liaison: Arc<str>,
+        /// Seconds it waited in the queue.
+        waited_s: u64,
+        /// Arrival tick.
+        due_tick: u64,
+    },
+    /// See [`EventKind::ShareDelivered`].
+    ShareDelivered {
+        /// Product id.
+        product: u64,
+        /// `observations` or `catalog_updates`.
+        product_kind: &'static str,
+        /// Provider.
+        from: Arc<str>,
+        /// Recipient.
+        to: Arc<str>,
+        /// Provider's sensor.
+        sensor: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Agreement.
+        agreement: Arc<str>,
+        /// Channel it came by.
+        channel: &'static str,
+        /// Liaison, regional center or agreement id.
+        via: Arc<str>,
+        /// Tick it was released.
+        sent_tick: u64,
+        /// Tick of the track's first detection.
+        first_detection_tick: u64,
+        /// Tick of the track's last detection.
+        last_detection_tick: u64,
+        /// Detections in the track.
+        detections: u32,
+        /// Seconds from the track's first detection to this arrival.
+        latency_s: u64,
+        /// Measured geometry as released (degraded if a rule said so; `observations` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        measured: Option<Geometry>,
+        /// Rule that degraded it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        degraded_by: Option<Arc<str>>,
+    },
+    /// See [`EventKind::CatalogUpdate`].
+    CatalogUpdate {
+        /// Nation whose catalog changed.
+        nation: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// `own` (its sensors), `shared` (a partner's product) or `tasking` (a request's report).
+        via: &'static str,
+        /// Sensor that observed.
+        sensor: Arc<str>,
+        /// That sensor's nation.
+        source_nation: Arc<str>,
+        /// Tick of the observation now in the catalog.
+        observed_tick: u64,
+        /// Tick of the observation it replaces (absent when the nation had none).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_tick: Option<u64>,
+    },
+    /// See [`EventKind::LiaisonQueue`].
+    LiaisonQueue {
+        /// Liaison id.
+        liaison: Arc<str>,
+        /// Home nation.
+        home: Arc<str>,
+        /// Host nation.
+        host: Arc<str>,
+        /// Messages waiting after this tick.
+        depth: u32,
+    },
 }
 
 impl Event {
@@ -163,17 +583,53 @@ impl Event {
             Event::Detection { .. } => EventKind::Detection,
             Event::Missed { .. } => EventKind::Missed,
             Event::AccessEnd { .. } => EventKind::AccessEnd,
+            Event::AgreementStatus { .. } => EventKind::AgreementStatus,
+            Event::LiaisonDuty { .. } => EventKind::LiaisonDuty,
+            Event::Track { .. } => EventKind::Track,
+            Event::TaskingRequested { .. } => EventKind::TaskingRequested,
+            Event::TaskingRouted { .. } => EventKind::TaskingRouted,
+            Event::TaskingDropped { .. } => EventKind::TaskingDropped,
+            Event::TaskingAccepted { .. } => EventKind::TaskingAccepted,
+            Event::TaskingDeclined { .. } => EventKind::TaskingDeclined,
+            Event::TaskingObserved { .. } => EventKind::TaskingObserved,
+            Event::TaskingExpired { .. } => EventKind::TaskingExpired,
+            Event::TaskingReported { .. } => EventKind::TaskingReported,
+            Event::ShareDenied { .. } => EventKind::ShareDenied,
+            Event::ShareDegraded { .. } => EventKind::ShareDegraded,
+            Event::ShareSent { .. } => EventKind::ShareSent,
+            Event::ShareDropped { .. } => EventKind::ShareDropped,
+            Event::ShareDelayed { .. } => EventKind::ShareDelayed,
+            Event::ShareDelivered { .. } => EventKind::ShareDelivered,
+            Event::CatalogUpdate { .. } => EventKind::CatalogUpdate,
+            Event::LiaisonQueue { .. } => EventKind::LiaisonQueue,
         }
     }
 
-    /// Catalog number of the object.
+    /// Catalog number of the object (0 for events about no object).
     pub fn object(&self) -> u32 {
         match self {
             Event::ObjectLost { object, .. }
             | Event::AccessStart { object, .. }
             | Event::Detection { object, .. }
             | Event::Missed { object, .. }
-            | Event::AccessEnd { object, .. } => *object,
+            | Event::AccessEnd { object, .. }
+            | Event::Track { object, .. }
+            | Event::TaskingRequested { object, .. }
+            | Event::TaskingRouted { object, .. }
+            | Event::TaskingDropped { object, .. }
+            | Event::TaskingAccepted { object, .. }
+            | Event::TaskingDeclined { object, .. }
+            | Event::TaskingObserved { object, .. }
+            | Event::TaskingExpired { object, .. }
+            | Event::TaskingReported { object, .. }
+            | Event::ShareDenied { object, .. }
+            | Event::ShareDegraded { object, .. }
+            | Event::ShareSent { object, .. }
+            | Event::ShareDropped { object, .. }
+            | Event::ShareDelayed { object, .. }
+            | Event::ShareDelivered { object, .. }
+            | Event::CatalogUpdate { object, .. } => *object,
+            Event::AgreementStatus { .. } | Event::LiaisonDuty { .. } | Event::LiaisonQueue { .. } => 0,
         }
     }
 }
@@ -185,14 +641,15 @@ pub struct Record {
     pub tick: u64,
     /// The event.
     pub event: Event,
-    /// Rank of the sensor in sensor-id order (0 for events without a sensor); part of the order key.
-    pub sensor_rank: u16,
+    /// Order number within the kind: the sensor's rank in sensor-id order for sensor events, the
+    /// creation order for exchange events (made by one sequential step), 0 otherwise.
+    pub order: u64,
 }
 
 impl Record {
-    /// The ordering key within a tick, packed: kind, sensor rank (= sensor id order), object.
-    pub fn key(&self) -> u64 {
-        ((self.event.kind() as u64) << 48) | ((self.sensor_rank as u64) << 32) | self.event.object() as u64
+    /// The ordering key within a tick, packed: kind, order number, object.
+    pub fn key(&self) -> u128 {
+        ((self.event.kind() as u128) << 96) | ((self.order as u128) << 32) | self.event.object() as u128
     }
 }
 

@@ -9,8 +9,10 @@
 pub mod catalog;
 pub mod diag;
 pub mod event;
+pub mod exchange;
 pub mod frames;
 pub mod object;
+pub mod policy;
 pub mod rng;
 pub mod scenario;
 pub mod sensor;

@@ -60,7 +60,8 @@ impl ObjectClass {
 }
 
 /// Orbit regime, by the rules of the data README (mean motion `n` in rev/day, eccentricity `e`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// In RON: `Leo`, `Meo`, `Geo`, `Heo`, `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 pub enum Regime {
     /// e < 0.25 and n >= 11.25.
     Leo,

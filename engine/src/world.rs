@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use hecs::{Entity, World};
 
-use crate::event::{Event, Record};
+use crate::event::{Event, Geometry, Record};
 use crate::frames::{EARTH_RATE_RAD_S, Vec3};
 use crate::object::{ObjectClass, Regime};
 use crate::rng::StreamFamily;
@@ -131,6 +131,45 @@ pub struct Coverage {
     pub passes: Vec<Pass>,
     /// Last tick's buffer, kept to reuse its allocation.
     pub(crate) spare: Vec<Pass>,
+    /// Tracks closed this tick, for the exchange step.
+    pub(crate) reports: Vec<TrackReport>,
+    /// Detections of requested objects this tick, for the exchange step.
+    pub(crate) tasked: Vec<TaskedDetection>,
+}
+
+/// A track being accumulated during a pass.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenTrack {
+    /// First detection tick.
+    pub first_tick: u64,
+    /// Last detection tick.
+    pub last_tick: u64,
+    /// Detections.
+    pub detections: u32,
+    /// Measured geometry of the last detection.
+    pub measured: Geometry,
+}
+
+/// A track a sensor reports (closed at the pass end or after `track_report_s`).
+#[derive(Debug, Clone, Copy)]
+pub struct TrackReport {
+    /// Satellite index.
+    pub sat: u32,
+    /// Catalog number.
+    pub object: u32,
+    /// The track.
+    pub track: OpenTrack,
+}
+
+/// A detection of an object a tasking request asked this sensor for.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskedDetection {
+    /// Request index (in request-id order).
+    pub request: u32,
+    /// Catalog number.
+    pub object: u32,
+    /// Measured geometry.
+    pub measured: Geometry,
 }
 
 /// A pass of one object through one sensor's field of regard.
@@ -152,6 +191,8 @@ pub struct Pass {
     pub detections: u32,
     /// Tick of the last attempt.
     pub last_attempt: Option<u64>,
+    /// The track being accumulated, if the object was detected.
+    pub track: Option<OpenTrack>,
 }
 
 /// What the access and observe systems need of a satellite.
@@ -222,6 +263,8 @@ pub struct Sim {
     pub(crate) pool: rayon::ThreadPool,
     /// Earth-fixed positions this tick by `SatIndex` (written by `visibility` for satellites in view).
     pub(crate) positions: Vec<Vec3>,
+    /// Nations' catalogs, agreements, liaisons and tasking.
+    pub(crate) exchange: crate::exchange::Exchange,
 }
 
 impl Sim {
@@ -299,7 +342,7 @@ impl Sim {
                     };
                     initial_losses.push(Record {
                         tick: 0,
-                        sensor_rank: 0,
+                        order: 0,
                         event: Event::ObjectLost {
                             object: o.id,
                             reason: reason.clone(),
@@ -325,6 +368,7 @@ impl Sim {
             initial_losses,
             stats: Stats::default(),
             positions: vec![[0.0; 3]; scenario.objects.len()],
+            exchange: crate::exchange::Exchange::new(scenario, seed),
             pool: rayon::ThreadPoolBuilder::new()
                 .num_threads(options.threads.max(1))
                 .thread_name(|i| format!("sentinel-worker-{i}"))
@@ -373,11 +417,9 @@ impl Sim {
         } else {
             Vec::new()
         };
-        systems::run_tick(self, tick, &mut events);
+        let last = tick.0 + 1 >= self.clock.ticks;
+        systems::run_tick(self, tick, last, &mut events);
         self.next_tick += 1;
-        if self.is_done() {
-            systems::access::close_all(self, tick, &mut events);
-        }
         systems::emit::order(&mut events);
         events
     }

@@ -54,7 +54,32 @@ fn manifest_describes_the_run_and_its_digests_hold() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("1080 ticks") && stdout.contains("seed 7"), "{stdout}");
     // Every line is JSON with tick, time and kind, in (tick, kind) order.
-    let kinds = ["object_lost", "access_start", "detection", "missed", "access_end"];
+    let kinds = [
+        "object_lost",
+        "access_start",
+        "detection",
+        "missed",
+        "access_end",
+        "agreement_status",
+        "liaison_duty",
+        "track",
+        "tasking_requested",
+        "tasking_routed",
+        "tasking_dropped",
+        "tasking_accepted",
+        "tasking_declined",
+        "tasking_observed",
+        "tasking_expired",
+        "tasking_reported",
+        "share_denied",
+        "share_degraded",
+        "share_sent",
+        "share_dropped",
+        "share_delayed",
+        "share_delivered",
+        "catalog_update",
+        "liaison_queue",
+    ];
     let mut last = (0u64, 0usize);
     for line in String::from_utf8_lossy(&events).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();

@@ -8,7 +8,7 @@ use crate::sensor::SensorModel;
 use crate::systems::visibility::InViewSet;
 use crate::systems::{coverages, per_sensor};
 use crate::time::Tick;
-use crate::world::{Coverage, Pass, SatProps, Sim};
+use crate::world::{Coverage, Pass, SatProps, Sim, TrackReport};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, in_view: &InViewSet, events: &mut Vec<Record>) {
@@ -34,7 +34,7 @@ fn update(
     let mut p = prev.drain(..).peekable();
     for iv in in_view.for_sensor(s) {
         while let Some(old) = p.next_if(|o| o.sat < iv.sat) {
-            end_pass(model, s, old, tick.0 - 1, false, tick, events);
+            end_pass(model, s, old, tick.0 - 1, false, tick, events, &mut cov.reports);
         }
         match p.next_if(|o| o.sat == iv.sat) {
             Some(mut old) => {
@@ -47,7 +47,7 @@ fn update(
                 let l = look_from(&model.site, sub(in_view.ecef_km(iv.sat), model.site.ecef_km));
                 events.push(Record {
                     tick: tick.0,
-                    sensor_rank: s as u16,
+                    order: s as u64,
                     event: Event::AccessStart {
                         sensor: model.id.clone(),
                         nation: model.nation.clone(),
@@ -68,17 +68,19 @@ fn update(
                     attempts: 0,
                     detections: 0,
                     last_attempt: None,
+                    track: None,
                 });
             }
         }
     }
     for old in p {
-        end_pass(model, s, old, tick.0 - 1, false, tick, events);
+        end_pass(model, s, old, tick.0 - 1, false, tick, events, &mut cov.reports);
     }
     cov.passes = next;
     cov.spare = prev;
 }
 
+#[allow(clippy::too_many_arguments)]
 fn end_pass(
     model: &SensorModel,
     s: usize,
@@ -87,11 +89,19 @@ fn end_pass(
     run_ended: bool,
     at: Tick,
     events: &mut Vec<Record>,
+    reports: &mut Vec<TrackReport>,
 ) {
+    if let Some(track) = pass.track {
+        reports.push(TrackReport {
+            sat: pass.sat,
+            object: pass.object,
+            track,
+        });
+    }
     if pass.attempts == 0 {
         events.push(Record {
             tick: at.0,
-            sensor_rank: s as u16,
+            order: s as u64,
             event: Event::Missed {
                 sensor: model.id.clone(),
                 nation: model.nation.clone(),
@@ -104,7 +114,7 @@ fn end_pass(
     }
     events.push(Record {
         tick: at.0,
-        sensor_rank: s as u16,
+        order: s as u64,
         event: Event::AccessEnd {
             sensor: model.id.clone(),
             nation: model.nation.clone(),
@@ -124,7 +134,7 @@ pub fn close_all(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     for (s, cov) in coverages(&mut sim.world) {
         for pass in std::mem::take(&mut cov.passes) {
-            end_pass(&sensors[s], s, pass, tick.0, true, tick, events);
+            end_pass(&sensors[s], s, pass, tick.0, true, tick, events, &mut cov.reports);
         }
     }
 }

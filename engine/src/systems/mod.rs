@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod emit;
+pub mod exchange;
 pub mod frame;
 pub mod observe;
 pub mod propagate;
@@ -13,10 +14,19 @@ use crate::time::Tick;
 use crate::world::{Coverage, SensorIndex, Sim};
 
 /// The systems of a tick, in order (for documentation and tests).
-pub const SCHEDULE: [&str; 6] = ["frame", "propagate", "visibility", "access", "observe", "emit"];
+pub const SCHEDULE: [&str; 7] = [
+    "frame",
+    "propagate",
+    "visibility",
+    "access",
+    "observe",
+    "exchange",
+    "emit",
+];
 
-/// Runs every system of one tick.
-pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
+/// Runs every system of one tick. On the `last` tick, every pass still open is closed (with
+/// `access_end` `run_ended: true`) before the exchange step, so its track is reported.
+pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, last: bool, events: &mut Vec<Record>) {
     let frame = frame::Frame::new(sim, tick);
     propagate::run(sim, tick, &frame, events);
     let chunks = visibility::run(sim, tick, &frame);
@@ -27,6 +37,10 @@ pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     observe::run(sim, tick, &frame, &in_view, events);
     drop(in_view);
     sim.positions = positions;
+    if last {
+        access::close_all(sim, tick, events);
+    }
+    exchange::run(sim, tick, events);
 }
 
 /// Satellites per parallel work unit.

@@ -1,7 +1,10 @@
-//! observe: each sensor spends its capacity on the objects in view that it has looked at least
-//! recently (never-observed first, then oldest attempt, then lowest catalog number), draws detection
-//! against the probability of detection, and adds measurement noise. Sensors run in parallel; each
-//! draw comes from the (sensor, object, tick) cell of the sensor's stream, so order cannot matter.
+//! observe: each sensor spends its capacity on the objects in view, in this order: objects of
+//! accepted tasking requests whose window is open (most urgent priority first), then custody needs
+//! (the object whose newest observation, in its nation's catalog or by this sensor during the pass,
+//! is oldest; never-observed first), then lowest catalog number. It draws detection against the
+//! probability of detection and adds measurement noise; detections accumulate into the pass's
+//! track, reported at the pass end or `track_report_s` after its first detection. Sensors run in
+//! parallel; each draw comes from the (sensor, object, tick) cell of the sensor's stream.
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -16,16 +19,21 @@ use crate::systems::frame::Frame;
 use crate::systems::per_sensor;
 use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::world::{Coverage, SatProps, Sim};
+use crate::exchange::Exchange;
+use crate::world::{Coverage, OpenTrack, SatProps, Sim, TaskedDetection, TrackReport};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
     let rngs = sim.detect_rng.clone();
+    // The exchange state is only read here; it moves out of `sim` while the sensors borrow it.
+    let exchange = std::mem::take(&mut sim.exchange);
+    let ex = &exchange;
     per_sensor(sim, events, |s, cov, out| {
-        observe(&sensors[s], s, &rngs[s], &props, cov, tick, frame, in_view, out)
+        observe(&sensors[s], s, &rngs[s], &props, ex, cov, tick, frame, in_view, out)
     });
+    sim.exchange = exchange;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -34,6 +42,7 @@ fn observe(
     s: usize,
     rng_family: &StreamFamily,
     props: &[SatProps],
+    ex: &Exchange,
     cov: &mut Coverage,
     tick: Tick,
     frame: &Frame,
@@ -41,19 +50,35 @@ fn observe(
     events: &mut Vec<Record>,
 ) {
     let cap = model.kind.capacity() as usize;
+    let nation = ex.sensor_nation[s];
+    let requests = &ex.active[s];
     let passes = &mut cov.passes;
-    // Indices of the passes to observe, chosen by (last attempt, catalog number).
-    let mut order: Vec<(u64, u32, usize)> = passes
+    // Indices of the passes to observe, chosen by (request priority, custody, catalog number).
+    let priority = |object: u32| -> u8 {
+        let from = requests.partition_point(|a| a.object < object);
+        requests[from..]
+            .iter()
+            .take_while(|a| a.object == object)
+            .filter(|a| a.open_at(tick.0))
+            .map(|a| a.priority)
+            .min()
+            .unwrap_or(u8::MAX)
+    };
+    let mut order: Vec<(u8, u64, u32, usize)> = passes
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.last_attempt.map_or(0, |t| t + 1), p.object, i))
+        .map(|(i, p)| {
+            let custody = ex.custody(nation, p.sat).max(p.last_attempt.map_or(0, |t| t + 1));
+            let pri = if requests.is_empty() { u8::MAX } else { priority(p.object) };
+            (pri, custody, p.object, i)
+        })
         .collect();
     if order.len() > cap {
         order.select_nth_unstable(cap - 1);
         order.truncate(cap);
     }
-    order.sort_unstable_by_key(|&(_, obj, _)| obj);
-    for (_, object, i) in order {
+    order.sort_unstable_by_key(|&(_, _, obj, _)| obj);
+    for (pri, _, object, i) in order {
         let pass = &mut passes[i];
         let info = &props[pass.sat as usize];
         let los_km = sub(in_view.ecef_km(pass.sat), model.site.ecef_km);
@@ -88,7 +113,7 @@ fn observe(
         if u >= pd {
             events.push(Record {
                 tick: tick.0,
-                sensor_rank: s as u16,
+                order: s as u64,
                 event: Event::Missed {
                     sensor: model.id.clone(),
                     nation: model.nation.clone(),
@@ -123,15 +148,49 @@ fn observe(
                 )
             }
         };
+        let measured = Geometry {
+            range_km: measured.range_km.map(|r| round(r, 6)),
+            az_deg: round_az(measured.az_deg, 7),
+            el_deg: round(measured.el_deg, 7),
+        };
+        let track = pass.track.get_or_insert(OpenTrack {
+            first_tick: tick.0,
+            last_tick: tick.0,
+            detections: 0,
+            measured,
+        });
+        track.last_tick = tick.0;
+        track.detections += 1;
+        track.measured = measured;
+        if tick.0 - track.first_tick + 1 >= ex.track_report_ticks() {
+            let track = pass.track.take().expect("just set");
+            cov.reports.push(TrackReport {
+                sat: pass.sat,
+                object,
+                track,
+            });
+        }
+        if pri != u8::MAX {
+            let from = requests.partition_point(|a| a.object < object);
+            for a in requests[from..].iter().take_while(|a| a.object == object) {
+                if a.open_at(tick.0) {
+                    cov.tasked.push(TaskedDetection {
+                        request: a.request,
+                        object,
+                        measured,
+                    });
+                }
+            }
+        }
         events.push(Record {
             tick: tick.0,
-            sensor_rank: s as u16,
+            order: s as u64,
             event: Event::Detection {
                 sensor: model.id.clone(),
                 nation: model.nation.clone(),
                 object,
                 sensor_type,
-                truth: Geometry {
+                truth: Some(Geometry {
                     range_km: if model.is_radar() {
                         Some(round(truth.range_km, 6))
                     } else {
@@ -139,12 +198,8 @@ fn observe(
                     },
                     az_deg: round_az(truth.az_deg, 7),
                     el_deg: round(truth.el_deg, 7),
-                },
-                measured: Geometry {
-                    range_km: measured.range_km.map(|r| round(r, 6)),
-                    az_deg: round_az(measured.az_deg, 7),
-                    el_deg: round(measured.el_deg, 7),
-                },
+                }),
+                measured,
                 pd: round(pd, 6),
                 snr_db: snr_db.map(|x| round(x, 3)),
                 magnitude: magnitude.map(|x| round(x, 3)),

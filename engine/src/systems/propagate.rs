@@ -175,7 +175,7 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, events: &mut Vec<Record>) {
             });
             events.push(Record {
                 tick: tick.0,
-                sensor_rank: 0,
+                order: 0,
                 event: Event::ObjectLost {
                     object: id,
                     reason,

@@ -12,7 +12,10 @@ use crate::catalog::{self, CatalogFormat, ParsedElements};
 use crate::diag::{Diagnostic, Diagnostics, Severity, SourceFile};
 use crate::object::{ObjectClass, Regime};
 use crate::spanned::{Spanned, parse_ron};
+use crate::policy::{Agreement, Liaison, RegionalCenter, TaskingRequest};
 use crate::time::{Clock, parse_utc};
+
+mod exchange;
 
 /// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
 /// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
@@ -41,6 +44,16 @@ struct RawScenario {
     catalog: Vec<RawSource>,
     #[serde(default)]
     object_overrides: Vec<RawOverride>,
+    #[serde(default)]
+    track_report_s: Option<Spanned<u32>>,
+    #[serde(default)]
+    regional_centers: Vec<exchange::RawRegionalCenter>,
+    #[serde(default)]
+    agreements: Vec<exchange::RawAgreement>,
+    #[serde(default)]
+    liaisons: Vec<exchange::RawLiaison>,
+    #[serde(default)]
+    tasking: Vec<exchange::RawRequest>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +150,8 @@ struct RawFileSource {
     rcs_m2: Option<Spanned<f64>>,
     #[serde(default)]
     std_magnitude: Option<Spanned<f64>>,
+    #[serde(default)]
+    military: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -151,6 +166,8 @@ struct RawInlineTle {
     rcs_m2: Option<Spanned<f64>>,
     #[serde(default)]
     std_magnitude: Option<Spanned<f64>>,
+    #[serde(default)]
+    military: Option<bool>,
 }
 
 /// Attributes a source (or an override) gives its objects.
@@ -159,6 +176,7 @@ struct RawAttrs<'a> {
     class: Option<ObjectClass>,
     rcs_m2: &'a Option<Spanned<f64>>,
     std_magnitude: &'a Option<Spanned<f64>>,
+    military: Option<bool>,
 }
 
 macro_rules! attrs_of {
@@ -168,6 +186,7 @@ macro_rules! attrs_of {
             class: $x.class,
             rcs_m2: &$x.rcs_m2,
             std_magnitude: &$x.std_magnitude,
+            military: $x.military,
         }
     };
 }
@@ -184,6 +203,8 @@ struct RawOverride {
     rcs_m2: Option<Spanned<f64>>,
     #[serde(default)]
     std_magnitude: Option<Spanned<f64>>,
+    #[serde(default)]
+    military: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +341,8 @@ pub struct CatalogObject {
     pub std_magnitude: f64,
     /// Orbit regime from mean motion and eccentricity.
     pub regime: Regime,
+    /// A military payload (agreements can deny or restrict it).
+    pub military: bool,
     /// `file:line` the element set came from.
     pub origin: String,
 }
@@ -341,6 +364,16 @@ pub struct Scenario {
     pub sensors: Vec<SensorSpec>,
     /// Objects, sorted by catalog number.
     pub objects: Vec<CatalogObject>,
+    /// A sensor reports an open track at the latest this long after its first detection, seconds.
+    pub track_report_s: u32,
+    /// Regional centers, sorted by id.
+    pub regional_centers: Vec<RegionalCenter>,
+    /// Sharing agreements as written, sorted by id.
+    pub agreements: Vec<Agreement>,
+    /// Liaison officers, sorted by id.
+    pub liaisons: Vec<Liaison>,
+    /// Tasking requests, sorted by id.
+    pub tasking: Vec<TaskingRequest>,
     /// Warnings found while loading (stale elements, ...).
     pub warnings: Diagnostics,
 }
@@ -732,6 +765,37 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         }
     }
 
+    let track_report_s = match &raw.track_report_s {
+        Some(t) if t.value == 0 || t.value > 86_400 => {
+            d.push(err(
+                t.span.clone(),
+                format!("track_report_s must be between 1 and 86400, not {}", t.value),
+                "how long a sensor accumulates a track before reporting it, e.g. 600",
+            ));
+            DEFAULT_TRACK_REPORT_S
+        }
+        Some(t) => t.value,
+        None => DEFAULT_TRACK_REPORT_S,
+    };
+    let sensor_nations: BTreeMap<String, String> =
+        sensors.iter().map(|s| (s.id.clone(), s.nation.clone())).collect();
+    let object_ids: std::collections::BTreeSet<u32> = objects.keys().copied().collect();
+    let ex = exchange::validate(
+        &exchange::Context {
+            src,
+            epoch,
+            duration_s,
+            nations: &nation_ids,
+            sensors: &sensor_nations,
+            objects: &object_ids,
+        },
+        &mut d,
+        &raw.regional_centers,
+        &raw.agreements,
+        &raw.liaisons,
+        &raw.tasking,
+    );
+
     let mut warnings = Diagnostics::default();
     if let Some(epoch) = epoch {
         let mut stale = 0usize;
@@ -771,6 +835,11 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         nations,
         sensors,
         objects: objects.into_values().collect(),
+        track_report_s,
+        regional_centers: ex.regional_centers,
+        agreements: ex.agreements,
+        liaisons: ex.liaisons,
+        tasking: ex.tasking,
         warnings,
     })
 }
@@ -814,6 +883,7 @@ fn add_object(
         std_magnitude: class.default_std_magnitude(),
         class,
         owner: None,
+        military: false,
         name,
         elements: p.elements,
         origin,
@@ -837,8 +907,13 @@ fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
     if let Some(m) = a.std_magnitude {
         obj.std_magnitude = m.value;
     }
+    if let Some(m) = a.military {
+        obj.military = m;
+    }
 }
 
+/// Default of `track_report_s`.
+pub const DEFAULT_TRACK_REPORT_S: u32 = 600;
 /// Longest tick, seconds (31 days).
 pub const MAX_TICK_S: u32 = 31 * 86_400;
 /// Longest run, seconds (ten years).

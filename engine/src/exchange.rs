@@ -1,0 +1,1026 @@
+//! The exchange between nations, run once per tick by one sequential step (`systems::exchange`):
+//! per-nation catalogs, products released under agreements, liaison queues, and the lifecycle of
+//! tasking requests. Everything here is ordered by stable ids (nation, agreement, liaison and
+//! request ids, product numbers assigned in sensor-then-object order), never by entity or map order.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+use crate::event::{Event, Geometry, Record, round, round_az};
+use crate::object::{ObjectClass, Regime};
+use crate::policy::{Agreement, Decision, Liaison, ObjectAttrs, Product, Relay, Secs, Target};
+use crate::rng::StreamFamily;
+use crate::scenario::Scenario;
+use crate::world::{TaskedDetection, TrackReport};
+
+/// Index of a nation in nation-id order.
+type Nation = u16;
+
+/// A tasking request accepted for a sensor: its scheduler gives the object priority in the window.
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveRequest {
+    /// Catalog number.
+    pub object: u32,
+    /// 1 (most urgent) to 9.
+    pub priority: u8,
+    /// Request index.
+    pub request: u32,
+    /// First tick of the window.
+    pub start_tick: u64,
+    /// First tick after the window.
+    pub end_tick: u64,
+}
+
+impl ActiveRequest {
+    /// Whether the window is open at `tick`.
+    pub fn open_at(&self, tick: u64) -> bool {
+        tick >= self.start_tick && tick < self.end_tick
+    }
+}
+
+/// Where a request is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Not sent yet.
+    Waiting,
+    /// On its way to the provider.
+    Routed,
+    /// Accepted; sensors give it priority.
+    Accepted,
+    /// Observed, declined or expired; the outcome is on its way back (or already reported).
+    Closed,
+}
+
+/// The outcome reported back to the requester.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Observed { sensor: u16, tick: u64, measured: Geometry },
+    Declined,
+    Expired,
+}
+
+#[derive(Debug)]
+struct RequestRt {
+    id: Arc<str>,
+    by: Nation,
+    provider: Nation,
+    object: u32,
+    sat: u32,
+    sensors: Vec<u16>,
+    target: Arc<str>,
+    priority: u8,
+    at_tick: u64,
+    start_tick: u64,
+    end_tick: u64,
+    window_iso: (String, String),
+    reason: Arc<str>,
+    stage: Stage,
+    /// Agreement that carries it (none inside one nation).
+    agreement: Option<usize>,
+    outcome: Option<Outcome>,
+}
+
+struct AgreementRt {
+    spec: Agreement,
+    id: Arc<str>,
+    from: Nation,
+    to: Nation,
+    active: bool,
+    degrade_rng: StreamFamily,
+}
+
+struct LiaisonRt {
+    spec: Liaison,
+    id: Arc<str>,
+    home: Nation,
+    host: Nation,
+    on_duty: bool,
+    queue: VecDeque<(Message, u64)>,
+    free_at_ms: u64,
+    reported_depth: u32,
+}
+
+#[derive(Debug, Clone)]
+struct ProductMsg {
+    id: u64,
+    kind: Product,
+    sensor: u16,
+    object: u32,
+    sat: u32,
+    first_tick: u64,
+    last_tick: u64,
+    detections: u32,
+    measured: Option<Geometry>,
+    degraded_by: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone)]
+enum Payload {
+    Product(Box<ProductMsg>),
+    Request(usize),
+    Report(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Message {
+    payload: Payload,
+    from: Nation,
+    to: Nation,
+    agreement: Option<usize>,
+    channel: &'static str,
+    via: Option<Arc<str>>,
+    sent_tick: u64,
+}
+
+/// Attributes of a satellite that rules select on.
+#[derive(Debug, Clone)]
+struct SatAttrs {
+    id: u32,
+    owner: Option<Arc<str>>,
+    class: ObjectClass,
+    regime: Regime,
+    military: bool,
+}
+
+/// The exchange state of a run.
+#[derive(Default)]
+pub struct Exchange {
+    tick_s: u64,
+    track_report_ticks: u64,
+    nations: Vec<Arc<str>>,
+    sensor_ids: Vec<Arc<str>>,
+    /// Nation of each sensor.
+    pub(crate) sensor_nation: Vec<Nation>,
+    /// Per nation, per satellite: tick of the newest observation in its catalog + 1 (0 = none).
+    pub(crate) catalogs: Vec<Vec<u64>>,
+    sats: Vec<SatAttrs>,
+    agreements: Vec<AgreementRt>,
+    /// Agreement indices per (provider, recipient).
+    pairs: BTreeMap<(Nation, Nation), Vec<usize>>,
+    liaisons: Vec<LiaisonRt>,
+    /// Liaison index per (home, host).
+    liaison_at: BTreeMap<(Nation, Nation), usize>,
+    requests: Vec<RequestRt>,
+    /// Requests (by send tick) not sent yet.
+    to_send: BTreeMap<u64, Vec<usize>>,
+    /// Open requests per (requester, object), for liaisons relaying `Requested` products.
+    open_interest: BTreeMap<(Nation, u32), u32>,
+    /// Accepted requests per sensor, sorted by object.
+    pub(crate) active: Vec<Vec<ActiveRequest>>,
+    /// Messages in flight by (arrival tick, sequence).
+    pending: BTreeMap<(u64, u64), Message>,
+    seq: u64,
+    next_product: u64,
+}
+
+/// Appends exchange events in creation order.
+pub(crate) struct Emitter<'a> {
+    tick: u64,
+    next: u64,
+    out: &'a mut Vec<Record>,
+}
+
+impl<'a> Emitter<'a> {
+    pub(crate) fn new(tick: u64, out: &'a mut Vec<Record>) -> Self {
+        Emitter { tick, next: 0, out }
+    }
+    fn push(&mut self, event: Event) {
+        self.out.push(Record {
+            tick: self.tick,
+            order: self.next,
+            event,
+        });
+        self.next += 1;
+    }
+}
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    -((-a).div_euclid(b))
+}
+
+impl Exchange {
+    /// Builds the exchange state: agreements as written plus those regional centers imply.
+    pub fn new(scenario: &Scenario, seed: u64) -> Exchange {
+        let tick_s = scenario.clock.tick_s as u64;
+        let nations: Vec<Arc<str>> = scenario.nations.iter().map(|n| Arc::from(n.id.as_str())).collect();
+        let rank = |id: &str| -> Nation { nations.binary_search_by(|n| (**n).cmp(id)).unwrap_or(0) as Nation };
+        let sensor_ids: Vec<Arc<str>> = scenario.sensors.iter().map(|s| Arc::from(s.id.as_str())).collect();
+        let sensor_nation: Vec<Nation> = scenario.sensors.iter().map(|s| rank(&s.nation)).collect();
+        let sats: Vec<SatAttrs> = scenario
+            .objects
+            .iter()
+            .map(|o| SatAttrs {
+                id: o.id,
+                owner: o.owner.as_deref().map(Arc::from),
+                class: o.class,
+                regime: o.regime,
+                military: o.military,
+            })
+            .collect();
+        let mut specs = scenario.agreements.clone();
+        for c in &scenario.regional_centers {
+            for a in &c.members {
+                for b in &c.members {
+                    if a != b && !specs.iter().any(|x| x.regional_center.is_none() && &x.from == a && &x.to == b) {
+                        specs.push(Agreement {
+                            id: format!("{}:{a}->{b}", c.id),
+                            from: a.clone(),
+                            to: b.clone(),
+                            products: vec![Product::Observations, Product::TaskingSupport],
+                            delay_s: c.latency_s,
+                            start: Secs::MIN,
+                            end: None,
+                            rules: Vec::new(),
+                            regional_center: Some(c.id.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        specs.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut pairs: BTreeMap<(Nation, Nation), Vec<usize>> = BTreeMap::new();
+        let agreements: Vec<AgreementRt> = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let (from, to) = (rank(&spec.from), rank(&spec.to));
+                pairs.entry((from, to)).or_default().push(i);
+                AgreementRt {
+                    id: Arc::from(spec.id.as_str()),
+                    degrade_rng: StreamFamily::new(seed, "degrade", &spec.id),
+                    spec,
+                    from,
+                    to,
+                    active: false,
+                }
+            })
+            .collect();
+        let mut liaison_at = BTreeMap::new();
+        let liaisons: Vec<LiaisonRt> = scenario
+            .liaisons
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let (home, host) = (rank(&l.home), rank(&l.host));
+                liaison_at.insert((home, host), i);
+                LiaisonRt {
+                    spec: l.clone(),
+                    id: Arc::from(l.id.as_str()),
+                    home,
+                    host,
+                    on_duty: false,
+                    queue: VecDeque::new(),
+                    free_at_ms: 0,
+                    reported_depth: 0,
+                }
+            })
+            .collect();
+        let to_tick = |s: Secs| ceil_div(s, tick_s as i64).max(0) as u64;
+        let iso = |s: Secs| crate::time::format_iso(&(scenario.clock.epoch + chrono::TimeDelta::seconds(s)));
+        let mut to_send: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+        let requests: Vec<RequestRt> = scenario
+            .tasking
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let provider = rank(&r.provider);
+                let (sensors, target) = match &r.target {
+                    Target::Sensor(s) => (
+                        sensor_ids
+                            .binary_search_by(|x| (**x).cmp(s.as_str()))
+                            .map(|k| vec![k as u16])
+                            .unwrap_or_default(),
+                        Arc::from(s.as_str()),
+                    ),
+                    Target::Nation(_) => (
+                        (0..sensor_ids.len() as u16)
+                            .filter(|&k| sensor_nation[k as usize] == provider)
+                            .collect(),
+                        Arc::from("any"),
+                    ),
+                };
+                let at_tick = to_tick(r.at);
+                to_send.entry(at_tick).or_default().push(i);
+                RequestRt {
+                    id: Arc::from(r.id.as_str()),
+                    by: rank(&r.by),
+                    provider,
+                    object: r.object,
+                    sat: sats.binary_search_by_key(&r.object, |s| s.id).unwrap_or(0) as u32,
+                    sensors,
+                    target,
+                    priority: r.priority,
+                    at_tick,
+                    start_tick: to_tick(r.window.0),
+                    end_tick: to_tick(r.window.1),
+                    window_iso: (iso(r.window.0), iso(r.window.1)),
+                    reason: Arc::from(r.reason.as_str()),
+                    stage: Stage::Waiting,
+                    agreement: None,
+                    outcome: None,
+                }
+            })
+            .collect();
+        Exchange {
+            tick_s,
+            track_report_ticks: (scenario.track_report_s as u64).div_ceil(tick_s).max(1),
+            catalogs: vec![vec![0; sats.len()]; nations.len()],
+            active: vec![Vec::new(); sensor_ids.len()],
+            nations,
+            sensor_ids,
+            sensor_nation,
+            sats,
+            agreements,
+            pairs,
+            liaisons,
+            liaison_at,
+            requests,
+            to_send,
+            open_interest: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            seq: 0,
+            next_product: 0,
+        }
+    }
+
+    /// Ticks after its first detection at which a sensor reports an open track.
+    pub(crate) fn track_report_ticks(&self) -> u64 {
+        self.track_report_ticks
+    }
+
+    /// Catalog custody key of a satellite for a nation: 0 = never observed, else observed tick + 1.
+    pub(crate) fn custody(&self, nation: Nation, sat: u32) -> u64 {
+        self.catalogs
+            .get(nation as usize)
+            .and_then(|c| c.get(sat as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn attrs(&self, sat: u32) -> ObjectAttrs<'_> {
+        let s = &self.sats[sat as usize];
+        ObjectAttrs {
+            id: s.id,
+            owner: s.owner.as_deref(),
+            class: s.class,
+            regime: s.regime,
+            military: s.military,
+        }
+    }
+
+    fn secs(&self, tick: u64) -> Secs {
+        (tick * self.tick_s) as Secs
+    }
+
+    /// The agreement from `from` to `to` in force at `tick` that covers any of `products`.
+    fn agreement(&self, from: Nation, to: Nation, tick: u64, products: &[Product]) -> Option<usize> {
+        let t = self.secs(tick);
+        self.pairs.get(&(from, to))?.iter().copied().find(|&i| {
+            let a = &self.agreements[i].spec;
+            a.active_at(t) && products.iter().any(|p| a.covers(*p))
+        })
+    }
+
+    /// Runs the exchange step of one tick. `reports` and `tasked` are per sensor, in sensor order.
+    pub(crate) fn step(
+        &mut self,
+        tick: u64,
+        reports: Vec<(u16, Vec<TrackReport>)>,
+        tasked: Vec<(u16, Vec<TaskedDetection>)>,
+        events: &mut Vec<Record>,
+    ) {
+        let mut ev = Emitter::new(tick, events);
+        self.status_changes(tick, &mut ev);
+        for (sensor, list) in tasked {
+            for t in list {
+                self.fulfil(tick, sensor, t, &mut ev);
+            }
+        }
+        for (sensor, mut list) in reports {
+            list.sort_by_key(|r| r.object);
+            for r in list {
+                self.release(tick, sensor, r, &mut ev);
+            }
+        }
+        if let Some(list) = self.to_send.remove(&tick) {
+            for r in list {
+                self.send_request(tick, r, &mut ev);
+            }
+        }
+        self.expire(tick, &mut ev);
+        self.serve_liaisons(tick, &mut ev);
+        while let Some(entry) = self.pending.first_entry() {
+            if entry.key().0 > tick {
+                break;
+            }
+            let msg = entry.remove();
+            self.deliver(tick, msg, &mut ev);
+        }
+        for l in &mut self.liaisons {
+            let depth = l.queue.len() as u32;
+            if depth != l.reported_depth {
+                l.reported_depth = depth;
+                ev.push(Event::LiaisonQueue {
+                    liaison: l.id.clone(),
+                    home: self.nations[l.home as usize].clone(),
+                    host: self.nations[l.host as usize].clone(),
+                    depth,
+                });
+            }
+        }
+    }
+
+    /// Agreements coming into force or ending, liaisons going on or off duty.
+    fn status_changes(&mut self, tick: u64, ev: &mut Emitter) {
+        let t = self.secs(tick);
+        for a in &mut self.agreements {
+            let now = a.spec.active_at(t);
+            if now != a.active {
+                a.active = now;
+                if a.spec.regional_center.is_none() && (tick > 0 || now) {
+                    ev.push(Event::AgreementStatus {
+                        agreement: a.id.clone(),
+                        from: self.nations[a.from as usize].clone(),
+                        to: self.nations[a.to as usize].clone(),
+                        active: now,
+                    });
+                }
+            }
+        }
+        for l in &mut self.liaisons {
+            let now = l.spec.on_duty_at(t);
+            if now != l.on_duty || tick == 0 {
+                l.on_duty = now;
+                ev.push(Event::LiaisonDuty {
+                    liaison: l.id.clone(),
+                    home: self.nations[l.home as usize].clone(),
+                    host: self.nations[l.host as usize].clone(),
+                    on_duty: now,
+                });
+            }
+        }
+    }
+
+    /// Updates a nation's catalog with an observation if it is newer than what it holds.
+    fn update_catalog(
+        &mut self,
+        nation: Nation,
+        sat: u32,
+        observed_tick: u64,
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let entry = &mut self.catalogs[nation as usize][sat as usize];
+        if observed_tick + 1 <= *entry {
+            return;
+        }
+        let previous = entry.checked_sub(1);
+        *entry = observed_tick + 1;
+        ev.push(Event::CatalogUpdate {
+            nation: self.nations[nation as usize].clone(),
+            object: self.sats[sat as usize].id,
+            via,
+            sensor: self.sensor_ids[sensor as usize].clone(),
+            source_nation: self.nations[self.sensor_nation[sensor as usize] as usize].clone(),
+            observed_tick,
+            previous_tick: previous,
+        });
+    }
+
+    /// A sensor's track: its nation's product. Updates the nation's catalog and releases the product
+    /// to every partner an agreement in force allows, in nation-id order.
+    fn release(&mut self, tick: u64, sensor: u16, r: TrackReport, ev: &mut Emitter) {
+        let origin = self.sensor_nation[sensor as usize];
+        let id = self.next_product;
+        self.next_product += 1;
+        let tr = r.track;
+        ev.push(Event::Track {
+            product: id,
+            sensor: self.sensor_ids[sensor as usize].clone(),
+            nation: self.nations[origin as usize].clone(),
+            object: r.object,
+            first_tick: tr.first_tick,
+            last_tick: tr.last_tick,
+            detections: tr.detections,
+            measured: tr.measured,
+        });
+        self.update_catalog(origin, r.sat, tr.last_tick, "own", sensor, ev);
+        for to in 0..self.nations.len() as Nation {
+            if to == origin {
+                continue;
+            }
+            let Some(ai) = self.agreement(origin, to, tick, &[Product::Observations, Product::CatalogUpdates]) else {
+                continue;
+            };
+            let a = &self.agreements[ai];
+            let kind = if a.spec.covers(Product::Observations) {
+                Product::Observations
+            } else {
+                Product::CatalogUpdates
+            };
+            let mut product = ProductMsg {
+                id,
+                kind,
+                sensor,
+                object: r.object,
+                sat: r.sat,
+                first_tick: tr.first_tick,
+                last_tick: tr.last_tick,
+                detections: tr.detections,
+                measured: (kind == Product::Observations).then_some(tr.measured),
+                degraded_by: None,
+            };
+            match a.spec.decide(&self.attrs(r.sat)) {
+                Decision::Deny(rule) => {
+                    ev.push(Event::ShareDenied {
+                        product: id,
+                        product_kind: kind.as_str(),
+                        from: self.nations[origin as usize].clone(),
+                        to: self.nations[to as usize].clone(),
+                        object: r.object,
+                        agreement: a.id.clone(),
+                        rule: Arc::from(rule.id.as_str()),
+                    });
+                    continue;
+                }
+                Decision::Degrade(rule, d) if kind == Product::Observations => {
+                    let mut rng = a.degrade_rng.at(id, to as u64);
+                    let m = tr.measured;
+                    let n = |rng: &mut rand_chacha::ChaCha8Rng| -> f64 { rng.sample(StandardNormal) };
+                    let range_km = m.range_km.map(|x| x + n(&mut rng) * d.range_noise_m / 1000.0);
+                    let az = m.az_deg + n(&mut rng) * d.angle_noise_deg;
+                    let el = m.el_deg + n(&mut rng) * d.angle_noise_deg;
+                    product.measured = Some(Geometry {
+                        range_km: if d.strip_range {
+                            None
+                        } else {
+                            range_km.map(|x| round(x, 6))
+                        },
+                        az_deg: round_az(az, 7),
+                        el_deg: round(el.clamp(-90.0, 90.0), 7),
+                    });
+                    product.degraded_by = Some(Arc::from(rule.id.as_str()));
+                    ev.push(Event::ShareDegraded {
+                        product: id,
+                        from: self.nations[origin as usize].clone(),
+                        to: self.nations[to as usize].clone(),
+                        object: r.object,
+                        agreement: a.id.clone(),
+                        rule: Arc::from(rule.id.as_str()),
+                        angle_noise_deg: d.angle_noise_deg,
+                        range_noise_m: d.range_noise_m,
+                        strip_range: d.strip_range,
+                    });
+                }
+                _ => {}
+            }
+            // The recipient's liaison at the provider relays it when on duty and it is of interest.
+            let liaison = self.liaison_at.get(&(to, origin)).copied().filter(|&l| {
+                let l = &self.liaisons[l];
+                l.on_duty
+                    && match l.spec.relay {
+                        Relay::All => true,
+                        Relay::OwnedOrRequested => {
+                            self.sats[r.sat as usize].owner.as_deref() == Some(&*self.nations[to as usize])
+                                || self.open_interest.contains_key(&(to, r.object))
+                        }
+                        Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
+                    }
+            });
+            let msg = Message {
+                payload: Payload::Product(Box::new(product)),
+                from: origin,
+                to,
+                agreement: Some(ai),
+                channel: "",
+                via: None,
+                sent_tick: tick,
+            };
+            self.route(tick, msg, liaison, ev);
+        }
+    }
+
+    /// Sends a message through a liaison (queued, or dropped when the queue is full) or through the
+    /// agreement's channel (arrives after its delay), and logs the step.
+    fn route(&mut self, tick: u64, mut msg: Message, liaison: Option<usize>, ev: &mut Emitter) {
+        let (from, to) = (self.nations[msg.from as usize].clone(), self.nations[msg.to as usize].clone());
+        if let Some(li) = liaison {
+            let l = &mut self.liaisons[li];
+            msg.channel = "liaison";
+            msg.via = Some(l.id.clone());
+            if l.queue.len() >= l.spec.queue_limit as usize {
+                let (liaison, queue_limit) = (l.id.clone(), l.spec.queue_limit);
+                match &msg.payload {
+                    Payload::Product(p) => ev.push(Event::ShareDropped {
+                        product: p.id,
+                        from,
+                        to,
+                        object: p.object,
+                        liaison,
+                        queue_limit,
+                    }),
+                    Payload::Request(r) | Payload::Report(r) => {
+                        let stage = if matches!(msg.payload, Payload::Request(_)) {
+                            "request"
+                        } else {
+                            "report"
+                        };
+                        let req = &mut self.requests[*r];
+                        req.stage = Stage::Closed;
+                        ev.push(Event::TaskingDropped {
+                            request: req.id.clone(),
+                            requester: self.nations[req.by as usize].clone(),
+                            provider: self.nations[req.provider as usize].clone(),
+                            object: req.object,
+                            stage,
+                            liaison,
+                            queue_limit,
+                        });
+                        let key = (req.by, req.object);
+                        self.lose_interest(key);
+                    }
+                }
+                return;
+            }
+            self.log_routed(&msg, None, ev);
+            self.liaisons[li].queue.push_back((msg, tick));
+            return;
+        }
+        let (due, channel, via) = match msg.agreement.map(|i| &self.agreements[i]) {
+            None => (tick, "internal", None),
+            Some(a) => (
+                tick + (a.spec.delay_s as u64).div_ceil(self.tick_s),
+                if a.spec.regional_center.is_some() {
+                    "regional"
+                } else {
+                    "agreement"
+                },
+                Some(match &a.spec.regional_center {
+                    Some(c) => Arc::from(c.as_str()),
+                    None => a.id.clone(),
+                }),
+            ),
+        };
+        msg.channel = channel;
+        msg.via = via;
+        self.log_routed(&msg, Some(due), ev);
+        self.enqueue(due, msg);
+    }
+
+    fn log_routed(&self, msg: &Message, due_tick: Option<u64>, ev: &mut Emitter) {
+        match &msg.payload {
+            Payload::Product(p) => ev.push(Event::ShareSent {
+                product: p.id,
+                product_kind: p.kind.as_str(),
+                from: self.nations[msg.from as usize].clone(),
+                to: self.nations[msg.to as usize].clone(),
+                object: p.object,
+                agreement: self.agreements[msg.agreement.expect("products travel under agreements")]
+                    .id
+                    .clone(),
+                channel: msg.channel,
+                via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
+                due_tick,
+            }),
+            Payload::Request(r) => {
+                let req = &self.requests[*r];
+                ev.push(Event::TaskingRouted {
+                    request: req.id.clone(),
+                    requester: self.nations[req.by as usize].clone(),
+                    provider: self.nations[req.provider as usize].clone(),
+                    object: req.object,
+                    channel: msg.channel,
+                    via: msg.via.clone(),
+                    due_tick,
+                });
+            }
+            Payload::Report(_) => {}
+        }
+    }
+
+    fn enqueue(&mut self, due: u64, msg: Message) {
+        self.pending.insert((due, self.seq), msg);
+        self.seq += 1;
+    }
+
+    fn lose_interest(&mut self, key: (Nation, u32)) {
+        if let Some(n) = self.open_interest.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.open_interest.remove(&key);
+            }
+        }
+    }
+
+    /// A requester sends a request: to its own sensors directly, to a partner's through the liaison
+    /// it posted there (when on duty) or the channel of an agreement with `TaskingSupport`.
+    fn send_request(&mut self, tick: u64, r: usize, ev: &mut Emitter) {
+        let (by, provider, object) = (self.requests[r].by, self.requests[r].provider, self.requests[r].object);
+        {
+            let req = &self.requests[r];
+            ev.push(Event::TaskingRequested {
+                request: req.id.clone(),
+                requester: self.nations[by as usize].clone(),
+                provider: self.nations[provider as usize].clone(),
+                object,
+                sensor: req.target.clone(),
+                priority: req.priority,
+                window_start: req.window_iso.0.clone(),
+                window_end: req.window_iso.1.clone(),
+                reason: req.reason.clone(),
+            });
+        }
+        *self.open_interest.entry((by, object)).or_default() += 1;
+        let agreement = if by == provider {
+            None
+        } else {
+            match self.agreement(provider, by, tick, &[Product::TaskingSupport]) {
+                Some(a) => Some(a),
+                None => {
+                    self.requests[r].stage = Stage::Closed;
+                    ev.push(Event::TaskingDeclined {
+                        request: self.requests[r].id.clone(),
+                        requester: self.nations[by as usize].clone(),
+                        provider: self.nations[provider as usize].clone(),
+                        object,
+                        decided_by: self.nations[by as usize].clone(),
+                        reason: "no_agreement",
+                        agreement: None,
+                        rule: None,
+                    });
+                    self.lose_interest((by, object));
+                    return;
+                }
+            }
+        };
+        self.requests[r].stage = Stage::Routed;
+        self.requests[r].agreement = agreement;
+        let liaison = (by != provider)
+            .then(|| self.liaison_at.get(&(by, provider)).copied())
+            .flatten()
+            .filter(|&l| self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none()));
+        let msg = Message {
+            payload: Payload::Request(r),
+            from: by,
+            to: provider,
+            agreement,
+            channel: "",
+            via: None,
+            sent_tick: tick,
+        };
+        self.route(tick, msg, liaison, ev);
+    }
+
+    /// Sends a request's outcome back to the requester (same kinds of channel as the request).
+    fn report_back(&mut self, tick: u64, r: usize, ev: &mut Emitter) {
+        let req = &self.requests[r];
+        let (by, provider, agreement) = (req.by, req.provider, req.agreement);
+        let liaison = (by != provider)
+            .then(|| self.liaison_at.get(&(by, provider)).copied())
+            .flatten()
+            .filter(|&l| self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none()));
+        let msg = Message {
+            payload: Payload::Report(r),
+            from: provider,
+            to: by,
+            agreement,
+            channel: "",
+            via: None,
+            sent_tick: tick,
+        };
+        self.route(tick, msg, liaison, ev);
+    }
+
+    /// A provider's sensor detected a requested object: the first detection fulfils the request.
+    fn fulfil(&mut self, tick: u64, sensor: u16, t: TaskedDetection, ev: &mut Emitter) {
+        let r = t.request as usize;
+        if self.requests[r].stage != Stage::Accepted {
+            return;
+        }
+        self.close_accepted(r);
+        let req = &mut self.requests[r];
+        req.outcome = Some(Outcome::Observed {
+            sensor,
+            tick,
+            measured: t.measured,
+        });
+        ev.push(Event::TaskingObserved {
+            request: req.id.clone(),
+            requester: self.nations[req.by as usize].clone(),
+            provider: self.nations[req.provider as usize].clone(),
+            object: req.object,
+            sensor: self.sensor_ids[sensor as usize].clone(),
+        });
+        self.report_back(tick, r, ev);
+    }
+
+    /// Removes an accepted request from its sensors' schedules.
+    fn close_accepted(&mut self, r: usize) {
+        self.requests[r].stage = Stage::Closed;
+        for &s in &self.requests[r].sensors {
+            self.active[s as usize].retain(|a| a.request as usize != r);
+        }
+    }
+
+    /// Accepted requests whose window closed unobserved.
+    fn expire(&mut self, tick: u64, ev: &mut Emitter) {
+        let due: Vec<usize> = (0..self.requests.len())
+            .filter(|&r| self.requests[r].stage == Stage::Accepted && self.requests[r].end_tick <= tick)
+            .collect();
+        for r in due {
+            self.close_accepted(r);
+            self.requests[r].outcome = Some(Outcome::Expired);
+            let req = &self.requests[r];
+            ev.push(Event::TaskingExpired {
+                request: req.id.clone(),
+                requester: self.nations[req.by as usize].clone(),
+                provider: self.nations[req.provider as usize].clone(),
+                object: req.object,
+                reason: "window_closed",
+            });
+            self.report_back(tick, r, ev);
+        }
+    }
+
+    /// Liaisons on duty take queued messages in order, one per `3600 / messages_per_hour` seconds;
+    /// each arrives `latency_s` after it is taken.
+    fn serve_liaisons(&mut self, tick: u64, ev: &mut Emitter) {
+        let tick_ms = self.tick_s * 1000;
+        let t_ms = tick * tick_ms;
+        for li in 0..self.liaisons.len() {
+            let l = &mut self.liaisons[li];
+            if !l.on_duty {
+                continue;
+            }
+            let service_ms = (3_600_000 / l.spec.messages_per_hour as u64).max(1);
+            let latency_ms = l.spec.latency_s as u64 * 1000;
+            let mut start = l.free_at_ms.max(t_ms);
+            let mut taken = Vec::new();
+            while start < t_ms + tick_ms {
+                let Some((msg, enq)) = l.queue.pop_front() else { break };
+                let due = (start + latency_ms).div_ceil(tick_ms).max(tick);
+                let waited_s = (start - enq * tick_ms) / 1000;
+                taken.push((msg, due, waited_s));
+                start += service_ms;
+            }
+            l.free_at_ms = start;
+            let lid = l.id.clone();
+            for (msg, due, waited_s) in taken {
+                if let Payload::Product(p) = &msg.payload
+                    && waited_s > 0
+                {
+                    ev.push(Event::ShareDelayed {
+                        product: p.id,
+                        from: self.nations[msg.from as usize].clone(),
+                        to: self.nations[msg.to as usize].clone(),
+                        object: p.object,
+                        liaison: lid.clone(),
+                        waited_s,
+                        due_tick: due,
+                    });
+                }
+                self.enqueue(due, msg);
+            }
+        }
+    }
+
+    /// A message arrives.
+    fn deliver(&mut self, tick: u64, msg: Message, ev: &mut Emitter) {
+        match msg.payload {
+            Payload::Product(p) => {
+                let a = &self.agreements[msg.agreement.expect("products travel under agreements")];
+                ev.push(Event::ShareDelivered {
+                    product: p.id,
+                    product_kind: p.kind.as_str(),
+                    from: self.nations[msg.from as usize].clone(),
+                    to: self.nations[msg.to as usize].clone(),
+                    sensor: self.sensor_ids[p.sensor as usize].clone(),
+                    object: p.object,
+                    agreement: a.id.clone(),
+                    channel: msg.channel,
+                    via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
+                    sent_tick: msg.sent_tick,
+                    first_detection_tick: p.first_tick,
+                    last_detection_tick: p.last_tick,
+                    detections: p.detections,
+                    latency_s: (tick - p.first_tick) * self.tick_s,
+                    measured: p.measured,
+                    degraded_by: p.degraded_by.clone(),
+                });
+                self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
+            }
+            Payload::Request(r) => self.arrive_request(tick, r, ev),
+            Payload::Report(r) => {
+                let req = &self.requests[r];
+                let (outcome, sensor, measured, observed) = match &req.outcome {
+                    Some(Outcome::Observed {
+                        sensor,
+                        tick: t,
+                        measured,
+                    }) => ("observed", Some(*sensor), Some(*measured), Some(*t)),
+                    Some(Outcome::Declined) => ("declined", None, None, None),
+                    _ => ("expired", None, None, None),
+                };
+                ev.push(Event::TaskingReported {
+                    request: req.id.clone(),
+                    requester: self.nations[req.by as usize].clone(),
+                    provider: self.nations[req.provider as usize].clone(),
+                    object: req.object,
+                    outcome,
+                    channel: msg.channel,
+                    via: msg.via.clone(),
+                    turnaround_s: (tick - req.at_tick) * self.tick_s,
+                    measured,
+                    sensor: sensor.map(|s| self.sensor_ids[s as usize].clone()),
+                });
+                let (by, sat, object) = (req.by, req.sat, req.object);
+                if let (Some(s), Some(t)) = (sensor, observed) {
+                    self.update_catalog(by, sat, t, "tasking", s, ev);
+                }
+                self.lose_interest((by, object));
+            }
+        }
+    }
+
+    /// A request reaches its provider: expired if its window has closed, declined if the agreement
+    /// has ended or a rule denies the object, else accepted for the target sensors.
+    fn arrive_request(&mut self, tick: u64, r: usize, ev: &mut Emitter) {
+        let (by, provider, object, sat) = {
+            let q = &self.requests[r];
+            (q.by, q.provider, q.object, q.sat)
+        };
+        let names = (
+            self.requests[r].id.clone(),
+            self.nations[by as usize].clone(),
+            self.nations[provider as usize].clone(),
+        );
+        if self.requests[r].end_tick <= tick {
+            self.requests[r].stage = Stage::Closed;
+            self.requests[r].outcome = Some(Outcome::Expired);
+            ev.push(Event::TaskingExpired {
+                request: names.0,
+                requester: names.1,
+                provider: names.2,
+                object,
+                reason: "arrived_late",
+            });
+            self.report_back(tick, r, ev);
+            return;
+        }
+        if let Some(ai) = self.requests[r].agreement {
+            let a = &self.agreements[ai];
+            let verdict = if !a.spec.active_at(self.secs(tick)) {
+                Some(("agreement_ended", None))
+            } else {
+                match a.spec.decide(&self.attrs(sat)) {
+                    Decision::Deny(rule) => Some(("policy", Some(Arc::from(rule.id.as_str())))),
+                    _ => None,
+                }
+            };
+            if let Some((reason, rule)) = verdict {
+                let agreement = Some(a.id.clone());
+                self.requests[r].stage = Stage::Closed;
+                self.requests[r].outcome = Some(Outcome::Declined);
+                ev.push(Event::TaskingDeclined {
+                    request: names.0,
+                    requester: names.1,
+                    provider: names.2.clone(),
+                    object,
+                    decided_by: names.2,
+                    reason,
+                    agreement,
+                    rule,
+                });
+                self.report_back(tick, r, ev);
+                return;
+            }
+        }
+        let req = &mut self.requests[r];
+        req.stage = Stage::Accepted;
+        for &s in &req.sensors {
+            let list = &mut self.active[s as usize];
+            let at = list.partition_point(|a| (a.object, a.request) < (object, r as u32));
+            list.insert(
+                at,
+                ActiveRequest {
+                    object,
+                    priority: req.priority,
+                    request: r as u32,
+                    start_tick: req.start_tick,
+                    end_tick: req.end_tick,
+                },
+            );
+        }
+        ev.push(Event::TaskingAccepted {
+            request: names.0,
+            requester: names.1,
+            provider: names.2,
+            object,
+            sensors: req.sensors.iter().map(|&s| self.sensor_ids[s as usize].clone()).collect(),
+        });
+    }
+}
