@@ -45,13 +45,28 @@ pub struct Manifest {
     pub event_counts: BTreeMap<&'static str, u64>,
     /// The event log.
     pub events: OutputFile,
+    /// Per-nation views (`--view`), in nation-id order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewFile>,
+    /// Per-nation summary (`nations.json`).
+    pub nations_summary: OutputFile,
+}
+
+/// A per-nation view of the log.
+#[derive(Debug, Serialize)]
+pub struct ViewFile {
+    /// Nation id.
+    pub nation: String,
+    /// The file.
+    #[serde(flatten)]
+    pub output: OutputFile,
 }
 
 /// An output file and its digest.
 #[derive(Debug, Serialize)]
 pub struct OutputFile {
     /// File name in the run directory.
-    pub file: &'static str,
+    pub file: String,
     /// Lines (events).
     pub lines: u64,
     /// Size in bytes.

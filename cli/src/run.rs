@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::Reported;
 use crate::loader::{self, hex};
-use crate::manifest::{FORMAT, Manifest, OutputFile};
+use crate::manifest::{FORMAT, Manifest, OutputFile, ViewFile};
+use sentinel_engine::summary::{NationSummary, Tally};
 use crate::render;
 
 /// Arguments of `sentinel run`.
@@ -42,6 +43,9 @@ pub struct RunArgs {
     /// the first tick that differs.
     #[arg(long)]
     pub check_determinism: bool,
+    /// Also write the log as NATION sees it to views/NATION.jsonl (repeatable; `all` for every nation).
+    #[arg(long = "view", value_name = "NATION")]
+    pub views: Vec<String>,
     /// Seconds between candidate-sensor refreshes (0 = no pruning). Tuning only; results do not change.
     #[arg(long, hide = true, default_value_t = 60)]
     pub prune_window_s: u32,
@@ -83,6 +87,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.seed);
+    let known: Vec<&str> = scenario.nations.iter().map(|n| n.id.as_str()).collect();
+    let mut views: Vec<String> = Vec::new();
+    for v in &args.views {
+        if v == "all" {
+            views.extend(known.iter().map(|n| n.to_string()));
+        } else if known.contains(&v.as_str()) {
+            views.push(v.clone());
+        } else {
+            bail!("--view {v}: the scenario has no nation `{v}`; use one of: {}, or `all`", known.join(", "));
+        }
+    }
+    views.sort();
+    views.dedup();
     let threads = match args.threads {
         Some(n) if n == 0 || n > MAX_THREADS => bail!("--threads must be between 1 and {MAX_THREADS}, not {n}"),
         Some(n) => n,
@@ -128,6 +145,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     );
     let events_path = staging.join("events.jsonl");
     let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
+    let mut view_sinks = Vec::new();
+    if !views.is_empty() {
+        fs::create_dir(staging.join("views")).context("cannot create views/")?;
+    }
+    for n in &views {
+        let path = staging.join("views").join(format!("{n}.jsonl"));
+        let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        view_sinks.push((n.clone(), Sink::new(f)));
+    }
+    let nation_ids: Vec<String> = known.iter().map(|n| n.to_string()).collect();
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
     let per_tick = args.check_determinism;
@@ -141,9 +168,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
         let (mut lines, mut json, mut tick_bytes) = (0u64, JsonLines::default(), Vec::new());
         let mut tick_digests = Vec::new();
+        let mut tally = Tally::new(nation_ids.iter().map(String::as_str));
+        let mut view_json = JsonLines::default();
         for (iso, events) in rx {
             for rec in &events {
                 *counts.entry(rec.event.kind().as_str()).or_default() += 1;
+                tally.add(rec);
+                for (nation, sink) in view_sinks.iter_mut() {
+                    if let Some(r) = sentinel_engine::view::for_nation(rec, nation) {
+                        view_json.write(&mut sink.w, &r, &iso)?;
+                        sink.lines += 1;
+                    }
+                }
             }
             if per_tick {
                 // Each tick's lines are also digested, for the determinism check.
@@ -162,11 +198,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         let hashing = w.into_inner().map_err(|e| e.into_error())?;
         hashing.inner.sync_all()?;
+        let mut views = Vec::new();
+        for (nation, sink) in view_sinks {
+            views.push(ViewFile {
+                output: sink.finish(format!("views/{nation}.jsonl"))?,
+                nation,
+            });
+        }
         Ok(Written {
             hashing,
             counts,
             lines,
             tick_digests,
+            views,
+            nations: tally.finish(),
         })
     });
     let bar = progress(scenario.clock.ticks, args.quiet);
@@ -187,12 +232,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         counts,
         lines,
         tick_digests,
+        views: view_files,
+        nations,
     } = writer
         .join()
         .map_err(|_| anyhow::anyhow!("the event writer thread panicked"))?
         .context("cannot write events.jsonl")?;
     let events_sha = hex(&hashing.hasher.finalize());
     let wall = started.elapsed().as_secs_f64();
+    let mut summary_text = serde_json::to_string_pretty(&nations)?;
+    summary_text.push('\n');
+    let summary_path = staging.join("nations.json");
+    let mut f = File::create(&summary_path).with_context(|| format!("cannot create {}", summary_path.display()))?;
+    f.write_all(summary_text.as_bytes())?;
+    f.sync_all()?;
 
     let manifest = Manifest {
         format: FORMAT,
@@ -211,10 +264,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         objects: scenario.objects.len(),
         event_counts: counts.clone(),
         events: OutputFile {
-            file: "events.jsonl",
+            file: "events.jsonl".into(),
             lines,
             bytes: hashing.bytes,
             sha256: events_sha.clone(),
+        },
+        views: view_files,
+        nations_summary: OutputFile {
+            file: "nations.json".into(),
+            lines: summary_text.lines().count() as u64,
+            bytes: summary_text.len() as u64,
+            sha256: hex(&Sha256::digest(summary_text.as_bytes())),
         },
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
@@ -247,10 +307,41 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         out.display(),
         &events_sha[..16],
     );
+    if !scenario.agreements.is_empty() || !scenario.tasking.is_empty() || scenario.nations.len() > 1 {
+        eprint!("{}", render_nations(&nations));
+    }
     if args.check_determinism {
         return determinism_check(scenario, seed, &tick_digests);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A table of the per-nation summary for the terminal.
+fn render_nations(nations: &BTreeMap<String, NationSummary>) -> String {
+    let mut s = format!(
+        "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}\n",
+        "nation", "own det", "received", "released", "denied", "dropped", "latency median s (liaison / agreement / regional)", "requests made/observed/declined/expired/dropped"
+    );
+    for (n, x) in nations {
+        let lat = |c: &str| x.latency_by_channel.get(c).map_or("-".to_string(), |l| format!("{} (n={})", l.median_s, l.count));
+        let out = |k: &str| x.requests_outcome.get(k).copied().unwrap_or(0);
+        s += &format!(
+            "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}/{}/{}/{}/{}\n",
+            n,
+            x.own_detections,
+            x.received_products,
+            x.released_products,
+            x.denied_products,
+            x.dropped_products,
+            format!("{} / {} / {}", lat("liaison"), lat("agreement"), lat("regional")),
+            x.requests_made,
+            out("observed"),
+            out("declined") + x.requests_declined_no_agreement,
+            out("expired"),
+            out("dropped"),
+        );
+    }
+    s
 }
 
 /// What the writer thread produced.
@@ -260,6 +351,39 @@ struct Written {
     lines: u64,
     /// SHA-256 of each tick's lines (only with `--check-determinism`).
     tick_digests: Vec<[u8; 32]>,
+    views: Vec<ViewFile>,
+    nations: BTreeMap<String, NationSummary>,
+}
+
+/// A buffered, hashing, line-counting output file.
+struct Sink {
+    w: BufWriter<Hashing<File>>,
+    lines: u64,
+}
+
+impl Sink {
+    fn new(f: File) -> Sink {
+        Sink {
+            w: BufWriter::with_capacity(1 << 18, Hashing {
+                inner: f,
+                hasher: Sha256::new(),
+                bytes: 0,
+            }),
+            lines: 0,
+        }
+    }
+
+    /// Flushes and syncs the file; returns its manifest entry.
+    fn finish(self, file: String) -> io::Result<OutputFile> {
+        let h = self.w.into_inner().map_err(|e| e.into_error())?;
+        h.inner.sync_all()?;
+        Ok(OutputFile {
+            file,
+            lines: self.lines,
+            bytes: h.bytes,
+            sha256: hex(&h.hasher.finalize()),
+        })
+    }
 }
 
 /// Simulates the scenario again in memory on one thread and compares each tick's log lines with

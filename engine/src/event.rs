@@ -473,6 +473,9 @@ pub enum Event {
         /// Arrival tick when known now (absent while waiting in a liaison queue).
         #[serde(skip_serializing_if = "Option::is_none")]
         due_tick: Option<u64>,
+        /// The recipient's liaison that would have relayed it, had it been on duty.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        liaison_off_duty: Option<Arc<str>>,
     },
     /// See [`EventKind::ShareDropped`].
     ShareDropped {
@@ -542,6 +545,9 @@ pub enum Event {
         /// Rule that degraded it.
         #[serde(skip_serializing_if = "Option::is_none")]
         degraded_by: Option<Arc<str>>,
+        /// The recipient's liaison that would have relayed it, had it been on duty.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        liaison_off_duty: Option<Arc<str>>,
     },
     /// See [`EventKind::CatalogUpdate`].
     CatalogUpdate {

@@ -133,6 +133,8 @@ struct Message {
     channel: &'static str,
     via: Option<Arc<str>>,
     sent_tick: u64,
+    /// The liaison that would have relayed it, had it been on duty.
+    liaison_off_duty: Option<Arc<str>>,
 }
 
 /// Attributes of a satellite that rules select on.
@@ -579,18 +581,21 @@ impl Exchange {
                 _ => {}
             }
             // The recipient's liaison at the provider relays it when on duty and it is of interest.
-            let liaison = self.liaison_at.get(&(to, origin)).copied().filter(|&l| {
+            let interested = self.liaison_at.get(&(to, origin)).copied().filter(|&l| {
                 let l = &self.liaisons[l];
-                l.on_duty
-                    && match l.spec.relay {
+                match l.spec.relay {
                         Relay::All => true,
                         Relay::OwnedOrRequested => {
                             self.sats[r.sat as usize].owner.as_deref() == Some(&*self.nations[to as usize])
                                 || self.open_interest.contains_key(&(to, r.object))
                         }
-                        Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
-                    }
+                    Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
+                }
             });
+            let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
+            let liaison_off_duty = interested
+                .filter(|&l| !self.liaisons[l].on_duty)
+                .map(|l| self.liaisons[l].id.clone());
             let msg = Message {
                 payload: Payload::Product(Box::new(product)),
                 from: origin,
@@ -599,6 +604,7 @@ impl Exchange {
                 channel: "",
                 via: None,
                 sent_tick: tick,
+                liaison_off_duty,
             };
             self.route(tick, msg, liaison, ev);
         }
@@ -685,6 +691,7 @@ impl Exchange {
                 channel: msg.channel,
                 via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
                 due_tick,
+                liaison_off_duty: msg.liaison_off_duty.clone(),
             }),
             Payload::Request(r) => {
                 let req = &self.requests[*r];
@@ -771,6 +778,7 @@ impl Exchange {
             channel: "",
             via: None,
             sent_tick: tick,
+            liaison_off_duty: None,
         };
         self.route(tick, msg, liaison, ev);
     }
@@ -791,6 +799,7 @@ impl Exchange {
             channel: "",
             via: None,
             sent_tick: tick,
+            liaison_off_duty: None,
         };
         self.route(tick, msg, liaison, ev);
     }
@@ -910,6 +919,7 @@ impl Exchange {
                     latency_s: (tick - p.first_tick) * self.tick_s,
                     measured: p.measured,
                     degraded_by: p.degraded_by.clone(),
+                    liaison_off_duty: msg.liaison_off_duty.clone(),
                 });
                 self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
             }

@@ -17,9 +17,11 @@ pub mod rng;
 pub mod scenario;
 pub mod sensor;
 pub mod spanned;
+pub mod summary;
 pub mod sun;
 pub mod systems;
 pub mod time;
+pub mod view;
 pub mod world;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceFile};
