@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::Reported;
 use crate::loader::{self, hex};
 use crate::manifest::{FORMAT, Manifest, OutputFile, ViewFile};
-use sentinel_engine::summary::{NationSummary, Tally};
 use crate::render;
+use sentinel_engine::summary::{NationSummary, Tally};
 
 /// Arguments of `sentinel run`.
 #[derive(Args, Debug)]
@@ -95,7 +95,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         } else if known.contains(&v.as_str()) {
             views.push(v.clone());
         } else {
-            bail!("--view {v}: the scenario has no nation `{v}`; use one of: {}, or `all`", known.join(", "));
+            bail!(
+                "--view {v}: the scenario has no nation `{v}`; use one of: {}, or `all`",
+                known.join(", ")
+            );
         }
     }
     views.sort();
@@ -320,10 +323,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn render_nations(nations: &BTreeMap<String, NationSummary>) -> String {
     let mut s = format!(
         "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}\n",
-        "nation", "own det", "received", "released", "denied", "dropped", "latency median s (liaison / agreement / regional)", "requests made/observed/declined/expired/dropped"
+        "nation",
+        "own det",
+        "received",
+        "released",
+        "denied",
+        "dropped",
+        "latency median s (liaison / agreement / regional)",
+        "requests made/observed/declined/expired/dropped"
     );
     for (n, x) in nations {
-        let lat = |c: &str| x.latency_by_channel.get(c).map_or("-".to_string(), |l| format!("{} (n={})", l.median_s, l.count));
+        let lat = |c: &str| {
+            x.latency_by_channel
+                .get(c)
+                .map_or("-".to_string(), |l| format!("{} (n={})", l.median_s, l.count))
+        };
         let out = |k: &str| x.requests_outcome.get(k).copied().unwrap_or(0);
         s += &format!(
             "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}/{}/{}/{}/{}\n",
@@ -364,11 +378,14 @@ struct Sink {
 impl Sink {
     fn new(f: File) -> Sink {
         Sink {
-            w: BufWriter::with_capacity(1 << 18, Hashing {
-                inner: f,
-                hasher: Sha256::new(),
-                bytes: 0,
-            }),
+            w: BufWriter::with_capacity(
+                1 << 18,
+                Hashing {
+                    inner: f,
+                    hasher: Sha256::new(),
+                    bytes: 0,
+                },
+            ),
             lines: 0,
         }
     }

@@ -226,7 +226,11 @@ impl Exchange {
         for c in &scenario.regional_centers {
             for a in &c.members {
                 for b in &c.members {
-                    if a != b && !specs.iter().any(|x| x.regional_center.is_none() && &x.from == a && &x.to == b) {
+                    if a != b
+                        && !specs
+                            .iter()
+                            .any(|x| x.regional_center.is_none() && &x.from == a && &x.to == b)
+                    {
                         specs.push(Agreement {
                             id: format!("{}:{a}->{b}", c.id),
                             from: a.clone(),
@@ -580,16 +584,20 @@ impl Exchange {
                 }
                 _ => {}
             }
-            // The recipient's liaison at the provider relays it when on duty and it is of interest.
+            // The recipient's liaison at the provider relays it when on duty and it is of interest
+            // (inside a regional center, products flow through the center instead).
+            let regional = self.agreements[ai].spec.regional_center.is_some();
             let interested = self.liaison_at.get(&(to, origin)).copied().filter(|&l| {
-                let l = &self.liaisons[l];
-                match l.spec.relay {
+                !regional && {
+                    let l = &self.liaisons[l];
+                    match l.spec.relay {
                         Relay::All => true,
                         Relay::OwnedOrRequested => {
                             self.sats[r.sat as usize].owner.as_deref() == Some(&*self.nations[to as usize])
                                 || self.open_interest.contains_key(&(to, r.object))
                         }
-                    Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
+                        Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
+                    }
                 }
             });
             let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
@@ -613,7 +621,10 @@ impl Exchange {
     /// Sends a message through a liaison (queued, or dropped when the queue is full) or through the
     /// agreement's channel (arrives after its delay), and logs the step.
     fn route(&mut self, tick: u64, mut msg: Message, liaison: Option<usize>, ev: &mut Emitter) {
-        let (from, to) = (self.nations[msg.from as usize].clone(), self.nations[msg.to as usize].clone());
+        let (from, to) = (
+            self.nations[msg.from as usize].clone(),
+            self.nations[msg.to as usize].clone(),
+        );
         if let Some(li) = liaison {
             let l = &mut self.liaisons[li];
             msg.channel = "liaison";
@@ -769,7 +780,9 @@ impl Exchange {
         let liaison = (by != provider)
             .then(|| self.liaison_at.get(&(by, provider)).copied())
             .flatten()
-            .filter(|&l| self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none()));
+            .filter(|&l| {
+                self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none())
+            });
         let msg = Message {
             payload: Payload::Request(r),
             from: by,
@@ -790,7 +803,9 @@ impl Exchange {
         let liaison = (by != provider)
             .then(|| self.liaison_at.get(&(by, provider)).copied())
             .flatten()
-            .filter(|&l| self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none()));
+            .filter(|&l| {
+                self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none())
+            });
         let msg = Message {
             payload: Payload::Report(r),
             from: provider,
@@ -1030,7 +1045,11 @@ impl Exchange {
             requester: names.1,
             provider: names.2,
             object,
-            sensors: req.sensors.iter().map(|&s| self.sensor_ids[s as usize].clone()).collect(),
+            sensors: req
+                .sensors
+                .iter()
+                .map(|&s| self.sensor_ids[s as usize].clone())
+                .collect(),
         });
     }
 }

@@ -315,9 +315,15 @@ mod tests {
         };
         let a = agreement(vec![deny_mil.clone(), only_geo.clone(), coarse.clone()]);
         assert_eq!(a.decide(&attrs("USA", true, Regime::Geo)), Decision::Deny(&deny_mil));
-        assert_eq!(a.decide(&attrs("JPN", true, Regime::Geo)), Decision::Degrade(&coarse, d));
+        assert_eq!(
+            a.decide(&attrs("JPN", true, Regime::Geo)),
+            Decision::Degrade(&coarse, d)
+        );
         assert_eq!(a.decide(&attrs("USA", false, Regime::Leo)), Decision::Deny(&only_geo));
-        assert_eq!(agreement(vec![]).decide(&attrs("USA", true, Regime::Leo)), Decision::Release);
+        assert_eq!(
+            agreement(vec![]).decide(&attrs("USA", true, Regime::Leo)),
+            Decision::Release
+        );
         assert!(!a.active_at(99) && a.active_at(100) && a.active_at(199) && !a.active_at(200));
     }
 }

@@ -96,7 +96,10 @@ impl Tally {
     /// Starts a tally over the given nations.
     pub fn new<'a>(nations: impl IntoIterator<Item = &'a str>) -> Tally {
         Tally {
-            nations: nations.into_iter().map(|n| (Arc::from(n), NationSummary::default())).collect(),
+            nations: nations
+                .into_iter()
+                .map(|n| (Arc::from(n), NationSummary::default()))
+                .collect(),
             ..Tally::default()
         }
     }
@@ -125,14 +128,20 @@ impl Tally {
                 let s = self.n(to);
                 s.received_products += 1;
                 *s.received_from.entry(from.to_string()).or_default() += 1;
-                self.latencies.entry((to.clone(), channel)).or_default().push(*latency_s);
+                self.latencies
+                    .entry((to.clone(), channel))
+                    .or_default()
+                    .push(*latency_s);
                 let duty = if *channel == "liaison" {
                     Some("on_duty")
                 } else {
                     liaison_off_duty.as_ref().map(|_| "off_duty")
                 };
                 if let Some(key) = duty {
-                    self.duty_latencies.entry((to.clone(), key)).or_default().push(*latency_s);
+                    self.duty_latencies
+                        .entry((to.clone(), key))
+                        .or_default()
+                        .push(*latency_s);
                 }
             }
             Event::CatalogUpdate { nation, via, .. } => {
@@ -140,9 +149,7 @@ impl Tally {
             }
             Event::TaskingRequested { requester, .. } => self.n(requester).requests_made += 1,
             Event::TaskingDeclined {
-                requester,
-                decided_by,
-                ..
+                requester, decided_by, ..
             } if requester == decided_by => self.n(requester).requests_declined_no_agreement += 1,
             Event::TaskingDropped { requester, .. } => {
                 *self.n(requester).requests_outcome.entry("dropped".into()).or_default() += 1
@@ -153,9 +160,16 @@ impl Tally {
                 turnaround_s,
                 ..
             } => {
-                *self.n(requester).requests_outcome.entry(outcome.to_string()).or_default() += 1;
+                *self
+                    .n(requester)
+                    .requests_outcome
+                    .entry(outcome.to_string())
+                    .or_default() += 1;
                 if *outcome == "observed" {
-                    self.turnarounds.entry(requester.clone()).or_default().push(*turnaround_s);
+                    self.turnarounds
+                        .entry(requester.clone())
+                        .or_default()
+                        .push(*turnaround_s);
                 }
             }
             Event::TaskingAccepted { provider, .. } => self.n(provider).requests_accepted += 1,

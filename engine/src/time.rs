@@ -111,7 +111,9 @@ pub fn parse_exercise_time(text: &str, epoch: &NaiveDateTime) -> Result<i64, Str
     })?;
     let d = t - *epoch;
     if d.subsec_nanos() != 0 {
-        return Err(format!("`{text}` has a fraction of a second; exercise times are whole seconds"));
+        return Err(format!(
+            "`{text}` has a fraction of a second; exercise times are whole seconds"
+        ));
     }
     Ok(d.num_seconds())
 }

@@ -252,7 +252,10 @@ impl Context<'_> {
             owners: owners.iter().map(|o| o.value.clone()).collect(),
             classes: classes.to_vec(),
             regimes: regimes.to_vec(),
-            objects: objects.iter().map(|o| self.object(d, o, &format!("rule `{rule}`"))).collect(),
+            objects: objects
+                .iter()
+                .map(|o| self.object(d, o, &format!("rule `{rule}`")))
+                .collect(),
             military,
         }
     }
@@ -284,7 +287,10 @@ pub(super) fn validate(
                     d,
                     &m.span,
                     format!("nation `{}` is already a member of regional center `{other}`", **m),
-                    &format!("a nation belongs to at most one regional center (see {}:{l}:{col})", cx.src.name),
+                    &format!(
+                        "a nation belongs to at most one regional center (see {}:{l}:{col})",
+                        cx.src.name
+                    ),
                 );
                 continue;
             }
@@ -597,7 +603,10 @@ pub(super) fn validate(
                 d,
                 &sp.span,
                 format!("{what} is sent outside the run (at {at} s from the epoch)"),
-                &format!("requests are sent between T+00:00 and the end of the run ({} s)", cx.duration_s),
+                &format!(
+                    "requests are sent between T+00:00 and the end of the run ({} s)",
+                    cx.duration_s
+                ),
             );
         }
         out.tasking.push(TaskingRequest {

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::catalog::{self, CatalogFormat, ParsedElements};
 use crate::diag::{Diagnostic, Diagnostics, Severity, SourceFile};
 use crate::object::{ObjectClass, Regime};
-use crate::spanned::{Spanned, parse_ron};
 use crate::policy::{Agreement, Liaison, RegionalCenter, TaskingRequest};
+use crate::spanned::{Spanned, parse_ron};
 use crate::time::{Clock, parse_utc};
 
 mod exchange;
@@ -777,8 +777,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         Some(t) => t.value,
         None => DEFAULT_TRACK_REPORT_S,
     };
-    let sensor_nations: BTreeMap<String, String> =
-        sensors.iter().map(|s| (s.id.clone(), s.nation.clone())).collect();
+    let sensor_nations: BTreeMap<String, String> = sensors.iter().map(|s| (s.id.clone(), s.nation.clone())).collect();
     let object_ids: std::collections::BTreeSet<u32> = objects.keys().copied().collect();
     let ex = exchange::validate(
         &exchange::Context {

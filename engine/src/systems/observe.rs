@@ -10,6 +10,7 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::event::{Event, Geometry, MissReason, Record, round, round_az};
+use crate::exchange::Exchange;
 use crate::frames::{dot, look_from, norm, sub};
 use crate::rng::StreamFamily;
 use crate::scenario::SensorKind;
@@ -19,7 +20,6 @@ use crate::systems::frame::Frame;
 use crate::systems::per_sensor;
 use crate::systems::visibility::InViewSet;
 use crate::time::Tick;
-use crate::exchange::Exchange;
 use crate::world::{Coverage, OpenTrack, SatProps, Sim, TaskedDetection, TrackReport};
 
 /// Runs the system.
@@ -69,7 +69,11 @@ fn observe(
         .enumerate()
         .map(|(i, p)| {
             let custody = ex.custody(nation, p.sat).max(p.last_attempt.map_or(0, |t| t + 1));
-            let pri = if requests.is_empty() { u8::MAX } else { priority(p.object) };
+            let pri = if requests.is_empty() {
+                u8::MAX
+            } else {
+                priority(p.object)
+            };
             (pri, custody, p.object, i)
         })
         .collect();
