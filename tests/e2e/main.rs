@@ -4,3 +4,4 @@ mod bad_input;
 mod determinism;
 mod outputs;
 mod util;
+mod views;

@@ -19,7 +19,7 @@ fn manifest_describes_the_run_and_its_digests_hold() {
         .collect();
     let mut names = names;
     names.sort();
-    assert_eq!(names, ["events.jsonl", "manifest.json"]);
+    assert_eq!(names, ["events.jsonl", "manifest.json", "nations.json"]);
     // No staging directory is left next to it.
     assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 1);
     let m: serde_json::Value = serde_json::from_slice(&read(&out, "manifest.json")).unwrap();
@@ -35,6 +35,9 @@ fn manifest_describes_the_run_and_its_digests_hold() {
         .map(|v| v.as_u64().unwrap())
         .sum();
     assert_eq!(counted as usize, lines);
+    let nations = read(&out, "nations.json");
+    assert_eq!(m["nations_summary"]["sha256"], hex(&Sha256::digest(&nations)));
+    assert!(m.get("views").is_none(), "no views unless asked for");
     assert_eq!(
         m["scenario_file"]["sha256"],
         hex(&Sha256::digest(std::fs::read(quick_look()).unwrap()))
