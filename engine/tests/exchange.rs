@@ -236,13 +236,14 @@ fn a_full_liaison_queue_drops_products_and_requests() {
     );
     let dropped = of_kind(&r, "share_dropped");
     assert!(!dropped.is_empty());
-    // The first track (tick 9) goes straight through; the next waits; the rest are dropped.
+    // The first track (first detection at tick 0, reported at tick 10 = 600 s later) goes straight
+    // through; the next waits; the rest are dropped.
     let via_liaison: Vec<u64> = of_kind(&r, "share_delivered")
         .iter()
         .filter(|x| json(x)["channel"] == "liaison")
         .map(|x| x.tick)
         .collect();
-    assert_eq!(via_liaison[0], 10, "first product: taken at tick 9, 60 s latency");
+    assert_eq!(via_liaison[0], 11, "first product: taken at tick 10, 60 s latency");
     // One message an hour: deliveries through the liaison are 60 ticks apart.
     assert!(via_liaison.windows(2).all(|w| w[1] - w[0] == 60), "{via_liaison:?}");
     assert!(!of_kind(&r, "share_delayed").is_empty());

@@ -53,6 +53,19 @@ fn observe(
     let nation = ex.sensor_nation[s];
     let requests = &ex.active[s];
     let passes = &mut cov.passes;
+    // Tracks open for `track_report_s` are reported, detected since or not.
+    for p in passes.iter_mut() {
+        if let Some(t) = p.track
+            && tick.0 - t.first_tick >= ex.track_report_ticks()
+        {
+            p.track = None;
+            cov.reports.push(TrackReport {
+                sat: p.sat,
+                object: p.object,
+                track: t,
+            });
+        }
+    }
     // Indices of the passes to observe, chosen by (request priority, custody, catalog number).
     let priority = |object: u32| -> u8 {
         let from = requests.partition_point(|a| a.object < object);
@@ -166,14 +179,6 @@ fn observe(
         track.last_tick = tick.0;
         track.detections += 1;
         track.measured = measured;
-        if tick.0 - track.first_tick + 1 >= ex.track_report_ticks() {
-            let track = pass.track.take().expect("just set");
-            cov.reports.push(TrackReport {
-                sat: pass.sat,
-                object,
-                track,
-            });
-        }
         if pri != u8::MAX {
             let from = requests.partition_point(|a| a.object < object);
             for a in requests[from..].iter().take_while(|a| a.object == object) {
