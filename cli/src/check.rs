@@ -93,6 +93,48 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     for f in &loaded.inputs {
         println!("input: {} ({} bytes, sha256 {})", f.path, f.bytes, &f.sha256[..16]);
     }
+    if !s.regional_centers.is_empty() {
+        let c: Vec<String> = s
+            .regional_centers
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.members.join(" ")))
+            .collect();
+        println!("regional centers: {}: {}", c.len(), c.join(", "));
+    }
+    if !s.agreements.is_empty() {
+        let rules: usize = s.agreements.iter().map(|a| a.rules.len()).sum();
+        println!("agreements: {} ({rules} rules)", s.agreements.len());
+        for a in &s.agreements {
+            let products: Vec<&str> = a.products.iter().map(|p| p.as_str()).collect();
+            println!(
+                "  {}: {} -> {}, {}, delay {} s{}",
+                a.id,
+                a.from,
+                a.to,
+                products.join("+"),
+                a.delay_s,
+                if a.rules.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", rules {}",
+                        a.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(" ")
+                    )
+                }
+            );
+        }
+    }
+    if !s.liaisons.is_empty() {
+        let l: Vec<String> = s
+            .liaisons
+            .iter()
+            .map(|l| format!("{} ({} at {})", l.id, l.home, l.host))
+            .collect();
+        println!("liaisons: {}: {}", l.len(), l.join(", "));
+    }
+    if !s.tasking.is_empty() {
+        println!("tasking requests: {}", s.tasking.len());
+    }
     println!("ok: the scenario is valid");
     Ok(ExitCode::SUCCESS)
 }

@@ -481,7 +481,7 @@ impl Exchange {
         ev: &mut Emitter,
     ) {
         let entry = &mut self.catalogs[nation as usize][sat as usize];
-        if observed_tick + 1 <= *entry {
+        if observed_tick < *entry {
             return;
         }
         let previous = entry.checked_sub(1);

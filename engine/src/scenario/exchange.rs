@@ -235,6 +235,7 @@ impl Context<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn selector(
         &self,
         d: &mut Diagnostics,
