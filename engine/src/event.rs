@@ -407,9 +407,12 @@ pub enum Event {
         via: Option<Arc<str>>,
         /// Seconds from the request being sent to this report.
         turnaround_s: u64,
-        /// The observation (`observed` only).
+        /// The observation (`observed` only), degraded if the agreement says so.
         #[serde(skip_serializing_if = "Option::is_none")]
         measured: Option<Geometry>,
+        /// Rule that degraded the observation.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        degraded_by: Option<Arc<str>>,
         /// Sensor that observed (`observed` only).
         #[serde(skip_serializing_if = "Option::is_none")]
         sensor: Option<Arc<str>>,

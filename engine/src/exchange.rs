@@ -11,7 +11,7 @@ use rand_distr::StandardNormal;
 
 use crate::event::{Event, Geometry, Record, round, round_az};
 use crate::object::{ObjectClass, Regime};
-use crate::policy::{Agreement, Decision, Liaison, ObjectAttrs, Product, Relay, Secs, Target};
+use crate::policy::{Agreement, Decision, Degradation, Liaison, ObjectAttrs, Product, Relay, Secs, Target};
 use crate::rng::StreamFamily;
 use crate::scenario::Scenario;
 use crate::world::{TaskedDetection, TrackReport};
@@ -57,7 +57,12 @@ enum Stage {
 /// The outcome reported back to the requester.
 #[derive(Debug, Clone)]
 enum Outcome {
-    Observed { sensor: u16, tick: u64, measured: Geometry },
+    Observed {
+        sensor: u16,
+        tick: u64,
+        measured: Geometry,
+        degraded_by: Option<Arc<str>>,
+    },
     Declined,
     Expired,
 }
@@ -177,6 +182,26 @@ pub struct Exchange {
     seq: u64,
     next_product: u64,
 }
+
+/// Adds a rule's noise to a measurement (and removes the range if it says so).
+fn degrade(m: Geometry, d: &Degradation, rng: &mut rand_chacha::ChaCha8Rng) -> Geometry {
+    let mut n = || -> f64 { rng.sample(StandardNormal) };
+    let range_km = m.range_km.map(|x| x + n() * d.range_noise_m / 1000.0);
+    let az = m.az_deg + n() * d.angle_noise_deg;
+    let el = m.el_deg + n() * d.angle_noise_deg;
+    Geometry {
+        range_km: if d.strip_range {
+            None
+        } else {
+            range_km.map(|x| round(x, 6))
+        },
+        az_deg: round_az(az, 7),
+        el_deg: round(el.clamp(-90.0, 90.0), 7),
+    }
+}
+
+/// Stream offset of tasking reports in an agreement's degradation stream (product numbers stay below).
+const REPORT_STREAM: u64 = 1 << 63;
 
 /// Appends exchange events in creation order.
 pub(crate) struct Emitter<'a> {
@@ -554,21 +579,7 @@ impl Exchange {
                     continue;
                 }
                 Decision::Degrade(rule, d) if kind == Product::Observations => {
-                    let mut rng = a.degrade_rng.at(id, to as u64);
-                    let m = tr.measured;
-                    let n = |rng: &mut rand_chacha::ChaCha8Rng| -> f64 { rng.sample(StandardNormal) };
-                    let range_km = m.range_km.map(|x| x + n(&mut rng) * d.range_noise_m / 1000.0);
-                    let az = m.az_deg + n(&mut rng) * d.angle_noise_deg;
-                    let el = m.el_deg + n(&mut rng) * d.angle_noise_deg;
-                    product.measured = Some(Geometry {
-                        range_km: if d.strip_range {
-                            None
-                        } else {
-                            range_km.map(|x| round(x, 6))
-                        },
-                        az_deg: round_az(az, 7),
-                        el_deg: round(el.clamp(-90.0, 90.0), 7),
-                    });
+                    product.measured = Some(degrade(tr.measured, &d, &mut a.degrade_rng.at(id, to as u64)));
                     product.degraded_by = Some(Arc::from(rule.id.as_str()));
                     ev.push(Event::ShareDegraded {
                         product: id,
@@ -826,11 +837,22 @@ impl Exchange {
             return;
         }
         self.close_accepted(r);
+        // The report is an observation released to the requester: the agreement's `Degrade` rule applies.
+        let (mut measured, mut degraded_by) = (t.measured, None);
+        if let Some(ai) = self.requests[r].agreement {
+            let a = &self.agreements[ai];
+            if let Decision::Degrade(rule, d) = a.spec.decide(&self.attrs(self.requests[r].sat)) {
+                let mut rng = a.degrade_rng.at(REPORT_STREAM | r as u64, self.requests[r].by as u64);
+                measured = degrade(measured, &d, &mut rng);
+                degraded_by = Some(Arc::from(rule.id.as_str()));
+            }
+        }
         let req = &mut self.requests[r];
         req.outcome = Some(Outcome::Observed {
             sensor,
             tick,
-            measured: t.measured,
+            measured,
+            degraded_by,
         });
         ev.push(Event::TaskingObserved {
             request: req.id.clone(),
@@ -941,14 +963,21 @@ impl Exchange {
             Payload::Request(r) => self.arrive_request(tick, r, ev),
             Payload::Report(r) => {
                 let req = &self.requests[r];
-                let (outcome, sensor, measured, observed) = match &req.outcome {
+                let (outcome, sensor, measured, observed, degraded_by) = match &req.outcome {
                     Some(Outcome::Observed {
                         sensor,
                         tick: t,
                         measured,
-                    }) => ("observed", Some(*sensor), Some(*measured), Some(*t)),
-                    Some(Outcome::Declined) => ("declined", None, None, None),
-                    _ => ("expired", None, None, None),
+                        degraded_by,
+                    }) => (
+                        "observed",
+                        Some(*sensor),
+                        Some(*measured),
+                        Some(*t),
+                        degraded_by.clone(),
+                    ),
+                    Some(Outcome::Declined) => ("declined", None, None, None, None),
+                    _ => ("expired", None, None, None, None),
                 };
                 ev.push(Event::TaskingReported {
                     request: req.id.clone(),
@@ -960,6 +989,7 @@ impl Exchange {
                     via: msg.via.clone(),
                     turnaround_s: (tick - req.at_tick) * self.tick_s,
                     measured,
+                    degraded_by,
                     sensor: sensor.map(|s| self.sensor_ids[s as usize].clone()),
                 });
                 let (by, sat, object) = (req.by, req.sat, req.object);

@@ -442,3 +442,27 @@ fn an_open_request_takes_the_sensor_before_custody_needs() {
     assert_eq!(with.iter().find(|x| x.0 == 61).unwrap().1, other);
     assert_eq!(&with[..61], &base[..61], "nothing changes before the request");
 }
+
+#[test]
+fn a_degrade_rule_also_applies_to_tasking_reports() {
+    let (_, r) = run(&format!(
+        r#"agreements: [(id: "B-to-A", from: "B", to: "A", products: [TaskingSupport], delay_s: 300,
+                        rules: [Degrade(id: "coarse", angle_noise_deg: 1.0, strip_range: true)])],
+        tasking: [(id: "R1", by: "A", object: {HIMAWARI_9}, to: Sensor("B-RADAR"), priority: 1,
+                   at: "T+01:00", window: (start: "T+01:00", end: "T+03:00"))],"#
+    ));
+    let rep = json(of_kind(&r, "tasking_reported")[0]);
+    assert_eq!(rep["degraded_by"], "coarse");
+    assert!(rep["measured"].get("range_km").is_none());
+    // B's own detection at the observed tick carries the undegraded measurement.
+    let det = r
+        .iter()
+        .find(|x| {
+            x.tick == 66
+                && x.event.object() == HIMAWARI_9
+                && matches!(&x.event, Event::Detection { sensor, .. } if &**sensor == "B-RADAR")
+        })
+        .unwrap();
+    let daz = rep["measured"]["az_deg"].as_f64().unwrap() - json(det)["measured"]["az_deg"].as_f64().unwrap();
+    assert!(daz != 0.0 && daz.abs() < 6.0, "{daz}");
+}
