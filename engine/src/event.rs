@@ -272,26 +272,7 @@ pub enum Event {
         measured: Geometry,
     },
     /// See [`EventKind::TaskingRequested`].
-    TaskingRequested {
-        /// Request id.
-        request: Arc<str>,
-        /// Requesting nation.
-        requester: Arc<str>,
-        /// Nation owning the sensors asked.
-        provider: Arc<str>,
-        /// Catalog number.
-        object: u32,
-        /// Sensor id, or `any` for any sensor of the provider.
-        sensor: Arc<str>,
-        /// 1 (most urgent) to 9.
-        priority: u8,
-        /// Window start, UTC.
-        window_start: String,
-        /// Window end, UTC.
-        window_end: String,
-        /// Free text.
-        reason: Arc<str>,
-    },
+    TaskingRequested(Box<TaskingRequestedEvent>),
     /// See [`EventKind::TaskingRouted`].
     TaskingRouted {
         /// Request id.
@@ -389,34 +370,7 @@ pub enum Event {
         reason: &'static str,
     },
     /// See [`EventKind::TaskingReported`].
-    TaskingReported {
-        /// Request id.
-        request: Arc<str>,
-        /// Requesting nation.
-        requester: Arc<str>,
-        /// Provider nation.
-        provider: Arc<str>,
-        /// Catalog number.
-        object: u32,
-        /// `observed`, `declined` or `expired`.
-        outcome: &'static str,
-        /// Channel of the report.
-        channel: &'static str,
-        /// Liaison, regional center or agreement id.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        via: Option<Arc<str>>,
-        /// Seconds from the request being sent to this report.
-        turnaround_s: u64,
-        /// The observation (`observed` only), degraded if the agreement says so.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        measured: Option<Geometry>,
-        /// Rule that degraded the observation.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        degraded_by: Option<Arc<str>>,
-        /// Sensor that observed (`observed` only).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        sensor: Option<Arc<str>>,
-    },
+    TaskingReported(Box<TaskingReportedEvent>),
     /// See [`EventKind::ShareDenied`].
     ShareDenied {
         /// Product id.
@@ -435,51 +389,9 @@ pub enum Event {
         rule: Arc<str>,
     },
     /// See [`EventKind::ShareDegraded`].
-    ShareDegraded {
-        /// Product id.
-        product: u64,
-        /// Provider.
-        from: Arc<str>,
-        /// Recipient.
-        to: Arc<str>,
-        /// Catalog number.
-        object: u32,
-        /// Agreement.
-        agreement: Arc<str>,
-        /// Rule that degraded it.
-        rule: Arc<str>,
-        /// 1-sigma angle noise added, degrees.
-        angle_noise_deg: f64,
-        /// 1-sigma range noise added, metres.
-        range_noise_m: f64,
-        /// Range removed.
-        strip_range: bool,
-    },
+    ShareDegraded(Box<ShareDegradedEvent>),
     /// See [`EventKind::ShareSent`].
-    ShareSent {
-        /// Product id.
-        product: u64,
-        /// `observations` or `catalog_updates`.
-        product_kind: &'static str,
-        /// Provider.
-        from: Arc<str>,
-        /// Recipient.
-        to: Arc<str>,
-        /// Catalog number.
-        object: u32,
-        /// Agreement that releases it.
-        agreement: Arc<str>,
-        /// `liaison`, `regional` or `agreement`.
-        channel: &'static str,
-        /// Liaison, regional center or agreement id.
-        via: Arc<str>,
-        /// Arrival tick when known now (absent while waiting in a liaison queue).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        due_tick: Option<u64>,
-        /// The recipient's liaison that would have relayed it, had it been on duty.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        liaison_off_duty: Option<Arc<str>>,
-    },
+    ShareSent(Box<ShareSentEvent>),
     /// See [`EventKind::ShareDropped`].
     ShareDropped {
         /// Product id.
@@ -513,45 +425,7 @@ pub enum Event {
         due_tick: u64,
     },
     /// See [`EventKind::ShareDelivered`].
-    ShareDelivered {
-        /// Product id.
-        product: u64,
-        /// `observations` or `catalog_updates`.
-        product_kind: &'static str,
-        /// Provider.
-        from: Arc<str>,
-        /// Recipient.
-        to: Arc<str>,
-        /// Provider's sensor.
-        sensor: Arc<str>,
-        /// Catalog number.
-        object: u32,
-        /// Agreement.
-        agreement: Arc<str>,
-        /// Channel it came by.
-        channel: &'static str,
-        /// Liaison, regional center or agreement id.
-        via: Arc<str>,
-        /// Tick it was released.
-        sent_tick: u64,
-        /// Tick of the track's first detection.
-        first_detection_tick: u64,
-        /// Tick of the track's last detection.
-        last_detection_tick: u64,
-        /// Detections in the track.
-        detections: u32,
-        /// Seconds from the track's first detection to this arrival.
-        latency_s: u64,
-        /// Measured geometry as released (degraded if a rule said so; `observations` only).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        measured: Option<Geometry>,
-        /// Rule that degraded it.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        degraded_by: Option<Arc<str>>,
-        /// The recipient's liaison that would have relayed it, had it been on duty.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        liaison_off_duty: Option<Arc<str>>,
-    },
+    ShareDelivered(Box<ShareDeliveredEvent>),
     /// See [`EventKind::CatalogUpdate`].
     CatalogUpdate {
         /// Nation whose catalog changed.
@@ -583,6 +457,152 @@ pub enum Event {
     },
 }
 
+/// The body of [`Event::TaskingRequested`] (boxed: it is larger than the hot sensor events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskingRequestedEvent {
+    /// Request id.
+    pub request: Arc<str>,
+    /// Requesting nation.
+    pub requester: Arc<str>,
+    /// Nation owning the sensors asked.
+    pub provider: Arc<str>,
+    /// Catalog number.
+    pub object: u32,
+    /// Sensor id, or `any` for any sensor of the provider.
+    pub sensor: Arc<str>,
+    /// 1 (most urgent) to 9.
+    pub priority: u8,
+    /// Window start, UTC.
+    pub window_start: String,
+    /// Window end, UTC.
+    pub window_end: String,
+    /// Free text.
+    pub reason: Arc<str>,
+}
+
+/// The body of [`Event::TaskingReported`] (boxed: it is larger than the hot sensor events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskingReportedEvent {
+    /// Request id.
+    pub request: Arc<str>,
+    /// Requesting nation.
+    pub requester: Arc<str>,
+    /// Provider nation.
+    pub provider: Arc<str>,
+    /// Catalog number.
+    pub object: u32,
+    /// `observed`, `declined` or `expired`.
+    pub outcome: &'static str,
+    /// Channel of the report.
+    pub channel: &'static str,
+    /// Liaison, regional center or agreement id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Arc<str>>,
+    /// Seconds from the request being sent to this report.
+    pub turnaround_s: u64,
+    /// The observation (`observed` only), degraded if the agreement says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Geometry>,
+    /// Rule that degraded the observation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded_by: Option<Arc<str>>,
+    /// Sensor that observed (`observed` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<Arc<str>>,
+}
+
+/// The body of [`Event::ShareDegraded`] (boxed: it is larger than the hot sensor events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareDegradedEvent {
+    /// Product id.
+    pub product: u64,
+    /// Provider.
+    pub from: Arc<str>,
+    /// Recipient.
+    pub to: Arc<str>,
+    /// Catalog number.
+    pub object: u32,
+    /// Agreement.
+    pub agreement: Arc<str>,
+    /// Rule that degraded it.
+    pub rule: Arc<str>,
+    /// 1-sigma angle noise added, degrees.
+    pub angle_noise_deg: f64,
+    /// 1-sigma range noise added, metres.
+    pub range_noise_m: f64,
+    /// Range removed.
+    pub strip_range: bool,
+}
+
+/// The body of [`Event::ShareSent`] (boxed: it is larger than the hot sensor events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareSentEvent {
+    /// Product id.
+    pub product: u64,
+    /// `observations` or `catalog_updates`.
+    pub product_kind: &'static str,
+    /// Provider.
+    pub from: Arc<str>,
+    /// Recipient.
+    pub to: Arc<str>,
+    /// Catalog number.
+    pub object: u32,
+    /// Agreement that releases it.
+    pub agreement: Arc<str>,
+    /// `liaison`, `regional` or `agreement`.
+    pub channel: &'static str,
+    /// Liaison, regional center or agreement id.
+    pub via: Arc<str>,
+    /// Arrival tick when known now (absent while waiting in a liaison queue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_tick: Option<u64>,
+    /// The recipient's liaison that would have relayed it, had it been on duty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liaison_off_duty: Option<Arc<str>>,
+}
+
+/// The body of [`Event::ShareDelivered`] (boxed: it is larger than the hot sensor events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareDeliveredEvent {
+    /// Product id.
+    pub product: u64,
+    /// `observations` or `catalog_updates`.
+    pub product_kind: &'static str,
+    /// Provider.
+    pub from: Arc<str>,
+    /// Recipient.
+    pub to: Arc<str>,
+    /// Provider's sensor.
+    pub sensor: Arc<str>,
+    /// Catalog number.
+    pub object: u32,
+    /// Agreement.
+    pub agreement: Arc<str>,
+    /// Channel it came by.
+    pub channel: &'static str,
+    /// Liaison, regional center or agreement id.
+    pub via: Arc<str>,
+    /// Tick it was released.
+    pub sent_tick: u64,
+    /// Tick of the track's first detection.
+    pub first_detection_tick: u64,
+    /// Tick of the track's last detection.
+    pub last_detection_tick: u64,
+    /// Detections in the track.
+    pub detections: u32,
+    /// Seconds from the track's first detection to this arrival.
+    pub latency_s: u64,
+    /// Measured geometry as released (degraded if a rule said so; `observations` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Geometry>,
+    /// Rule that degraded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded_by: Option<Arc<str>>,
+    /// The recipient's liaison that would have relayed it, had it been on duty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liaison_off_duty: Option<Arc<str>>,
+}
+
 impl Event {
     /// The kind.
     pub fn kind(&self) -> EventKind {
@@ -595,20 +615,20 @@ impl Event {
             Event::AgreementStatus { .. } => EventKind::AgreementStatus,
             Event::LiaisonDuty { .. } => EventKind::LiaisonDuty,
             Event::Track { .. } => EventKind::Track,
-            Event::TaskingRequested { .. } => EventKind::TaskingRequested,
+            Event::TaskingRequested(_) => EventKind::TaskingRequested,
             Event::TaskingRouted { .. } => EventKind::TaskingRouted,
             Event::TaskingDropped { .. } => EventKind::TaskingDropped,
             Event::TaskingAccepted { .. } => EventKind::TaskingAccepted,
             Event::TaskingDeclined { .. } => EventKind::TaskingDeclined,
             Event::TaskingObserved { .. } => EventKind::TaskingObserved,
             Event::TaskingExpired { .. } => EventKind::TaskingExpired,
-            Event::TaskingReported { .. } => EventKind::TaskingReported,
+            Event::TaskingReported(_) => EventKind::TaskingReported,
             Event::ShareDenied { .. } => EventKind::ShareDenied,
-            Event::ShareDegraded { .. } => EventKind::ShareDegraded,
-            Event::ShareSent { .. } => EventKind::ShareSent,
+            Event::ShareDegraded(_) => EventKind::ShareDegraded,
+            Event::ShareSent(_) => EventKind::ShareSent,
             Event::ShareDropped { .. } => EventKind::ShareDropped,
             Event::ShareDelayed { .. } => EventKind::ShareDelayed,
-            Event::ShareDelivered { .. } => EventKind::ShareDelivered,
+            Event::ShareDelivered(_) => EventKind::ShareDelivered,
             Event::CatalogUpdate { .. } => EventKind::CatalogUpdate,
             Event::LiaisonQueue { .. } => EventKind::LiaisonQueue,
         }
@@ -623,21 +643,21 @@ impl Event {
             | Event::Missed { object, .. }
             | Event::AccessEnd { object, .. }
             | Event::Track { object, .. }
-            | Event::TaskingRequested { object, .. }
             | Event::TaskingRouted { object, .. }
             | Event::TaskingDropped { object, .. }
             | Event::TaskingAccepted { object, .. }
             | Event::TaskingDeclined { object, .. }
             | Event::TaskingObserved { object, .. }
             | Event::TaskingExpired { object, .. }
-            | Event::TaskingReported { object, .. }
             | Event::ShareDenied { object, .. }
-            | Event::ShareDegraded { object, .. }
-            | Event::ShareSent { object, .. }
             | Event::ShareDropped { object, .. }
             | Event::ShareDelayed { object, .. }
-            | Event::ShareDelivered { object, .. }
             | Event::CatalogUpdate { object, .. } => *object,
+            Event::TaskingRequested(e) => e.object,
+            Event::TaskingReported(e) => e.object,
+            Event::ShareDegraded(e) => e.object,
+            Event::ShareSent(e) => e.object,
+            Event::ShareDelivered(e) => e.object,
             Event::AgreementStatus { .. } | Event::LiaisonDuty { .. } | Event::LiaisonQueue { .. } => 0,
         }
     }

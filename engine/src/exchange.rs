@@ -9,7 +9,10 @@ use std::sync::Arc;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use crate::event::{Event, Geometry, Record, round, round_az};
+use crate::event::{
+    Event, Geometry, Record, ShareDegradedEvent, ShareDeliveredEvent, ShareSentEvent, TaskingReportedEvent,
+    TaskingRequestedEvent, round, round_az,
+};
 use crate::object::{ObjectClass, Regime};
 use crate::policy::{Agreement, Decision, Degradation, Liaison, ObjectAttrs, Product, Relay, Secs, Target};
 use crate::rng::StreamFamily;
@@ -581,7 +584,7 @@ impl Exchange {
                 Decision::Degrade(rule, d) if kind == Product::Observations => {
                     product.measured = Some(degrade(tr.measured, &d, &mut a.degrade_rng.at(id, to as u64)));
                     product.degraded_by = Some(Arc::from(rule.id.as_str()));
-                    ev.push(Event::ShareDegraded {
+                    ev.push(Event::ShareDegraded(Box::new(ShareDegradedEvent {
                         product: id,
                         from: self.nations[origin as usize].clone(),
                         to: self.nations[to as usize].clone(),
@@ -591,7 +594,7 @@ impl Exchange {
                         angle_noise_deg: d.angle_noise_deg,
                         range_noise_m: d.range_noise_m,
                         strip_range: d.strip_range,
-                    });
+                    })));
                 }
                 _ => {}
             }
@@ -701,7 +704,7 @@ impl Exchange {
 
     fn log_routed(&self, msg: &Message, due_tick: Option<u64>, ev: &mut Emitter) {
         match &msg.payload {
-            Payload::Product(p) => ev.push(Event::ShareSent {
+            Payload::Product(p) => ev.push(Event::ShareSent(Box::new(ShareSentEvent {
                 product: p.id,
                 product_kind: p.kind.as_str(),
                 from: self.nations[msg.from as usize].clone(),
@@ -714,7 +717,7 @@ impl Exchange {
                 via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
                 due_tick,
                 liaison_off_duty: msg.liaison_off_duty.clone(),
-            }),
+            }))),
             Payload::Request(r) => {
                 let req = &self.requests[*r];
                 ev.push(Event::TaskingRouted {
@@ -751,7 +754,7 @@ impl Exchange {
         let (by, provider, object) = (self.requests[r].by, self.requests[r].provider, self.requests[r].object);
         {
             let req = &self.requests[r];
-            ev.push(Event::TaskingRequested {
+            ev.push(Event::TaskingRequested(Box::new(TaskingRequestedEvent {
                 request: req.id.clone(),
                 requester: self.nations[by as usize].clone(),
                 provider: self.nations[provider as usize].clone(),
@@ -761,7 +764,7 @@ impl Exchange {
                 window_start: req.window_iso.0.clone(),
                 window_end: req.window_iso.1.clone(),
                 reason: req.reason.clone(),
-            });
+            })));
         }
         *self.open_interest.entry((by, object)).or_default() += 1;
         let agreement = if by == provider {
@@ -788,27 +791,18 @@ impl Exchange {
         };
         self.requests[r].stage = Stage::Routed;
         self.requests[r].agreement = agreement;
-        let liaison = (by != provider)
-            .then(|| self.liaison_at.get(&(by, provider)).copied())
-            .flatten()
-            .filter(|&l| {
-                self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none())
-            });
-        let msg = Message {
-            payload: Payload::Request(r),
-            from: by,
-            to: provider,
-            agreement,
-            channel: "",
-            via: None,
-            sent_tick: tick,
-            liaison_off_duty: None,
-        };
-        self.route(tick, msg, liaison, ev);
+        self.send_tasking(tick, r, Payload::Request(r), ev);
     }
 
     /// Sends a request's outcome back to the requester (same kinds of channel as the request).
     fn report_back(&mut self, tick: u64, r: usize, ev: &mut Emitter) {
+        self.send_tasking(tick, r, Payload::Report(r), ev);
+    }
+
+    /// Sends a request (requester to provider) or its report (back): through the requester's
+    /// liaison at the provider when it is on duty, else the agreement's or center's channel, or
+    /// internally within one nation.
+    fn send_tasking(&mut self, tick: u64, r: usize, payload: Payload, ev: &mut Emitter) {
         let req = &self.requests[r];
         let (by, provider, agreement) = (req.by, req.provider, req.agreement);
         let liaison = (by != provider)
@@ -817,10 +811,14 @@ impl Exchange {
             .filter(|&l| {
                 self.liaisons[l].on_duty && agreement.is_some_and(|a| self.agreements[a].spec.regional_center.is_none())
             });
+        let (from, to) = match payload {
+            Payload::Report(_) => (provider, by),
+            _ => (by, provider),
+        };
         let msg = Message {
-            payload: Payload::Report(r),
-            from: provider,
-            to: by,
+            payload,
+            from,
+            to,
             agreement,
             channel: "",
             via: None,
@@ -939,7 +937,7 @@ impl Exchange {
         match msg.payload {
             Payload::Product(p) => {
                 let a = &self.agreements[msg.agreement.expect("products travel under agreements")];
-                ev.push(Event::ShareDelivered {
+                ev.push(Event::ShareDelivered(Box::new(ShareDeliveredEvent {
                     product: p.id,
                     product_kind: p.kind.as_str(),
                     from: self.nations[msg.from as usize].clone(),
@@ -957,7 +955,7 @@ impl Exchange {
                     measured: p.measured,
                     degraded_by: p.degraded_by.clone(),
                     liaison_off_duty: msg.liaison_off_duty.clone(),
-                });
+                })));
                 self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),
@@ -979,7 +977,7 @@ impl Exchange {
                     Some(Outcome::Declined) => ("declined", None, None, None, None),
                     _ => ("expired", None, None, None, None),
                 };
-                ev.push(Event::TaskingReported {
+                ev.push(Event::TaskingReported(Box::new(TaskingReportedEvent {
                     request: req.id.clone(),
                     requester: self.nations[req.by as usize].clone(),
                     provider: self.nations[req.provider as usize].clone(),
@@ -991,7 +989,7 @@ impl Exchange {
                     measured,
                     degraded_by,
                     sensor: sensor.map(|s| self.sensor_ids[s as usize].clone()),
-                });
+                })));
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t)) = (sensor, observed) {
                     self.update_catalog(by, sat, t, "tasking", s, ev);

@@ -113,18 +113,13 @@ impl Tally {
         match &rec.event {
             Event::Detection { nation, .. } => self.n(nation).own_detections += 1,
             Event::Track { nation, .. } => self.n(nation).own_tracks += 1,
-            Event::ShareSent { from, .. } => self.n(from).released_products += 1,
+            Event::ShareSent(e) => self.n(&e.from).released_products += 1,
             Event::ShareDenied { from, .. } => self.n(from).denied_products += 1,
-            Event::ShareDegraded { from, .. } => self.n(from).degraded_products += 1,
+            Event::ShareDegraded(e) => self.n(&e.from).degraded_products += 1,
             Event::ShareDropped { from, .. } => self.n(from).dropped_products += 1,
-            Event::ShareDelivered {
-                from,
-                to,
-                channel,
-                latency_s,
-                liaison_off_duty,
-                ..
-            } => {
+            Event::ShareDelivered(e) => {
+                let (from, to, channel, latency_s, liaison_off_duty) =
+                    (&e.from, &e.to, e.channel, &e.latency_s, &e.liaison_off_duty);
                 let s = self.n(to);
                 s.received_products += 1;
                 *s.received_from.entry(from.to_string()).or_default() += 1;
@@ -132,7 +127,7 @@ impl Tally {
                     .entry((to.clone(), channel))
                     .or_default()
                     .push(*latency_s);
-                let duty = if *channel == "liaison" {
+                let duty = if channel == "liaison" {
                     Some("on_duty")
                 } else {
                     liaison_off_duty.as_ref().map(|_| "off_duty")
@@ -147,25 +142,21 @@ impl Tally {
             Event::CatalogUpdate { nation, via, .. } => {
                 *self.n(nation).catalog_updates.entry(via.to_string()).or_default() += 1
             }
-            Event::TaskingRequested { requester, .. } => self.n(requester).requests_made += 1,
+            Event::TaskingRequested(e) => self.n(&e.requester).requests_made += 1,
             Event::TaskingDeclined {
                 requester, decided_by, ..
             } if requester == decided_by => self.n(requester).requests_declined_no_agreement += 1,
             Event::TaskingDropped { requester, .. } => {
                 *self.n(requester).requests_outcome.entry("dropped".into()).or_default() += 1
             }
-            Event::TaskingReported {
-                requester,
-                outcome,
-                turnaround_s,
-                ..
-            } => {
+            Event::TaskingReported(e) => {
+                let (requester, outcome, turnaround_s) = (&e.requester, e.outcome, &e.turnaround_s);
                 *self
                     .n(requester)
                     .requests_outcome
                     .entry(outcome.to_string())
                     .or_default() += 1;
-                if *outcome == "observed" {
+                if outcome == "observed" {
                     self.turnarounds
                         .entry(requester.clone())
                         .or_default()

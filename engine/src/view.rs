@@ -19,20 +19,19 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         Event::LiaisonDuty { home, host, .. } | Event::LiaisonQueue { home, host, .. } => {
             &**home == nation || &**host == nation
         }
-        Event::TaskingRequested { requester, .. }
-        | Event::TaskingRouted { requester, .. }
-        | Event::TaskingDropped { requester, .. }
-        | Event::TaskingReported { requester, .. } => &**requester == nation,
+        Event::TaskingRequested(e) => &*e.requester == nation,
+        Event::TaskingReported(e) => &*e.requester == nation,
+        Event::TaskingRouted { requester, .. } | Event::TaskingDropped { requester, .. } => &**requester == nation,
         Event::TaskingAccepted { provider, .. }
         | Event::TaskingObserved { provider, .. }
         | Event::TaskingExpired { provider, .. } => &**provider == nation,
         Event::TaskingDeclined { decided_by, .. } => &**decided_by == nation,
-        Event::ShareDenied { from, .. }
-        | Event::ShareDegraded { from, .. }
-        | Event::ShareSent { from, .. }
-        | Event::ShareDropped { from, .. }
-        | Event::ShareDelayed { from, .. } => &**from == nation,
-        Event::ShareDelivered { to, .. } => &**to == nation,
+        Event::ShareDegraded(e) => &*e.from == nation,
+        Event::ShareSent(e) => &*e.from == nation,
+        Event::ShareDenied { from, .. } | Event::ShareDropped { from, .. } | Event::ShareDelayed { from, .. } => {
+            &**from == nation
+        }
+        Event::ShareDelivered(e) => &*e.to == nation,
     }
 }
 

@@ -191,8 +191,9 @@ pub struct Pass {
     pub detections: u32,
     /// Tick of the last attempt.
     pub last_attempt: Option<u64>,
-    /// The track being accumulated, if the object was detected.
-    pub track: Option<OpenTrack>,
+    /// The track being accumulated, if the object was detected (boxed: most passes have none, and
+    /// passes are moved every tick).
+    pub track: Option<Box<OpenTrack>>,
 }
 
 /// What the access and observe systems need of a satellite.

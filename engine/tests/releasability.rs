@@ -8,6 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
+use sentinel_engine::event::{ShareDeliveredEvent, TaskingReportedEvent};
 use sentinel_engine::view::for_nation;
 use sentinel_engine::{Event, Record, Scenario, SimOptions, SourceFile};
 
@@ -356,17 +357,18 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                 | Event::Track { sensor, .. } => {
                     prop_assert_eq!(sensor_nation[&**sensor], *nation, "{}", line)
                 }
-                Event::ShareDelivered {
-                    product,
-                    from,
-                    to,
-                    object,
-                    channel,
-                    sent_tick,
-                    agreement,
-                    product_kind,
-                    ..
-                } => {
+                Event::ShareDelivered(d) => {
+                    let ShareDeliveredEvent {
+                        product,
+                        from,
+                        to,
+                        object,
+                        channel,
+                        sent_tick,
+                        agreement,
+                        product_kind,
+                        ..
+                    } = &**d;
                     prop_assert_eq!(&**to, *nation);
                     // The product is a track of one of the provider's own sensors, released when reported.
                     let t = tracks[product];
@@ -405,13 +407,14 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         _ => prop_assert!(false, "channel: {}", line),
                     }
                 }
-                Event::TaskingReported {
-                    requester,
-                    provider,
-                    outcome,
-                    sensor,
-                    ..
-                } => {
+                Event::TaskingReported(t) => {
+                    let TaskingReportedEvent {
+                        requester,
+                        provider,
+                        outcome,
+                        sensor,
+                        ..
+                    } = &**t;
                     prop_assert_eq!(&**requester, *nation);
                     if *outcome == "observed" {
                         prop_assert_eq!(sensor_nation[&**sensor.as_ref().unwrap()], &**provider);
@@ -448,8 +451,8 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
         })
         .collect();
     for r in records {
-        if let Event::ShareDelivered { product, to, .. } = &r.event {
-            prop_assert!(!denied.contains(&(*product, to.to_string())));
+        if let Event::ShareDelivered(d) = &r.event {
+            prop_assert!(!denied.contains(&(d.product, d.to.to_string())));
         }
     }
     Ok(())

@@ -95,7 +95,7 @@ fn end_pass(
         reports.push(TrackReport {
             sat: pass.sat,
             object: pass.object,
-            track,
+            track: *track,
         });
     }
     if pass.attempts == 0 {

@@ -55,14 +55,15 @@ fn observe(
     let passes = &mut cov.passes;
     // Tracks open for `track_report_s` are reported, detected since or not.
     for p in passes.iter_mut() {
-        if let Some(t) = p.track
-            && tick.0 - t.first_tick >= ex.track_report_ticks()
+        if p.track
+            .as_ref()
+            .is_some_and(|t| tick.0 - t.first_tick >= ex.track_report_ticks())
         {
-            p.track = None;
+            let t = p.track.take().expect("checked");
             cov.reports.push(TrackReport {
                 sat: p.sat,
                 object: p.object,
-                track: t,
+                track: *t,
             });
         }
     }
@@ -170,11 +171,13 @@ fn observe(
             az_deg: round_az(measured.az_deg, 7),
             el_deg: round(measured.el_deg, 7),
         };
-        let track = pass.track.get_or_insert(OpenTrack {
-            first_tick: tick.0,
-            last_tick: tick.0,
-            detections: 0,
-            measured,
+        let track = pass.track.get_or_insert_with(|| {
+            Box::new(OpenTrack {
+                first_tick: tick.0,
+                last_tick: tick.0,
+                detections: 0,
+                measured,
+            })
         });
         track.last_tick = tick.0;
         track.detections += 1;
