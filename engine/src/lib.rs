@@ -12,6 +12,7 @@ pub mod event;
 pub mod exchange;
 pub mod frames;
 pub mod object;
+pub mod orbit;
 pub mod policy;
 pub mod rng;
 pub mod scenario;
