@@ -12,6 +12,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// An exercise inject fired.
+    Inject,
+    /// A period inject (outage, degradation, cut, priority change) ended.
+    InjectEnd,
     /// Propagation of an object failed; it leaves the simulation.
     ObjectLost,
     /// An object entered a sensor's field of regard (all constraints met).
@@ -60,11 +64,21 @@ pub enum EventKind {
     CatalogUpdate,
     /// A liaison's queue depth changed.
     LiaisonQueue,
+    /// A nation declared a catalogued object manoeuvred (after enough uncorrelated tracks).
+    ManoeuvreDetected,
+    /// A nation catalogued an object it did not know (after enough uncorrelated tracks).
+    NewObjectCatalogued,
+    /// A nation catalogued the first fragment of a breakup.
+    BreakupDetected,
+    /// A nation's catalog: objects known and in custody per regime (sampled).
+    Custody,
 }
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 30] = [
+        EventKind::Inject,
+        EventKind::InjectEnd,
         EventKind::ObjectLost,
         EventKind::AccessStart,
         EventKind::Detection,
@@ -89,11 +103,17 @@ impl EventKind {
         EventKind::ShareDelivered,
         EventKind::CatalogUpdate,
         EventKind::LiaisonQueue,
+        EventKind::ManoeuvreDetected,
+        EventKind::NewObjectCatalogued,
+        EventKind::BreakupDetected,
+        EventKind::Custody,
     ];
 
     /// The `kind` string.
     pub fn as_str(self) -> &'static str {
         match self {
+            EventKind::Inject => "inject",
+            EventKind::InjectEnd => "inject_end",
             EventKind::ObjectLost => "object_lost",
             EventKind::AccessStart => "access_start",
             EventKind::Detection => "detection",
@@ -118,6 +138,10 @@ impl EventKind {
             EventKind::ShareDelivered => "share_delivered",
             EventKind::CatalogUpdate => "catalog_update",
             EventKind::LiaisonQueue => "liaison_queue",
+            EventKind::ManoeuvreDetected => "manoeuvre_detected",
+            EventKind::NewObjectCatalogued => "new_object_catalogued",
+            EventKind::BreakupDetected => "breakup_detected",
+            EventKind::Custody => "custody",
         }
     }
 }
@@ -142,12 +166,23 @@ pub enum MissReason {
     Probability,
     /// The sensor never looked during the whole pass: other objects took its capacity.
     Capacity,
+    /// The sensor never looked during the whole pass and was out of service during it (inject).
+    Outage,
 }
 
 /// An event body (the `kind` tag and its fields).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
+    /// See [`EventKind::Inject`].
+    Inject(Box<InjectEvent>),
+    /// See [`EventKind::InjectEnd`].
+    InjectEnd {
+        /// Inject id.
+        inject: Arc<str>,
+        /// Its kind.
+        inject_kind: &'static str,
+    },
     /// See [`EventKind::ObjectLost`].
     ObjectLost {
         /// Catalog number.
@@ -270,6 +305,13 @@ pub enum Event {
         detections: u32,
         /// Measured geometry of the last detection.
         measured: Geometry,
+        /// The track did not correlate with the nation's catalog (an uncorrelated track, UCT).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        uct: bool,
+        /// For a UCT: the largest distance between the catalog's prediction and the object, km
+        /// (1e9 for an object the nation does not know).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        residual_km: Option<f64>,
     },
     /// See [`EventKind::TaskingRequested`].
     TaskingRequested(Box<TaskingRequestedEvent>),
@@ -455,6 +497,52 @@ pub enum Event {
         /// Messages waiting after this tick.
         depth: u32,
     },
+    /// See [`EventKind::ManoeuvreDetected`].
+    ManoeuvreDetected {
+        /// Nation.
+        nation: Arc<str>,
+        /// Catalog number.
+        object: u32,
+        /// Uncorrelated tracks that led to it.
+        tracks: u32,
+        /// The inject that changed the object (for scoring; the nation does not know it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inject: Option<Arc<str>>,
+    },
+    /// See [`EventKind::NewObjectCatalogued`].
+    NewObjectCatalogued {
+        /// Nation.
+        nation: Arc<str>,
+        /// Catalog number (the true one; the nation's own number is not modelled).
+        object: u32,
+        /// Uncorrelated tracks that led to it.
+        tracks: u32,
+        /// The inject that created the object.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inject: Option<Arc<str>>,
+    },
+    /// See [`EventKind::BreakupDetected`].
+    BreakupDetected {
+        /// Nation.
+        nation: Arc<str>,
+        /// The breakup inject.
+        inject: Arc<str>,
+        /// The fragment whose cataloguing revealed it.
+        first_fragment: u32,
+    },
+    /// See [`EventKind::Custody`].
+    Custody {
+        /// Nation.
+        nation: Arc<str>,
+        /// Objects in its catalog, all regimes.
+        known_total: u32,
+        /// Of those, objects in custody (observed within the revisit requirement, elements current).
+        in_custody_total: u32,
+        /// Objects in its catalog per regime.
+        known: std::collections::BTreeMap<&'static str, u32>,
+        /// Objects in custody per regime.
+        in_custody: std::collections::BTreeMap<&'static str, u32>,
+    },
 }
 
 /// The body of [`Event::TaskingRequested`] (boxed: it is larger than the hot sensor events).
@@ -603,10 +691,47 @@ pub struct ShareDeliveredEvent {
     pub liaison_off_duty: Option<Arc<str>>,
 }
 
+/// The body of [`Event::Inject`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InjectEvent {
+    /// Inject id.
+    pub inject: Arc<str>,
+    /// `manoeuvre`, `launch`, `breakup`, `reentry`, `sensor_outage`, `sensor_degradation`,
+    /// `agreement_cut`, `liaison_cut` or `priority_change`.
+    pub inject_kind: &'static str,
+    /// Objects it concerns: the manoeuvred, re-entered or prioritised object; the launched objects;
+    /// the parent and then its fragments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<u32>,
+    /// Manoeuvre delta-v (radial, along-track, cross-track), m/s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_v_m_s: Option<[f64; 3]>,
+    /// Sensor (outages, degradations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<Arc<str>>,
+    /// Agreement (cuts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Arc<str>>,
+    /// Liaison (cuts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liaison: Option<Arc<str>>,
+    /// Nation (priority changes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nation: Option<Arc<str>>,
+    /// Tick at which a period inject ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_tick: Option<u64>,
+    /// Why it could not take effect (e.g. the object had already decayed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
 impl Event {
     /// The kind.
     pub fn kind(&self) -> EventKind {
         match self {
+            Event::Inject(_) => EventKind::Inject,
+            Event::InjectEnd { .. } => EventKind::InjectEnd,
             Event::ObjectLost { .. } => EventKind::ObjectLost,
             Event::AccessStart { .. } => EventKind::AccessStart,
             Event::Detection { .. } => EventKind::Detection,
@@ -631,6 +756,10 @@ impl Event {
             Event::ShareDelivered(_) => EventKind::ShareDelivered,
             Event::CatalogUpdate { .. } => EventKind::CatalogUpdate,
             Event::LiaisonQueue { .. } => EventKind::LiaisonQueue,
+            Event::ManoeuvreDetected { .. } => EventKind::ManoeuvreDetected,
+            Event::NewObjectCatalogued { .. } => EventKind::NewObjectCatalogued,
+            Event::BreakupDetected { .. } => EventKind::BreakupDetected,
+            Event::Custody { .. } => EventKind::Custody,
         }
     }
 
@@ -652,13 +781,21 @@ impl Event {
             | Event::ShareDenied { object, .. }
             | Event::ShareDropped { object, .. }
             | Event::ShareDelayed { object, .. }
-            | Event::CatalogUpdate { object, .. } => *object,
+            | Event::CatalogUpdate { object, .. }
+            | Event::ManoeuvreDetected { object, .. }
+            | Event::NewObjectCatalogued { object, .. } => *object,
+            Event::BreakupDetected { first_fragment, .. } => *first_fragment,
             Event::TaskingRequested(e) => e.object,
             Event::TaskingReported(e) => e.object,
             Event::ShareDegraded(e) => e.object,
             Event::ShareSent(e) => e.object,
             Event::ShareDelivered(e) => e.object,
-            Event::AgreementStatus { .. } | Event::LiaisonDuty { .. } | Event::LiaisonQueue { .. } => 0,
+            Event::Inject(e) => e.objects.first().copied().unwrap_or(0),
+            Event::AgreementStatus { .. }
+            | Event::LiaisonDuty { .. }
+            | Event::LiaisonQueue { .. }
+            | Event::InjectEnd { .. }
+            | Event::Custody { .. } => 0,
         }
     }
 }

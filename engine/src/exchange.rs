@@ -13,11 +13,13 @@ use crate::event::{
     Event, Geometry, Record, ShareDegradedEvent, ShareDeliveredEvent, ShareSentEvent, TaskingReportedEvent,
     TaskingRequestedEvent, round, round_az,
 };
+use crate::injects::{CatalogRules, InjectKind};
 use crate::object::{ObjectClass, Regime};
 use crate::policy::{Agreement, Decision, Degradation, Liaison, ObjectAttrs, Product, Relay, Secs, Target};
 use crate::rng::StreamFamily;
 use crate::scenario::Scenario;
-use crate::world::{TaskedDetection, TrackReport};
+use crate::systems::inject::Member;
+use crate::world::{Propagator, TaskedDetection, TrackReport};
 
 /// Index of a nation in nation-id order.
 type Nation = u16;
@@ -98,9 +100,20 @@ struct AgreementRt {
     to: Nation,
     active: bool,
     degrade_rng: StreamFamily,
+    /// Periods a link-cut inject suspends it.
+    cuts: Vec<(Secs, Secs)>,
+}
+
+impl AgreementRt {
+    /// In force at `t`: within its period and not cut.
+    fn in_force(&self, t: Secs) -> bool {
+        self.spec.active_at(t) && !self.cuts.iter().any(|&(a, b)| t >= a && t < b)
+    }
 }
 
 struct LiaisonRt {
+    /// Periods a link-cut inject makes it unreachable.
+    cuts: Vec<(Secs, Secs)>,
     spec: Liaison,
     id: Arc<str>,
     home: Nation,
@@ -113,6 +126,8 @@ struct LiaisonRt {
 
 #[derive(Debug, Clone)]
 struct ProductMsg {
+    /// Truth version of the object when observed (see `Exchange::truth_version`).
+    version: u32,
     id: u64,
     kind: Product,
     sensor: u16,
@@ -158,6 +173,24 @@ struct SatAttrs {
 /// The exchange state of a run.
 #[derive(Default)]
 pub struct Exchange {
+    rules: CatalogRules,
+    /// Per satellite: version of its true elements (0 = not yet in orbit; manoeuvres add one).
+    truth_version: Vec<u32>,
+    /// Per satellite: its propagators by version (filled only once it changes; version k is [k - 1]).
+    history: Vec<Vec<Propagator>>,
+    /// Per satellite: the inject that last changed or created it.
+    cause: Vec<Option<Arc<str>>>,
+    /// Per satellite: the breakup inject that created it.
+    breakup_of: Vec<Option<Arc<str>>>,
+    /// Per nation, per satellite: the version of the elements in its catalog (0 = unknown to it).
+    belief: Vec<Vec<u32>>,
+    /// UCT tracks counted towards a catalog decision, per (nation, satellite).
+    evidence: BTreeMap<(Nation, u32), u32>,
+    /// Breakups each nation has detected.
+    breakups_seen: std::collections::BTreeSet<(Nation, Arc<str>)>,
+    /// Standing priorities per nation: object -> priority (priority-change injects, UCT responses).
+    pub(crate) standing: Vec<BTreeMap<u32, u8>>,
+    custody_every: u64,
     tick_s: u64,
     track_report_ticks: u64,
     nations: Vec<Arc<str>>,
@@ -206,6 +239,16 @@ fn degrade(m: Geometry, d: &Degradation, rng: &mut rand_chacha::ChaCha8Rng) -> G
 /// Stream offset of tasking reports in an agreement's degradation stream (product numbers stay below).
 const REPORT_STREAM: u64 = 1 << 63;
 
+/// The periods of the injects that `pick` selects.
+fn cuts(scenario: &Scenario, pick: impl Fn(&InjectKind) -> bool) -> Vec<(Secs, Secs)> {
+    scenario
+        .injects
+        .iter()
+        .filter(|i| pick(&i.kind))
+        .map(|i| (i.at, i.end.unwrap_or(Secs::MAX)))
+        .collect()
+}
+
 /// Appends exchange events in creation order.
 pub(crate) struct Emitter<'a> {
     tick: u64,
@@ -233,15 +276,15 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 
 impl Exchange {
     /// Builds the exchange state: agreements as written plus those regional centers imply.
-    pub fn new(scenario: &Scenario, seed: u64) -> Exchange {
+    pub fn new(scenario: &Scenario, seed: u64, population: &[Member]) -> Exchange {
         let tick_s = scenario.clock.tick_s as u64;
         let nations: Vec<Arc<str>> = scenario.nations.iter().map(|n| Arc::from(n.id.as_str())).collect();
         let rank = |id: &str| -> Nation { nations.binary_search_by(|n| (**n).cmp(id)).unwrap_or(0) as Nation };
         let sensor_ids: Vec<Arc<str>> = scenario.sensors.iter().map(|s| Arc::from(s.id.as_str())).collect();
         let sensor_nation: Vec<Nation> = scenario.sensors.iter().map(|s| rank(&s.nation)).collect();
-        let sats: Vec<SatAttrs> = scenario
-            .objects
+        let sats: Vec<SatAttrs> = population
             .iter()
+            .map(|m| &m.object)
             .map(|o| SatAttrs {
                 id: o.id,
                 owner: o.owner.as_deref().map(Arc::from),
@@ -283,6 +326,10 @@ impl Exchange {
                 let (from, to) = (rank(&spec.from), rank(&spec.to));
                 pairs.entry((from, to)).or_default().push(i);
                 AgreementRt {
+                    cuts: cuts(
+                        scenario,
+                        |k| matches!(k, InjectKind::AgreementCut { agreement } if *agreement == spec.id),
+                    ),
                     id: Arc::from(spec.id.as_str()),
                     degrade_rng: StreamFamily::new(seed, "degrade", &spec.id),
                     spec,
@@ -301,6 +348,10 @@ impl Exchange {
                 let (home, host) = (rank(&l.home), rank(&l.host));
                 liaison_at.insert((home, host), i);
                 LiaisonRt {
+                    cuts: cuts(
+                        scenario,
+                        |k| matches!(k, InjectKind::LiaisonCut { liaison } if *liaison == l.id),
+                    ),
                     spec: l.clone(),
                     id: Arc::from(l.id.as_str()),
                     home,
@@ -358,7 +409,21 @@ impl Exchange {
                 }
             })
             .collect();
+        let versions: Vec<u32> = population.iter().map(|m| u32::from(m.added_at.is_none())).collect();
         Exchange {
+            rules: scenario.catalog_rules.clone(),
+            belief: vec![versions.clone(); nations.len()],
+            history: vec![Vec::new(); population.len()],
+            cause: vec![None; population.len()],
+            breakup_of: population
+                .iter()
+                .map(|m| m.breakup_of.as_ref().map(|(id, _)| Arc::from(id.as_str())))
+                .collect(),
+            truth_version: versions,
+            evidence: BTreeMap::new(),
+            breakups_seen: Default::default(),
+            standing: vec![BTreeMap::new(); nations.len()],
+            custody_every: (scenario.catalog_rules.custody_sample_s as u64).div_ceil(tick_s).max(1),
             tick_s,
             track_report_ticks: (scenario.track_report_s as u64).div_ceil(tick_s).max(1),
             catalogs: vec![vec![0; sats.len()]; nations.len()],
@@ -380,6 +445,163 @@ impl Exchange {
         }
     }
 
+    /// Sets or clears a nation's standing priority for an object (priority-change injects).
+    pub(crate) fn set_standing(&mut self, nation: &str, object: u32, priority: Option<u8>) {
+        let Ok(n) = self.nations.binary_search_by(|x| (**x).cmp(nation)) else {
+            return;
+        };
+        match priority {
+            Some(p) => {
+                self.standing[n].insert(object, p);
+            }
+            None => {
+                self.standing[n].remove(&object);
+            }
+        }
+    }
+
+    /// Records new true elements of a satellite (manoeuvre, launch, fragment): its truth version
+    /// goes up by one; catalogs keep what they had. `old` is the propagator it replaces.
+    pub(crate) fn new_truth(&mut self, sat: usize, old: Option<Propagator>, new: Propagator, cause: &str) {
+        let h = &mut self.history[sat];
+        if h.is_empty()
+            && let Some(o) = old
+        {
+            h.push(o);
+        }
+        h.push(new);
+        self.truth_version[sat] = h.len() as u32;
+        self.cause[sat] = Some(Arc::from(cause));
+    }
+
+    /// Whether a nation's catalog predicts an object where it is: `None` when it correlates, else
+    /// the residual in km (infinite for an object the nation does not know). `truth_ecef_km` is the
+    /// observed position (the true one: measurement noise is far below the gate).
+    pub(crate) fn residual(
+        &self,
+        nation: Nation,
+        sat: u32,
+        clock: &crate::time::Clock,
+        tick: u64,
+        gmst: (f64, f64),
+        truth_ecef_km: crate::frames::Vec3,
+    ) -> Option<f64> {
+        let (s, n) = (sat as usize, nation as usize);
+        let b = self.belief[n][s];
+        if b == self.truth_version[s] {
+            return None;
+        }
+        if b == 0 {
+            return Some(f64::INFINITY);
+        }
+        let p = self.history[s].get(b as usize - 1)?;
+        let t = p.minutes_at(clock, crate::time::Tick(tick));
+        let r = match p
+            .constants
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
+        {
+            Ok(pred) => crate::frames::norm(crate::frames::sub(
+                crate::frames::teme_to_ecef(pred.position, gmst),
+                truth_ecef_km,
+            )),
+            Err(_) => f64::INFINITY,
+        };
+        (r > self.rules.uct_gate_km).then_some(r)
+    }
+
+    /// A UCT track (own, or a partner's product the nation's catalog cannot explain) counts towards
+    /// re-cataloguing: after `manoeuvre_tracks` for a known object (`manoeuvre_detected`), after
+    /// `new_object_tracks` for an unknown one (`new_object_catalogued`, and `breakup_detected` for the
+    /// first fragment of a breakup). The catalog then takes the true elements.
+    fn uct_evidence(&mut self, n: Nation, sat: u32, sensor: u16, observed_tick: u64, ev: &mut Emitter) {
+        let s = sat as usize;
+        let known = self.belief[n as usize][s] > 0;
+        let object = self.sats[s].id;
+        if known && let Some(p) = self.rules.uct_response_priority {
+            self.standing[n as usize].entry(object).or_insert(p);
+        }
+        let count = {
+            let c = self.evidence.entry((n, sat)).or_default();
+            *c += 1;
+            *c
+        };
+        let need = if known {
+            self.rules.manoeuvre_tracks
+        } else {
+            self.rules.new_object_tracks
+        };
+        if count < need {
+            return;
+        }
+        self.evidence.remove(&(n, sat));
+        self.belief[n as usize][s] = self.truth_version[s];
+        let nation = self.nations[n as usize].clone();
+        let inject = self.cause[s].clone();
+        if known {
+            if self.rules.uct_response_priority.is_some() {
+                self.standing[n as usize].remove(&object);
+            }
+            ev.push(Event::ManoeuvreDetected {
+                nation,
+                object,
+                tracks: count,
+                inject,
+            });
+        } else {
+            ev.push(Event::NewObjectCatalogued {
+                nation: nation.clone(),
+                object,
+                tracks: count,
+                inject,
+            });
+            if let Some(b) = self.breakup_of[s].clone()
+                && self.breakups_seen.insert((n, b.clone()))
+            {
+                ev.push(Event::BreakupDetected {
+                    nation,
+                    inject: b,
+                    first_fragment: object,
+                });
+            }
+        }
+        self.update_catalog(n, sat, observed_tick, "recatalogued", sensor, ev);
+    }
+
+    /// Per nation: objects it knows and objects in custody, per regime.
+    fn sample_custody(&self, tick: u64, ev: &mut Emitter) {
+        let r = &self.rules.revisit;
+        for (n, nation) in self.nations.iter().enumerate() {
+            let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
+            let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
+            for (s, a) in self.sats.iter().enumerate() {
+                if self.belief[n][s] == 0 {
+                    continue;
+                }
+                let name = a.regime.as_str();
+                *known.entry(name).or_default() += 1;
+                let limit_h = match a.regime {
+                    Regime::Leo => r.leo_h,
+                    Regime::Meo => r.meo_h,
+                    Regime::Geo => r.geo_h,
+                    Regime::Heo => r.heo_h,
+                    Regime::Other => r.other_h,
+                };
+                let last = self.catalogs[n][s];
+                let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
+                if fresh && self.belief[n][s] == self.truth_version[s] {
+                    *held.entry(name).or_default() += 1;
+                }
+            }
+            ev.push(Event::Custody {
+                nation: nation.clone(),
+                known_total: known.values().sum(),
+                in_custody_total: held.values().sum(),
+                known,
+                in_custody: held,
+            });
+        }
+    }
+
     /// Ticks after its first detection at which a sensor reports an open track.
     pub(crate) fn track_report_ticks(&self) -> u64 {
         self.track_report_ticks
@@ -392,6 +614,12 @@ impl Exchange {
             .and_then(|c| c.get(sat as usize))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The standing priority a nation gives an object, if any.
+    pub(crate) fn standing_priority(&self, nation: Nation, object: u32) -> Option<u8> {
+        let m = &self.standing[nation as usize];
+        if m.is_empty() { None } else { m.get(&object).copied() }
     }
 
     fn attrs(&self, sat: u32) -> ObjectAttrs<'_> {
@@ -413,8 +641,8 @@ impl Exchange {
     fn agreement(&self, from: Nation, to: Nation, tick: u64, products: &[Product]) -> Option<usize> {
         let t = self.secs(tick);
         self.pairs.get(&(from, to))?.iter().copied().find(|&i| {
-            let a = &self.agreements[i].spec;
-            a.active_at(t) && products.iter().any(|p| a.covers(*p))
+            let a = &self.agreements[i];
+            a.in_force(t) && products.iter().any(|p| a.spec.covers(*p))
         })
     }
 
@@ -424,6 +652,7 @@ impl Exchange {
         tick: u64,
         reports: Vec<(u16, Vec<TrackReport>)>,
         tasked: Vec<(u16, Vec<TaskedDetection>)>,
+        last: bool,
         events: &mut Vec<Record>,
     ) {
         let mut ev = Emitter::new(tick, events);
@@ -453,6 +682,9 @@ impl Exchange {
             let msg = entry.remove();
             self.deliver(tick, msg, &mut ev);
         }
+        if tick.is_multiple_of(self.custody_every) || last {
+            self.sample_custody(tick, &mut ev);
+        }
         for l in &mut self.liaisons {
             let depth = l.queue.len() as u32;
             if depth != l.reported_depth {
@@ -471,7 +703,7 @@ impl Exchange {
     fn status_changes(&mut self, tick: u64, ev: &mut Emitter) {
         let t = self.secs(tick);
         for a in &mut self.agreements {
-            let now = a.spec.active_at(t);
+            let now = a.in_force(t);
             if now != a.active {
                 a.active = now;
                 if a.spec.regional_center.is_none() && (tick > 0 || now) {
@@ -485,7 +717,7 @@ impl Exchange {
             }
         }
         for l in &mut self.liaisons {
-            let now = l.spec.on_duty_at(t);
+            let now = l.spec.on_duty_at(t) && !l.cuts.iter().any(|&(a, b)| t >= a && t < b);
             if now != l.on_duty || tick == 0 {
                 l.on_duty = now;
                 ev.push(Event::LiaisonDuty {
@@ -541,8 +773,15 @@ impl Exchange {
             last_tick: tr.last_tick,
             detections: tr.detections,
             measured: tr.measured,
+            uct: tr.uct,
+            residual_km: tr.uct.then(|| round(tr.residual_km.min(1e9), 3)),
         });
-        self.update_catalog(origin, r.sat, tr.last_tick, "own", sensor, ev);
+        if tr.uct {
+            self.uct_evidence(origin, r.sat, sensor, tr.last_tick, ev);
+        } else {
+            self.update_catalog(origin, r.sat, tr.last_tick, "own", sensor, ev);
+        }
+        let version = self.truth_version[r.sat as usize];
         for to in 0..self.nations.len() as Nation {
             if to == origin {
                 continue;
@@ -557,6 +796,7 @@ impl Exchange {
                 Product::CatalogUpdates
             };
             let mut product = ProductMsg {
+                version,
                 id,
                 kind,
                 sensor,
@@ -956,7 +1196,14 @@ impl Exchange {
                     degraded_by: p.degraded_by.clone(),
                     liaison_off_duty: msg.liaison_off_duty.clone(),
                 })));
-                self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
+                // The recipient's catalog explains the observation only if it holds the elements the
+                // object had when observed; newer information it holds makes the product stale.
+                let b = self.belief[msg.to as usize][p.sat as usize];
+                if b == p.version {
+                    self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
+                } else if b < p.version {
+                    self.uct_evidence(msg.to, p.sat, p.sensor, p.last_tick, ev);
+                }
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),
             Payload::Report(r) => {
@@ -1026,7 +1273,7 @@ impl Exchange {
         }
         if let Some(ai) = self.requests[r].agreement {
             let a = &self.agreements[ai];
-            let verdict = if !a.spec.active_at(self.secs(tick)) {
+            let verdict = if !a.in_force(self.secs(tick)) {
                 Some(("agreement_ended", None))
             } else {
                 match a.spec.decide(&self.attrs(sat)) {

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod event;
 pub mod exchange;
 pub mod frames;
+pub mod injects;
 pub mod object;
 pub mod orbit;
 pub mod policy;

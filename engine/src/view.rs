@@ -8,7 +8,12 @@ use crate::event::{Event, Record};
 /// Whether a nation sees an event.
 pub fn visible_to(event: &Event, nation: &str) -> bool {
     match event {
-        Event::ObjectLost { .. } => false,
+        // Truth: nations learn of injects only through what their sensors see.
+        Event::ObjectLost { .. } | Event::Inject(_) | Event::InjectEnd { .. } => false,
+        Event::ManoeuvreDetected { nation: n, .. }
+        | Event::NewObjectCatalogued { nation: n, .. }
+        | Event::BreakupDetected { nation: n, .. }
+        | Event::Custody { nation: n, .. } => &**n == nation,
         Event::AccessStart { nation: n, .. }
         | Event::Detection { nation: n, .. }
         | Event::Missed { nation: n, .. }

@@ -60,6 +60,23 @@ pub struct Propagator {
 pub const DECAY_RADIUS_KM: f64 = 6378.135;
 
 impl Propagator {
+    /// Initialises SGP4 (AFSPC mode) for elements, with the bounds the propagation checks use.
+    pub fn new(elements: &sgp4::Elements, clock: &Clock) -> Result<Propagator, String> {
+        let constants = sgp4::Constants::from_elements_afspc_compatibility_mode(elements)
+            .map_err(|e| format!("elements rejected by SGP4: {e}"))?;
+        let epoch_offset_ns = clock
+            .ns_from(&elements.datetime)
+            .ok_or_else(|| "element epoch too far from the scenario epoch".to_string())?;
+        Ok(Propagator {
+            constants,
+            epoch_offset_ns,
+            max_ecef_speed_km_s: max_ecef_speed(elements),
+            max_radius_km: 2.0 * apogee_km(elements) + 1000.0,
+            max_radial_speed_km_s: max_radial_speed(elements),
+            checkpoint_s: crate::systems::propagate::checkpoint_s(elements.eccentricity),
+        })
+    }
+
     /// Minutes since the element epoch at a tick: exact integer nanoseconds, one division.
     pub fn minutes_at(&self, clock: &Clock, tick: Tick) -> f64 {
         let ns = self.epoch_offset_ns as i128 + clock.seconds_since_epoch(tick) as i128 * 1_000_000_000;
@@ -148,6 +165,10 @@ pub struct OpenTrack {
     pub detections: u32,
     /// Measured geometry of the last detection.
     pub measured: Geometry,
+    /// Some detection did not correlate with the nation's catalog (an uncorrelated track).
+    pub uct: bool,
+    /// Largest residual against the catalog prediction, km (infinite for an unknown object).
+    pub residual_km: f64,
 }
 
 /// A track a sensor reports (closed at the pass end or after `track_report_s`).
@@ -194,6 +215,8 @@ pub struct Pass {
     /// The track being accumulated, if the object was detected (boxed: most passes have none, and
     /// passes are moved every tick).
     pub track: Option<Box<OpenTrack>>,
+    /// The sensor was out of service during the pass.
+    pub outage: bool,
 }
 
 /// What the access and observe systems need of a satellite.
@@ -266,6 +289,37 @@ pub struct Sim {
     pub(crate) positions: Vec<Vec3>,
     /// Nations' catalogs, agreements, liaisons and tasking.
     pub(crate) exchange: crate::exchange::Exchange,
+    /// Current true mean elements by `SatIndex` (templates for manoeuvre and fragment fits).
+    pub(crate) elements: Vec<sgp4::Elements>,
+    /// The scenario's injects, in id order.
+    pub(crate) injects: Vec<crate::injects::Inject>,
+    /// (tick, inject index, start?) in firing order.
+    pub(crate) inject_schedule: Vec<(u64, usize, bool)>,
+    /// Next entry of `inject_schedule`.
+    pub(crate) next_inject: usize,
+    /// Outages and degradations in force, by `SensorIndex`.
+    pub(crate) conditions: Vec<SensorCondition>,
+}
+
+/// A sensor's condition (set by outage and degradation injects).
+#[derive(Debug, Clone, Copy)]
+pub struct SensorCondition {
+    /// Out of service: it observes nothing.
+    pub down: bool,
+    /// SNR loss, dB (limiting-magnitude loss for telescopes).
+    pub snr_loss_db: f64,
+    /// Measurement-noise multiplier.
+    pub noise_factor: f64,
+}
+
+impl Default for SensorCondition {
+    fn default() -> Self {
+        SensorCondition {
+            down: false,
+            snr_loss_db: 0.0,
+            noise_factor: 1.0,
+        }
+    }
 }
 
 impl Sim {
@@ -281,9 +335,10 @@ impl Sim {
             world.spawn((SensorIndex(i as u16), m.clone(), Coverage::default()));
             detect_rng.push(StreamFamily::new(seed, "detect", &m.id));
         }
-        // Satellite indices follow catalog numbers, whatever order the scenario lists them in.
-        let mut objects: Vec<&crate::scenario::CatalogObject> = scenario.objects.iter().collect();
-        objects.sort_by_key(|o| o.id);
+        // Satellite indices follow catalog numbers, whatever order the scenario lists them in; objects
+        // that launches and breakups add are there from the start, without a propagator until then.
+        let population = crate::systems::inject::population(scenario);
+        let objects: Vec<&crate::scenario::CatalogObject> = population.iter().map(|m| &m.object).collect();
         let mut sats = Vec::with_capacity(objects.len());
         let sat_props = Arc::new(
             objects
@@ -316,31 +371,16 @@ impl Sim {
                 Candidates::default(),
                 Status::default(),
             ));
+            sats.push(e);
+            if population[i].added_at.is_some() {
+                continue;
+            }
             let offset = scenario.clock.ns_from(&o.elements.datetime);
-            match (
-                sgp4::Constants::from_elements_afspc_compatibility_mode(&o.elements),
-                offset,
-            ) {
-                (Ok(constants), Some(epoch_offset_ns)) => {
-                    world
-                        .insert_one(
-                            e,
-                            Propagator {
-                                constants,
-                                epoch_offset_ns,
-                                max_ecef_speed_km_s: max_ecef_speed(&o.elements),
-                                max_radius_km: 2.0 * apogee_km(&o.elements) + 1000.0,
-                                max_radial_speed_km_s: max_radial_speed(&o.elements),
-                                checkpoint_s: crate::systems::propagate::checkpoint_s(o.elements.eccentricity),
-                            },
-                        )
-                        .expect("entity just spawned");
+            match Propagator::new(&o.elements, &scenario.clock) {
+                Ok(p) => {
+                    world.insert_one(e, p).expect("entity just spawned");
                 }
-                (c, _) => {
-                    let reason = match c {
-                        Err(err) => format!("elements rejected by SGP4: {err}"),
-                        Ok(_) => "element epoch too far from the scenario epoch".to_string(),
-                    };
+                Err(reason) => {
                     initial_losses.push(Record {
                         tick: 0,
                         order: 0,
@@ -353,7 +393,6 @@ impl Sim {
                     world.get::<&mut Status>(e).expect("entity just spawned").lost = Some(Lost { tick: 0, reason });
                 }
             }
-            sats.push(e);
         }
         Sim {
             world,
@@ -368,8 +407,13 @@ impl Sim {
             detect_rng: Arc::new(detect_rng),
             initial_losses,
             stats: Stats::default(),
-            positions: vec![[0.0; 3]; scenario.objects.len()],
-            exchange: crate::exchange::Exchange::new(scenario, seed),
+            positions: vec![[0.0; 3]; population.len()],
+            exchange: crate::exchange::Exchange::new(scenario, seed, &population),
+            elements: population.iter().map(|m| m.object.elements.clone()).collect(),
+            injects: scenario.injects.clone(),
+            inject_schedule: crate::systems::inject::schedule(scenario),
+            next_inject: 0,
+            conditions: vec![SensorCondition::default(); scenario.sensors.len()],
             pool: rayon::ThreadPoolBuilder::new()
                 .num_threads(options.threads.max(1))
                 .thread_name(|i| format!("sentinel-worker-{i}"))
@@ -423,6 +467,40 @@ impl Sim {
         self.next_tick += 1;
         systems::emit::order(&mut events);
         events
+    }
+
+    /// Satellite index of a catalog number.
+    pub(crate) fn sat_index(&self, object: u32) -> Option<usize> {
+        self.sat_props.binary_search_by_key(&object, |p| p.object).ok()
+    }
+
+    /// Sensor index of a sensor id.
+    pub(crate) fn sensor_rank(&self, id: &str) -> Option<usize> {
+        self.sensors.binary_search_by(|m| (*m.id).cmp(id)).ok()
+    }
+
+    /// Whether a satellite is in orbit now (launched and not lost).
+    pub(crate) fn is_active(&self, sat: usize) -> bool {
+        let e = self.sats[sat];
+        self.world.get::<&Propagator>(e).is_ok() && self.world.get::<&Status>(e).is_ok_and(|s| s.lost.is_none())
+    }
+
+    /// SGP4 state (TEME, km and km/s) of an active object at a tick.
+    pub(crate) fn state_at(&self, object: u32, tick: Tick) -> Result<(usize, Vec3, Vec3), String> {
+        let sat = self
+            .sat_index(object)
+            .filter(|&s| self.is_active(s))
+            .ok_or_else(|| format!("object {object} is not in orbit"))?;
+        let p = self
+            .world
+            .get::<&Propagator>(self.sats[sat])
+            .map_err(|e| e.to_string())?;
+        let t = p.minutes_at(&self.clock, tick);
+        let s = p
+            .constants
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
+            .map_err(|e| format!("SGP4: {e}"))?;
+        Ok((sat, s.position, s.velocity))
     }
 
     /// Truth of one object at its last propagation (for inspection and tests).

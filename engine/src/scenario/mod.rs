@@ -16,6 +16,7 @@ use crate::spanned::{Spanned, parse_ron};
 use crate::time::{Clock, parse_utc};
 
 mod exchange;
+mod injects;
 
 /// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
 /// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
@@ -54,6 +55,10 @@ struct RawScenario {
     liaisons: Vec<exchange::RawLiaison>,
     #[serde(default)]
     tasking: Vec<exchange::RawRequest>,
+    #[serde(default)]
+    injects: Vec<injects::RawInject>,
+    #[serde(default)]
+    catalog_maintenance: Option<injects::RawCatalogRules>,
 }
 
 #[derive(Deserialize)]
@@ -374,6 +379,10 @@ pub struct Scenario {
     pub liaisons: Vec<Liaison>,
     /// Tasking requests, sorted by id.
     pub tasking: Vec<TaskingRequest>,
+    /// Injects, sorted by id.
+    pub injects: Vec<crate::injects::Inject>,
+    /// Catalog-maintenance rules.
+    pub catalog_rules: crate::injects::CatalogRules,
     /// Warnings found while loading (stale elements, ...).
     pub warnings: Diagnostics,
 }
@@ -795,6 +804,34 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         &raw.tasking,
     );
 
+    let time = |d: &mut Diagnostics, t: &Spanned<String>| -> Option<crate::policy::Secs> {
+        let epoch = epoch.as_ref()?;
+        match crate::time::parse_exercise_time(t, epoch) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                d.push(err(
+                    t.span.clone(),
+                    m,
+                    "times are ISO-8601 UTC or `T+HH:MM[:SS]` counted from the scenario epoch",
+                ));
+                None
+            }
+        }
+    };
+    let icx = injects::Context {
+        src,
+        time: &time,
+        duration_s,
+        nations: &nation_ids,
+        sensors: &sensor_nations.keys().cloned().collect(),
+        agreements: &ex.agreements.iter().map(|a| a.id.clone()).collect(),
+        liaisons: &ex.liaisons.iter().map(|l| l.id.clone()).collect(),
+        objects: &object_ids,
+    };
+    let mut new_ids = std::collections::BTreeSet::new();
+    let injects = injects::validate(&icx, &mut d, &raw.injects, &mut new_ids);
+    let catalog_rules = injects::rules(&icx, &mut d, &raw.catalog_maintenance);
+
     let mut warnings = Diagnostics::default();
     if let Some(epoch) = epoch {
         let mut stale = 0usize;
@@ -839,6 +876,8 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         agreements: ex.agreements,
         liaisons: ex.liaisons,
         tasking: ex.tasking,
+        injects,
+        catalog_rules,
         warnings,
     })
 }

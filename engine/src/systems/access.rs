@@ -69,6 +69,7 @@ fn update(
                     detections: 0,
                     last_attempt: None,
                     track: None,
+                    outage: false,
                 });
             }
         }
@@ -106,7 +107,11 @@ fn end_pass(
                 sensor: model.id.clone(),
                 nation: model.nation.clone(),
                 object: pass.object,
-                reason: MissReason::Capacity,
+                reason: if pass.outage {
+                    MissReason::Outage
+                } else {
+                    MissReason::Capacity
+                },
                 pd: None,
                 ticks_in_view: Some(last_tick - pass.first_tick + 1),
             },

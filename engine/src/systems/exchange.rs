@@ -19,5 +19,6 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
             tasked.push((s as u16, std::mem::take(&mut cov.tasked)));
         }
     }
-    sim.exchange.step(tick.0, reports, tasked, events);
+    let last = tick.0 + 1 >= sim.clock.ticks;
+    sim.exchange.step(tick.0, reports, tasked, last, events);
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod emit;
 pub mod exchange;
 pub mod frame;
+pub mod inject;
 pub mod observe;
 pub mod propagate;
 pub mod visibility;
@@ -14,8 +15,9 @@ use crate::time::Tick;
 use crate::world::{Coverage, SensorIndex, Sim};
 
 /// The systems of a tick, in order (for documentation and tests).
-pub const SCHEDULE: [&str; 7] = [
+pub const SCHEDULE: [&str; 8] = [
     "frame",
+    "inject",
     "propagate",
     "visibility",
     "access",
@@ -28,6 +30,7 @@ pub const SCHEDULE: [&str; 7] = [
 /// `access_end` `run_ended: true`) before the exchange step, so its track is reported.
 pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, last: bool, events: &mut Vec<Record>) {
     let frame = frame::Frame::new(sim, tick);
+    inject::run(sim, tick, events);
     propagate::run(sim, tick, &frame, events);
     let chunks = visibility::run(sim, tick, &frame);
     // The positions table moves out of `sim` while the set borrows it, then moves back.

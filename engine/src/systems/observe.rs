@@ -19,36 +19,61 @@ use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::systems::frame::Frame;
 use crate::systems::per_sensor;
 use crate::systems::visibility::InViewSet;
+use crate::time::Clock;
 use crate::time::Tick;
-use crate::world::{Coverage, OpenTrack, SatProps, Sim, TaskedDetection, TrackReport};
+use crate::world::{Coverage, OpenTrack, SatProps, SensorCondition, Sim, TaskedDetection, TrackReport};
 
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events: &mut Vec<Record>) {
     let sensors = sim.sensors.clone();
     let props = sim.sat_props.clone();
     let rngs = sim.detect_rng.clone();
+    let conditions = sim.conditions.clone();
+    let clock = sim.clock.clone();
     // The exchange state is only read here; it moves out of `sim` while the sensors borrow it.
     let exchange = std::mem::take(&mut sim.exchange);
     let ex = &exchange;
     per_sensor(sim, events, |s, cov, out| {
-        observe(&sensors[s], s, &rngs[s], &props, ex, cov, tick, frame, in_view, out)
+        let cx = Context {
+            ex,
+            condition: conditions[s],
+            clock: &clock,
+            tick,
+            frame,
+            in_view,
+        };
+        observe(&sensors[s], s, &rngs[s], &props, &cx, cov, out)
     });
     sim.exchange = exchange;
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What every sensor's observation reads this tick.
+struct Context<'a> {
+    ex: &'a Exchange,
+    condition: SensorCondition,
+    clock: &'a Clock,
+    tick: Tick,
+    frame: &'a Frame,
+    in_view: &'a InViewSet<'a>,
+}
+
 fn observe(
     model: &SensorModel,
     s: usize,
     rng_family: &StreamFamily,
     props: &[SatProps],
-    ex: &Exchange,
+    cx: &Context,
     cov: &mut Coverage,
-    tick: Tick,
-    frame: &Frame,
-    in_view: &InViewSet,
     events: &mut Vec<Record>,
 ) {
+    let (ex, tick, frame, in_view) = (cx.ex, cx.tick, cx.frame, cx.in_view);
+    let cond = cx.condition;
+    if cond.down {
+        for p in cov.passes.iter_mut() {
+            p.outage = true;
+        }
+        return;
+    }
     let cap = model.kind.capacity() as usize;
     let nation = ex.sensor_nation[s];
     let requests = &ex.active[s];
@@ -75,15 +100,17 @@ fn observe(
             .take_while(|a| a.object == object)
             .filter(|a| a.open_at(tick.0))
             .map(|a| a.priority)
+            .chain(ex.standing_priority(nation, object))
             .min()
             .unwrap_or(u8::MAX)
     };
+    let standing = !ex.standing[nation as usize].is_empty();
     let mut order: Vec<(u8, u64, u32, usize)> = passes
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let custody = ex.custody(nation, p.sat).max(p.last_attempt.map_or(0, |t| t + 1));
-            let pri = if requests.is_empty() {
+            let pri = if requests.is_empty() && !standing {
                 u8::MAX
             } else {
                 priority(p.object)
@@ -107,7 +134,12 @@ fn observe(
         pass.last_attempt = Some(tick.0);
         let (pd, snr_db, magnitude) = match &model.kind {
             SensorKind::Radar(r) => {
-                let snr = radar_snr(r.reference_snr_db, r.reference_range_km, info.rcs_m2, truth.range_km);
+                let snr = radar_snr(
+                    r.reference_snr_db - cond.snr_loss_db,
+                    r.reference_range_km,
+                    info.rcs_m2,
+                    truth.range_km,
+                );
                 (
                     swerling1_pd(snr, r.false_alarm_probability),
                     Some(10.0 * snr.log10()),
@@ -124,7 +156,11 @@ fn observe(
                 let to_obs = [-los_km[0], -los_km[1], -los_km[2]];
                 let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * range_km)).clamp(-1.0, 1.0);
                 let mag = apparent_magnitude(info.std_magnitude, truth.range_km, cos_phase.acos());
-                (optical_pd(mag, o.limiting_magnitude), None, Some(mag))
+                (
+                    optical_pd(mag, o.limiting_magnitude - cond.snr_loss_db),
+                    None,
+                    Some(mag),
+                )
             }
         };
         let u: f64 = rng.random();
@@ -148,14 +184,14 @@ fn observe(
         let (measured, sensor_type) = match &model.kind {
             SensorKind::Radar(r) => (
                 Geometry {
-                    range_km: Some(truth.range_km + n(&mut rng) * r.range_sigma_m / 1000.0),
-                    az_deg: (truth.az_deg + n(&mut rng) * r.az_sigma_deg).rem_euclid(360.0),
-                    el_deg: truth.el_deg + n(&mut rng) * r.el_sigma_deg,
+                    range_km: Some(truth.range_km + n(&mut rng) * r.range_sigma_m * cond.noise_factor / 1000.0),
+                    az_deg: (truth.az_deg + n(&mut rng) * r.az_sigma_deg * cond.noise_factor).rem_euclid(360.0),
+                    el_deg: truth.el_deg + n(&mut rng) * r.el_sigma_deg * cond.noise_factor,
                 },
                 "radar",
             ),
             SensorKind::Optical(o) => {
-                let sigma_deg = o.angle_sigma_arcsec / 3600.0;
+                let sigma_deg = o.angle_sigma_arcsec * cond.noise_factor / 3600.0;
                 (
                     Geometry {
                         range_km: None,
@@ -171,14 +207,28 @@ fn observe(
             az_deg: round_az(measured.az_deg, 7),
             el_deg: round(measured.el_deg, 7),
         };
+        let residual = ex.residual(
+            nation,
+            pass.sat,
+            cx.clock,
+            tick.0,
+            frame.gmst_sin_cos,
+            in_view.ecef_km(pass.sat),
+        );
         let track = pass.track.get_or_insert_with(|| {
             Box::new(OpenTrack {
                 first_tick: tick.0,
                 last_tick: tick.0,
                 detections: 0,
                 measured,
+                uct: false,
+                residual_km: 0.0,
             })
         });
+        if let Some(r) = residual {
+            track.uct = true;
+            track.residual_km = track.residual_km.max(r);
+        }
         track.last_tick = tick.0;
         track.detections += 1;
         track.measured = measured;

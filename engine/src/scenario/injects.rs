@@ -1,0 +1,673 @@
+//! The inject and catalog-maintenance part of a scenario (RON model and validation).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use crate::catalog;
+use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::injects::{CatalogRules, Inject, InjectKind, LaunchOrbit, LaunchedObject, Revisit};
+use crate::policy::Secs;
+use crate::spanned::Spanned;
+
+use super::{ID_HELP, valid_id};
+
+#[derive(Deserialize)]
+pub(super) enum RawInject {
+    Manoeuvre(RawManoeuvre),
+    Launch(RawLaunch),
+    Breakup(RawBreakup),
+    Reentry(RawReentry),
+    SensorOutage(RawOutage),
+    SensorDegradation(RawDegradation),
+    LinkCut(RawLinkCut),
+    PriorityChange(RawPriority),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawManoeuvre {
+    id: Spanned<String>,
+    object: Spanned<u64>,
+    at: Spanned<String>,
+    delta_v_m_s: Spanned<RawRsw>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRsw {
+    #[serde(default)]
+    radial: f64,
+    #[serde(default)]
+    along_track: f64,
+    #[serde(default)]
+    cross_track: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLaunch {
+    id: Spanned<String>,
+    at: Spanned<String>,
+    #[serde(default)]
+    owner: Option<Spanned<String>>,
+    objects: Spanned<Vec<RawLaunched>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLaunched {
+    id: Spanned<u64>,
+    #[serde(default)]
+    name: Option<String>,
+    orbit: RawOrbit,
+}
+
+#[derive(Deserialize)]
+enum RawOrbit {
+    Tle(Vec<Spanned<String>>),
+    Circular(Spanned<RawCircular>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCircular {
+    site_lat_deg: f64,
+    site_lon_deg: f64,
+    altitude_km: f64,
+    inclination_deg: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBreakup {
+    id: Spanned<String>,
+    object: Spanned<u64>,
+    at: Spanned<String>,
+    fragments: Spanned<u32>,
+    first_id: Spanned<u64>,
+    #[serde(default)]
+    delta_v_median_m_s: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReentry {
+    id: Spanned<String>,
+    object: Spanned<u64>,
+    at: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutage {
+    id: Spanned<String>,
+    sensor: Spanned<String>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDegradation {
+    id: Spanned<String>,
+    sensor: Spanned<String>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+    #[serde(default)]
+    snr_loss_db: Option<Spanned<f64>>,
+    #[serde(default)]
+    noise_factor: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLinkCut {
+    id: Spanned<String>,
+    #[serde(default)]
+    agreement: Option<Spanned<String>>,
+    #[serde(default)]
+    liaison: Option<Spanned<String>>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriority {
+    id: Spanned<String>,
+    nation: Spanned<String>,
+    object: Spanned<u64>,
+    priority: Spanned<u8>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCatalogRules {
+    #[serde(default)]
+    uct_gate_km: Option<Spanned<f64>>,
+    #[serde(default)]
+    manoeuvre_tracks: Option<Spanned<u32>>,
+    #[serde(default)]
+    new_object_tracks: Option<Spanned<u32>>,
+    #[serde(default)]
+    revisit_h: Option<Spanned<RawRevisit>>,
+    #[serde(default)]
+    custody_sample_s: Option<Spanned<u32>>,
+    #[serde(default)]
+    uct_response_priority: Option<Spanned<u8>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevisit {
+    #[serde(default)]
+    leo: Option<f64>,
+    #[serde(default)]
+    meo: Option<f64>,
+    #[serde(default)]
+    geo: Option<f64>,
+    #[serde(default)]
+    heo: Option<f64>,
+    #[serde(default)]
+    other: Option<f64>,
+}
+
+/// What validation needs from the rest of the scenario.
+pub(super) struct Context<'a> {
+    pub src: &'a SourceFile,
+    pub time: &'a dyn Fn(&mut Diagnostics, &Spanned<String>) -> Option<Secs>,
+    pub duration_s: u64,
+    pub nations: &'a BTreeMap<String, Range<usize>>,
+    pub sensors: &'a BTreeSet<String>,
+    pub agreements: &'a BTreeSet<String>,
+    pub liaisons: &'a BTreeSet<String>,
+    pub objects: &'a BTreeSet<u32>,
+}
+
+impl Context<'_> {
+    fn err(&self, d: &mut Diagnostics, span: &Range<usize>, msg: String, help: &str) {
+        d.push(Diagnostic::error(self.src, span.clone(), msg).with_help(help));
+    }
+
+    fn object(&self, d: &mut Diagnostics, o: &Spanned<u64>, what: &str) -> u32 {
+        match u32::try_from(o.value).ok().filter(|id| self.objects.contains(id)) {
+            Some(id) => id,
+            None => {
+                self.err(
+                    d,
+                    &o.span,
+                    format!("{what} names object {}, which is not in the catalog", o.value),
+                    "use the catalog number of an object the catalog sources load",
+                );
+                0
+            }
+        }
+    }
+
+    fn at(&self, d: &mut Diagnostics, t: &Spanned<String>, what: &str) -> Secs {
+        let Some(s) = (self.time)(d, t) else { return 0 };
+        if s < 0 || s as u64 >= self.duration_s {
+            self.err(
+                d,
+                &t.span,
+                format!("{what} fires outside the run ({s} s from the epoch)"),
+                &format!(
+                    "injects fire between T+00:00 and the end of the run ({} s)",
+                    self.duration_s
+                ),
+            );
+        }
+        s
+    }
+
+    fn period(&self, d: &mut Diagnostics, start: &Spanned<String>, end: &Spanned<String>, what: &str) -> (Secs, Secs) {
+        let a = self.at(d, start, what);
+        let b = (self.time)(d, end).unwrap_or(a + 1);
+        if b <= a {
+            self.err(
+                d,
+                &end.span,
+                format!("{what} ends before it starts"),
+                "`end` must be later than `start`",
+            );
+        }
+        (a, b)
+    }
+
+    fn named(&self, d: &mut Diagnostics, id: &Spanned<String>, set: &BTreeSet<String>, what: &str, list: &str) {
+        if !set.contains(id.as_str()) {
+            self.err(
+                d,
+                &id.span,
+                format!("{what} names {list} `{}`, which is not in `{list}s`", **id),
+                &format!("use the id of one of the scenario's {list}s"),
+            );
+        }
+    }
+}
+
+/// Validates injects; `new_ids` receives the catalog numbers that launches and breakups create.
+pub(super) fn validate(
+    cx: &Context,
+    d: &mut Diagnostics,
+    raw: &[RawInject],
+    new_ids: &mut BTreeSet<u32>,
+) -> Vec<Inject> {
+    let mut out = Vec::new();
+    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    let taken = |d: &mut Diagnostics, id: u64, span: &Range<usize>, what: &str| {
+        cx.err(
+            d,
+            span,
+            format!("{what}: catalog number {id} is already taken"),
+            "new objects need catalog numbers that no catalog object or other inject uses",
+        );
+    };
+    for r in raw {
+        let id = match r {
+            RawInject::Manoeuvre(x) => &x.id,
+            RawInject::Launch(x) => &x.id,
+            RawInject::Breakup(x) => &x.id,
+            RawInject::Reentry(x) => &x.id,
+            RawInject::SensorOutage(x) => &x.id,
+            RawInject::SensorDegradation(x) => &x.id,
+            RawInject::LinkCut(x) => &x.id,
+            RawInject::PriorityChange(x) => &x.id,
+        };
+        if !valid_id(id) {
+            cx.err(d, &id.span, format!("inject id `{}` is not a valid id", **id), ID_HELP);
+        } else if let Some(&first) = ids.get(id.as_str()) {
+            let (l, c) = cx.src.line_col(first);
+            cx.err(
+                d,
+                &id.span,
+                format!("inject `{}` is defined twice", **id),
+                &format!("the first is at {}:{l}:{c}; inject ids must be unique", cx.src.name),
+            );
+        } else {
+            ids.insert(id.value.clone(), id.span.start);
+        }
+        let what = format!("inject `{}`", **id);
+        let (at, end, kind) = match r {
+            RawInject::Manoeuvre(m) => {
+                let dv = &m.delta_v_m_s;
+                let mag =
+                    (dv.radial * dv.radial + dv.along_track * dv.along_track + dv.cross_track * dv.cross_track).sqrt();
+                if !(mag > 0.0 && mag <= 5000.0) {
+                    cx.err(
+                        d,
+                        &dv.span,
+                        format!("{what}: delta-v of {mag} m/s is not between 0 and 5000 m/s"),
+                        "give radial, along_track and cross_track in m/s, e.g. (along_track: 2.0)",
+                    );
+                }
+                (
+                    cx.at(d, &m.at, &what),
+                    None,
+                    InjectKind::Manoeuvre {
+                        object: cx.object(d, &m.object, &what),
+                        delta_v_m_s: [dv.radial, dv.along_track, dv.cross_track],
+                    },
+                )
+            }
+            RawInject::Launch(l) => {
+                if let Some(o) = &l.owner
+                    && !cx.nations.contains_key(o.as_str())
+                {
+                    cx.err(
+                        d,
+                        &o.span,
+                        format!("{what} names owner `{}`, which is not in `nations`", **o),
+                        "use a nation id",
+                    );
+                }
+                if l.objects.is_empty() {
+                    cx.err(
+                        d,
+                        &l.objects.span,
+                        format!("{what} launches no objects"),
+                        "list at least one object",
+                    );
+                }
+                let mut objects = Vec::new();
+                for o in l.objects.iter() {
+                    let oid = match u32::try_from(o.id.value) {
+                        Ok(i) if !cx.objects.contains(&i) && new_ids.insert(i) => i,
+                        _ => {
+                            taken(d, o.id.value, &o.id.span, &what);
+                            0
+                        }
+                    };
+                    let orbit = match &o.orbit {
+                        RawOrbit::Tle(lines) => {
+                            let lines: Vec<(String, Range<usize>)> =
+                                lines.iter().map(|x| (x.value.clone(), x.span.clone())).collect();
+                            match catalog::parse_inline_tle(cx.src, &lines, d) {
+                                Some(p) => {
+                                    if p.elements.norad_id != o.id.value {
+                                        cx.err(
+                                            d,
+                                            &o.id.span,
+                                            format!(
+                                                "{what}: the TLE is for object {}, not {}",
+                                                p.elements.norad_id, o.id.value
+                                            ),
+                                            "give the object the TLE's catalog number",
+                                        );
+                                    }
+                                    LaunchOrbit::Elements(Box::new(p.elements))
+                                }
+                                None => continue,
+                            }
+                        }
+                        RawOrbit::Circular(c) => {
+                            if !(c.site_lat_deg.abs() <= 90.0 && c.site_lon_deg.abs() <= 360.0) {
+                                cx.err(
+                                    d,
+                                    &c.span,
+                                    format!("{what}: the launch site is not a latitude/longitude"),
+                                    "degrees, north and east positive",
+                                );
+                            }
+                            if !(150.0..=40_000.0).contains(&c.altitude_km) {
+                                cx.err(
+                                    d,
+                                    &c.span,
+                                    format!("{what}: altitude {} km is outside 150-40000 km", c.altitude_km),
+                                    "altitude above the equatorial radius, km",
+                                );
+                            }
+                            if !(c.inclination_deg >= c.site_lat_deg.abs()
+                                && c.inclination_deg <= 180.0 - c.site_lat_deg.abs())
+                            {
+                                cx.err(
+                                    d,
+                                    &c.span,
+                                    format!("{what}: inclination {} deg cannot pass over latitude {} deg", c.inclination_deg, c.site_lat_deg),
+                                    "an orbit reaches latitudes up to its inclination (or 180 - inclination when retrograde)",
+                                );
+                            }
+                            LaunchOrbit::Circular {
+                                site_lat_deg: c.site_lat_deg,
+                                site_lon_deg: c.site_lon_deg,
+                                altitude_km: c.altitude_km,
+                                inclination_deg: c.inclination_deg,
+                            }
+                        }
+                    };
+                    objects.push(LaunchedObject {
+                        id: oid,
+                        name: o.name.clone().unwrap_or_else(|| format!("{} OBJECT", l.id.value)),
+                        orbit,
+                    });
+                }
+                (
+                    cx.at(d, &l.at, &what),
+                    None,
+                    InjectKind::Launch {
+                        owner: l.owner.as_ref().map(|o| o.value.clone()),
+                        objects,
+                    },
+                )
+            }
+            RawInject::Breakup(b) => {
+                if !(1..=2000).contains(&b.fragments.value) {
+                    cx.err(
+                        d,
+                        &b.fragments.span,
+                        format!("{what}: {} fragments is outside 1-2000", b.fragments.value),
+                        "the number of catalogued fragments to create",
+                    );
+                }
+                let n = b.fragments.value.clamp(1, 2000);
+                let first = match u32::try_from(b.first_id.value) {
+                    Ok(f) if f.checked_add(n).is_some() => {
+                        match (f..f + n).find(|i| cx.objects.contains(i) || new_ids.contains(i)) {
+                            Some(i) => taken(d, i as u64, &b.first_id.span, &what),
+                            None => new_ids.extend(f..f + n),
+                        }
+                        f
+                    }
+                    _ => {
+                        cx.err(
+                            d,
+                            &b.first_id.span,
+                            format!("{what}: first_id {} is too large", b.first_id.value),
+                            "fragments get first_id, first_id + 1, ...",
+                        );
+                        0
+                    }
+                };
+                let dv = b.delta_v_median_m_s.as_ref().map_or(30.0, |v| {
+                    if !(v.value > 0.0 && v.value <= 2000.0) {
+                        cx.err(
+                            d,
+                            &v.span,
+                            format!("delta_v_median_m_s {} is outside (0, 2000]", v.value),
+                            "explosions give tens of m/s",
+                        );
+                    }
+                    v.value
+                });
+                (
+                    cx.at(d, &b.at, &what),
+                    None,
+                    InjectKind::Breakup {
+                        object: cx.object(d, &b.object, &what),
+                        first_id: first,
+                        fragments: n,
+                        delta_v_median_m_s: dv,
+                    },
+                )
+            }
+            RawInject::Reentry(x) => (
+                cx.at(d, &x.at, &what),
+                None,
+                InjectKind::Reentry {
+                    object: cx.object(d, &x.object, &what),
+                },
+            ),
+            RawInject::SensorOutage(o) => {
+                cx.named(d, &o.sensor, cx.sensors, &what, "sensor");
+                let (a, b) = cx.period(d, &o.start, &o.end, &what);
+                (
+                    a,
+                    Some(b),
+                    InjectKind::SensorOutage {
+                        sensor: o.sensor.value.clone(),
+                    },
+                )
+            }
+            RawInject::SensorDegradation(g) => {
+                cx.named(d, &g.sensor, cx.sensors, &what, "sensor");
+                let (a, b) = cx.period(d, &g.start, &g.end, &what);
+                let loss = g.snr_loss_db.as_ref().map_or(0.0, |v| {
+                    if !(0.0..=60.0).contains(&v.value) {
+                        cx.err(
+                            d,
+                            &v.span,
+                            format!("snr_loss_db {} is outside 0-60", v.value),
+                            "dB of SNR lost (magnitudes for telescopes)",
+                        );
+                    }
+                    v.value
+                });
+                let noise = g.noise_factor.as_ref().map_or(1.0, |v| {
+                    if !(1.0..=1000.0).contains(&v.value) {
+                        cx.err(
+                            d,
+                            &v.span,
+                            format!("noise_factor {} is outside 1-1000", v.value),
+                            "how many times the measurement noise grows",
+                        );
+                    }
+                    v.value
+                });
+                if loss == 0.0 && noise == 1.0 {
+                    cx.err(
+                        d,
+                        &g.id.span,
+                        format!("{what} degrades nothing"),
+                        "give snr_loss_db or noise_factor",
+                    );
+                }
+                (
+                    a,
+                    Some(b),
+                    InjectKind::SensorDegradation {
+                        sensor: g.sensor.value.clone(),
+                        snr_loss_db: loss,
+                        noise_factor: noise,
+                    },
+                )
+            }
+            RawInject::LinkCut(c) => {
+                let (a, b) = cx.period(d, &c.start, &c.end, &what);
+                let kind = match (&c.agreement, &c.liaison) {
+                    (Some(ag), None) => {
+                        cx.named(d, ag, cx.agreements, &what, "agreement");
+                        InjectKind::AgreementCut {
+                            agreement: ag.value.clone(),
+                        }
+                    }
+                    (None, Some(l)) => {
+                        cx.named(d, l, cx.liaisons, &what, "liaison");
+                        InjectKind::LiaisonCut {
+                            liaison: l.value.clone(),
+                        }
+                    }
+                    _ => {
+                        cx.err(
+                            d,
+                            &c.id.span,
+                            format!("{what} must name exactly one of `agreement` or `liaison`"),
+                            "e.g. LinkCut(id: \"C1\", liaison: \"JPN-LNO\", start: ..., end: ...)",
+                        );
+                        InjectKind::LiaisonCut { liaison: String::new() }
+                    }
+                };
+                (a, Some(b), kind)
+            }
+            RawInject::PriorityChange(p) => {
+                if !cx.nations.contains_key(p.nation.as_str()) {
+                    cx.err(
+                        d,
+                        &p.nation.span,
+                        format!("{what} names nation `{}`, which is not in `nations`", *p.nation),
+                        "use a nation id",
+                    );
+                }
+                if !(1..=9).contains(&p.priority.value) {
+                    cx.err(
+                        d,
+                        &p.priority.span,
+                        format!("priority {} is outside 1-9", p.priority.value),
+                        "1 is the most urgent, 9 the least",
+                    );
+                }
+                let (a, b) = cx.period(d, &p.start, &p.end, &what);
+                (
+                    a,
+                    Some(b),
+                    InjectKind::PriorityChange {
+                        nation: p.nation.value.clone(),
+                        object: cx.object(d, &p.object, &what),
+                        priority: p.priority.value,
+                    },
+                )
+            }
+        };
+        out.push(Inject {
+            id: id.value.clone(),
+            at,
+            end,
+            kind,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// Validates the catalog-maintenance settings.
+pub(super) fn rules(cx: &Context, d: &mut Diagnostics, raw: &Option<RawCatalogRules>) -> CatalogRules {
+    let mut r = CatalogRules::default();
+    let Some(raw) = raw else { return r };
+    if let Some(g) = &raw.uct_gate_km {
+        if !(g.value > 0.0 && g.value <= 10_000.0) {
+            cx.err(
+                d,
+                &g.span,
+                format!("uct_gate_km {} is outside (0, 10000]", g.value),
+                "km between the catalog prediction and an observation, e.g. 10",
+            );
+        }
+        r.uct_gate_km = g.value;
+    }
+    for (v, slot, name) in [
+        (&raw.manoeuvre_tracks, &mut r.manoeuvre_tracks, "manoeuvre_tracks"),
+        (&raw.new_object_tracks, &mut r.new_object_tracks, "new_object_tracks"),
+    ] {
+        if let Some(v) = v {
+            if !(1..=100).contains(&v.value) {
+                cx.err(
+                    d,
+                    &v.span,
+                    format!("{name} {} is outside 1-100", v.value),
+                    "the field uses about 3-4 tracks",
+                );
+            }
+            *slot = v.value.max(1);
+        }
+    }
+    if let Some(rv) = &raw.revisit_h {
+        let def = Revisit::default();
+        let mut bad = false;
+        let mut pick = |x: Option<f64>, dflt: f64| {
+            let v = x.unwrap_or(dflt);
+            bad |= !(v > 0.0 && v <= 24.0 * 365.0);
+            v
+        };
+        r.revisit = Revisit {
+            leo_h: pick(rv.leo, def.leo_h),
+            meo_h: pick(rv.meo, def.meo_h),
+            geo_h: pick(rv.geo, def.geo_h),
+            heo_h: pick(rv.heo, def.heo_h),
+            other_h: pick(rv.other, def.other_h),
+        };
+        if bad {
+            cx.err(
+                d,
+                &rv.span,
+                "revisit hours must be positive and at most a year".into(),
+                "e.g. (leo: 6, geo: 48)",
+            );
+        }
+    }
+    if let Some(s) = &raw.custody_sample_s {
+        if s.value == 0 {
+            cx.err(
+                d,
+                &s.span,
+                "custody_sample_s must be at least 1".into(),
+                "seconds between custody samples, e.g. 3600",
+            );
+        }
+        r.custody_sample_s = s.value.max(1);
+    }
+    if let Some(p) = &raw.uct_response_priority {
+        if !(1..=9).contains(&p.value) {
+            cx.err(
+                d,
+                &p.span,
+                format!("uct_response_priority {} is outside 1-9", p.value),
+                "1 is the most urgent",
+            );
+        }
+        r.uct_response_priority = Some(p.value);
+    }
+    r
+}
