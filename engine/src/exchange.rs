@@ -126,8 +126,8 @@ struct LiaisonRt {
 
 #[derive(Debug, Clone)]
 struct ProductMsg {
-    /// Truth version of the object when observed (see `Exchange::truth_version`).
-    version: u32,
+    /// Where the object was at the last detection (Earth-fixed km, GMST), for the recipient's correlation.
+    seen: (crate::frames::Vec3, (f64, f64)),
     id: u64,
     kind: Product,
     sensor: u16,
@@ -191,6 +191,7 @@ pub struct Exchange {
     /// Standing priorities per nation: object -> priority (priority-change injects, UCT responses).
     pub(crate) standing: Vec<BTreeMap<u32, u8>>,
     custody_every: u64,
+    clock: crate::time::Clock,
     tick_s: u64,
     track_report_ticks: u64,
     nations: Vec<Arc<str>>,
@@ -424,6 +425,7 @@ impl Exchange {
             breakups_seen: Default::default(),
             standing: vec![BTreeMap::new(); nations.len()],
             custody_every: (scenario.catalog_rules.custody_sample_s as u64).div_ceil(tick_s).max(1),
+            clock: scenario.clock.clone(),
             tick_s,
             track_report_ticks: (scenario.track_report_s as u64).div_ceil(tick_s).max(1),
             catalogs: vec![vec![0; sats.len()]; nations.len()],
@@ -763,7 +765,10 @@ impl Exchange {
         let origin = self.sensor_nation[sensor as usize];
         let id = self.next_product;
         self.next_product += 1;
-        let tr = r.track;
+        let mut tr = r.track;
+        // A track whose detections predate a re-cataloguing of the object is explained now.
+        let s = r.sat as usize;
+        tr.uct &= self.belief[origin as usize][s] != self.truth_version[s];
         ev.push(Event::Track {
             product: id,
             sensor: self.sensor_ids[sensor as usize].clone(),
@@ -781,7 +786,7 @@ impl Exchange {
         } else {
             self.update_catalog(origin, r.sat, tr.last_tick, "own", sensor, ev);
         }
-        let version = self.truth_version[r.sat as usize];
+
         for to in 0..self.nations.len() as Nation {
             if to == origin {
                 continue;
@@ -796,7 +801,7 @@ impl Exchange {
                 Product::CatalogUpdates
             };
             let mut product = ProductMsg {
-                version,
+                seen: (tr.last_ecef_km, tr.last_gmst),
                 id,
                 kind,
                 sensor,
@@ -1196,13 +1201,11 @@ impl Exchange {
                     degraded_by: p.degraded_by.clone(),
                     liaison_off_duty: msg.liaison_off_duty.clone(),
                 })));
-                // The recipient's catalog explains the observation only if it holds the elements the
-                // object had when observed; newer information it holds makes the product stale.
-                let b = self.belief[msg.to as usize][p.sat as usize];
-                if b == p.version {
-                    self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev);
-                } else if b < p.version {
-                    self.uct_evidence(msg.to, p.sat, p.sensor, p.last_tick, ev);
+                // The recipient correlates the track with its own catalog, as its sensors' tracks are.
+                let clock = self.clock.clone();
+                match self.residual(msg.to, p.sat, &clock, p.last_tick, p.seen.1, p.seen.0) {
+                    None => self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev),
+                    Some(_) => self.uct_evidence(msg.to, p.sat, p.sensor, p.last_tick, ev),
                 }
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),

@@ -7,7 +7,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 pub struct Tick(pub u64);
 
 /// The fixed clock of a run: epoch, tick length and tick count.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Clock {
     /// UTC epoch of tick 0.
     pub epoch: NaiveDateTime,

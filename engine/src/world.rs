@@ -169,6 +169,11 @@ pub struct OpenTrack {
     pub uct: bool,
     /// Largest residual against the catalog prediction, km (infinite for an unknown object).
     pub residual_km: f64,
+    /// Earth-fixed position (km) and GMST (sin, cos) of the last detection, for recipients to
+    /// correlate the track with their own catalogs.
+    pub last_ecef_km: Vec3,
+    /// See `last_ecef_km`.
+    pub last_gmst: (f64, f64),
 }
 
 /// A track a sensor reports (closed at the pass end or after `track_report_s`).

@@ -52,7 +52,7 @@ pub(super) struct RawLaunch {
     at: Spanned<String>,
     #[serde(default)]
     owner: Option<Spanned<String>>,
-    objects: Spanned<Vec<RawLaunched>>,
+    objects: Vec<RawLaunched>,
 }
 
 #[derive(Deserialize)]
@@ -67,7 +67,7 @@ struct RawLaunched {
 #[derive(Deserialize)]
 enum RawOrbit {
     Tle(Vec<Spanned<String>>),
-    Circular(Spanned<RawCircular>),
+    Circular(RawCircular),
 }
 
 #[derive(Deserialize)]
@@ -154,7 +154,7 @@ pub(super) struct RawCatalogRules {
     #[serde(default)]
     new_object_tracks: Option<Spanned<u32>>,
     #[serde(default)]
-    revisit_h: Option<Spanned<RawRevisit>>,
+    revisit_h: Option<RawRevisit>,
     #[serde(default)]
     custody_sample_s: Option<Spanned<u32>>,
     #[serde(default)]
@@ -165,15 +165,15 @@ pub(super) struct RawCatalogRules {
 #[serde(deny_unknown_fields)]
 struct RawRevisit {
     #[serde(default)]
-    leo: Option<f64>,
+    leo: Option<Spanned<f64>>,
     #[serde(default)]
-    meo: Option<f64>,
+    meo: Option<Spanned<f64>>,
     #[serde(default)]
-    geo: Option<f64>,
+    geo: Option<Spanned<f64>>,
     #[serde(default)]
-    heo: Option<f64>,
+    heo: Option<Spanned<f64>>,
     #[serde(default)]
-    other: Option<f64>,
+    other: Option<Spanned<f64>>,
 }
 
 /// What validation needs from the rest of the scenario.
@@ -328,7 +328,7 @@ pub(super) fn validate(
                 if l.objects.is_empty() {
                     cx.err(
                         d,
-                        &l.objects.span,
+                        &l.id.span,
                         format!("{what} launches no objects"),
                         "list at least one object",
                     );
@@ -368,7 +368,7 @@ pub(super) fn validate(
                             if !(c.site_lat_deg.abs() <= 90.0 && c.site_lon_deg.abs() <= 360.0) {
                                 cx.err(
                                     d,
-                                    &c.span,
+                                    &o.id.span,
                                     format!("{what}: the launch site is not a latitude/longitude"),
                                     "degrees, north and east positive",
                                 );
@@ -376,7 +376,7 @@ pub(super) fn validate(
                             if !(150.0..=40_000.0).contains(&c.altitude_km) {
                                 cx.err(
                                     d,
-                                    &c.span,
+                                    &o.id.span,
                                     format!("{what}: altitude {} km is outside 150-40000 km", c.altitude_km),
                                     "altitude above the equatorial radius, km",
                                 );
@@ -386,7 +386,7 @@ pub(super) fn validate(
                             {
                                 cx.err(
                                     d,
-                                    &c.span,
+                                    &o.id.span,
                                     format!("{what}: inclination {} deg cannot pass over latitude {} deg", c.inclination_deg, c.site_lat_deg),
                                     "an orbit reaches latitudes up to its inclination (or 180 - inclination when retrograde)",
                                 );
@@ -625,27 +625,27 @@ pub(super) fn rules(cx: &Context, d: &mut Diagnostics, raw: &Option<RawCatalogRu
     }
     if let Some(rv) = &raw.revisit_h {
         let def = Revisit::default();
-        let mut bad = false;
-        let mut pick = |x: Option<f64>, dflt: f64| {
-            let v = x.unwrap_or(dflt);
-            bad |= !(v > 0.0 && v <= 24.0 * 365.0);
-            v
+        let mut pick = |x: &Option<Spanned<f64>>, dflt: f64| match x {
+            None => dflt,
+            Some(v) => {
+                if !(v.value > 0.0 && v.value <= 24.0 * 365.0) {
+                    cx.err(
+                        d,
+                        &v.span,
+                        format!("revisit of {} h is not between 0 and a year", v.value),
+                        "e.g. (leo: 6, geo: 48)",
+                    );
+                }
+                v.value
+            }
         };
         r.revisit = Revisit {
-            leo_h: pick(rv.leo, def.leo_h),
-            meo_h: pick(rv.meo, def.meo_h),
-            geo_h: pick(rv.geo, def.geo_h),
-            heo_h: pick(rv.heo, def.heo_h),
-            other_h: pick(rv.other, def.other_h),
+            leo_h: pick(&rv.leo, def.leo_h),
+            meo_h: pick(&rv.meo, def.meo_h),
+            geo_h: pick(&rv.geo, def.geo_h),
+            heo_h: pick(&rv.heo, def.heo_h),
+            other_h: pick(&rv.other, def.other_h),
         };
-        if bad {
-            cx.err(
-                d,
-                &rv.span,
-                "revisit hours must be positive and at most a year".into(),
-                "e.g. (leo: 6, geo: 48)",
-            );
-        }
     }
     if let Some(s) = &raw.custody_sample_s {
         if s.value == 0 {

@@ -50,11 +50,15 @@ pub fn tick_of(s: i64, tick_s: u32) -> u64 {
 fn template() -> sgp4::Elements {
     let mut e = sgp4::Elements::from_tle(
         None,
-        b"1 00001U 26001A   26150.51748228  .00000000  00000+0  00000+0 0  9994",
-        b"2 00001  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548 00011",
+        b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
+        b"2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
     )
     .expect("valid constant TLE");
     e.international_designator = None;
+    e.object_name = None;
+    e.norad_id = 0;
+    e.drag_term = 0.0;
+    e.mean_motion_dot = 0.0;
     e
 }
 

@@ -68,12 +68,6 @@ fn observe(
 ) {
     let (ex, tick, frame, in_view) = (cx.ex, cx.tick, cx.frame, cx.in_view);
     let cond = cx.condition;
-    if cond.down {
-        for p in cov.passes.iter_mut() {
-            p.outage = true;
-        }
-        return;
-    }
     let cap = model.kind.capacity() as usize;
     let nation = ex.sensor_nation[s];
     let requests = &ex.active[s];
@@ -91,6 +85,12 @@ fn observe(
                 track: *t,
             });
         }
+    }
+    if cond.down {
+        for p in passes.iter_mut() {
+            p.outage = true;
+        }
+        return;
     }
     // Indices of the passes to observe, chosen by (request priority, custody, catalog number).
     let priority = |object: u32| -> u8 {
@@ -223,8 +223,12 @@ fn observe(
                 measured,
                 uct: false,
                 residual_km: 0.0,
+                last_ecef_km: [0.0; 3],
+                last_gmst: (0.0, 1.0),
             })
         });
+        track.last_ecef_km = in_view.ecef_km(pass.sat);
+        track.last_gmst = frame.gmst_sin_cos;
         if let Some(r) = residual {
             track.uct = true;
             track.residual_km = track.residual_km.max(r);
