@@ -6,6 +6,7 @@ mod check;
 mod loader;
 mod manifest;
 mod render;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Run a scenario and write events.jsonl and manifest.json to an output directory.
     Run(run::RunArgs),
+    /// Print the evaluator's scorecard of a run and write report.json and SVG charts into it.
+    Report(report::ReportArgs),
     /// Validate a scenario without running it and print a summary.
     Check {
         /// The scenario file (RON).
@@ -64,5 +67,6 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check { scenario } => check::check(&scenario),
+        Command::Report(args) => report::report(args),
     }
 }

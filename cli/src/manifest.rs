@@ -50,6 +50,9 @@ pub struct Manifest {
     pub views: Vec<ViewFile>,
     /// Per-nation summary (`nations.json`).
     pub nations_summary: OutputFile,
+    /// Regional centers and their members (for `sentinel report`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub regional_centers: BTreeMap<String, Vec<String>>,
 }
 
 /// A per-nation view of the log.

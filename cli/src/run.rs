@@ -273,6 +273,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             sha256: events_sha.clone(),
         },
         views: view_files,
+        regional_centers: scenario
+            .regional_centers
+            .iter()
+            .map(|c| (c.id.clone(), c.members.clone()))
+            .collect(),
         nations_summary: OutputFile {
             file: "nations.json".into(),
             lines: summary_text.lines().count() as u64,

@@ -532,8 +532,11 @@ pub enum Event {
     },
     /// See [`EventKind::Custody`].
     Custody {
-        /// Nation.
-        nation: Arc<str>,
+        /// `nation`, `regional_center` (an object counts when any member holds it) or `coalition`
+        /// (any nation holds it).
+        scope: &'static str,
+        /// Nation or center id (`coalition` for the coalition).
+        id: Arc<str>,
         /// Objects in its catalog, all regimes.
         known_total: u32,
         /// Of those, objects in custody (observed within the revisit requirement, elements current).

@@ -192,6 +192,8 @@ pub struct Exchange {
     pub(crate) standing: Vec<BTreeMap<u32, u8>>,
     custody_every: u64,
     clock: crate::time::Clock,
+    /// Regional centers and their member nations.
+    centers: Vec<(Arc<str>, Vec<usize>)>,
     tick_s: u64,
     track_report_ticks: u64,
     nations: Vec<Arc<str>>,
@@ -426,6 +428,16 @@ impl Exchange {
             standing: vec![BTreeMap::new(); nations.len()],
             custody_every: (scenario.catalog_rules.custody_sample_s as u64).div_ceil(tick_s).max(1),
             clock: scenario.clock.clone(),
+            centers: scenario
+                .regional_centers
+                .iter()
+                .map(|c| {
+                    (
+                        Arc::from(c.id.as_str()),
+                        c.members.iter().map(|m| rank(m) as usize).collect(),
+                    )
+                })
+                .collect(),
             tick_s,
             track_report_ticks: (scenario.track_report_s as u64).div_ceil(tick_s).max(1),
             catalogs: vec![vec![0; sats.len()]; nations.len()],
@@ -519,7 +531,7 @@ impl Exchange {
         let s = sat as usize;
         let known = self.belief[n as usize][s] > 0;
         let object = self.sats[s].id;
-        if known && let Some(p) = self.rules.uct_response_priority {
+        if let Some(p) = self.rules.uct_response_priority {
             self.standing[n as usize].entry(object).or_insert(p);
         }
         let count = {
@@ -539,10 +551,10 @@ impl Exchange {
         self.belief[n as usize][s] = self.truth_version[s];
         let nation = self.nations[n as usize].clone();
         let inject = self.cause[s].clone();
+        if self.rules.uct_response_priority.is_some() {
+            self.standing[n as usize].remove(&object);
+        }
         if known {
-            if self.rules.uct_response_priority.is_some() {
-                self.standing[n as usize].remove(&object);
-            }
             ev.push(Event::ManoeuvreDetected {
                 nation,
                 object,
@@ -569,39 +581,63 @@ impl Exchange {
         self.update_catalog(n, sat, observed_tick, "recatalogued", sensor, ev);
     }
 
-    /// Per nation: objects it knows and objects in custody, per regime.
+    /// Per nation, per regional center and for the coalition: objects known and objects in custody,
+    /// per regime. A group knows (holds) an object when any of its nations does.
     fn sample_custody(&self, tick: u64, ev: &mut Emitter) {
         let r = &self.rules.revisit;
-        for (n, nation) in self.nations.iter().enumerate() {
+        let n_sats = self.sats.len();
+        // Per nation, per satellite: (known, in custody).
+        let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())
+            .map(|n| {
+                (0..n_sats)
+                    .map(|s| {
+                        let a = &self.sats[s];
+                        let limit_h = match a.regime {
+                            Regime::Leo => r.leo_h,
+                            Regime::Meo => r.meo_h,
+                            Regime::Geo => r.geo_h,
+                            Regime::Heo => r.heo_h,
+                            Regime::Other => r.other_h,
+                        };
+                        let last = self.catalogs[n][s];
+                        let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
+                        let known = self.belief[n][s] > 0;
+                        (known, known && fresh && self.belief[n][s] == self.truth_version[s])
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut emit = |scope: &'static str, id: Arc<str>, members: &[usize]| {
             let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
             let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
             for (s, a) in self.sats.iter().enumerate() {
-                if self.belief[n][s] == 0 {
-                    continue;
+                let (k, h) = members.iter().fold((false, false), |acc, &n| {
+                    (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
+                });
+                if k {
+                    *known.entry(a.regime.as_str()).or_default() += 1;
                 }
-                let name = a.regime.as_str();
-                *known.entry(name).or_default() += 1;
-                let limit_h = match a.regime {
-                    Regime::Leo => r.leo_h,
-                    Regime::Meo => r.meo_h,
-                    Regime::Geo => r.geo_h,
-                    Regime::Heo => r.heo_h,
-                    Regime::Other => r.other_h,
-                };
-                let last = self.catalogs[n][s];
-                let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
-                if fresh && self.belief[n][s] == self.truth_version[s] {
-                    *held.entry(name).or_default() += 1;
+                if h {
+                    *held.entry(a.regime.as_str()).or_default() += 1;
                 }
             }
             ev.push(Event::Custody {
-                nation: nation.clone(),
+                scope,
+                id,
                 known_total: known.values().sum(),
                 in_custody_total: held.values().sum(),
                 known,
                 in_custody: held,
             });
+        };
+        for (n, nation) in self.nations.iter().enumerate() {
+            emit("nation", nation.clone(), &[n]);
         }
+        for (id, members) in &self.centers {
+            emit("regional_center", id.clone(), members);
+        }
+        let all: Vec<usize> = (0..self.nations.len()).collect();
+        emit("coalition", Arc::from("coalition"), &all);
     }
 
     /// Ticks after its first detection at which a sensor reports an open track.

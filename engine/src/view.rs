@@ -12,8 +12,8 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         Event::ObjectLost { .. } | Event::Inject(_) | Event::InjectEnd { .. } => false,
         Event::ManoeuvreDetected { nation: n, .. }
         | Event::NewObjectCatalogued { nation: n, .. }
-        | Event::BreakupDetected { nation: n, .. }
-        | Event::Custody { nation: n, .. } => &**n == nation,
+        | Event::BreakupDetected { nation: n, .. } => &**n == nation,
+        Event::Custody { scope, id, .. } => *scope == "nation" && &**id == nation,
         Event::AccessStart { nation: n, .. }
         | Event::Detection { nation: n, .. }
         | Event::Missed { nation: n, .. }

@@ -357,7 +357,7 @@ fn custody_ages_out_after_the_revisit_requirement() {
     let r = run(&s, 1);
     let held: Vec<(u64, u64)> = kind(&r, "custody")
         .iter()
-        .filter(|x| json(x)["nation"] == "A")
+        .filter(|x| json(x)["scope"] == "nation" && json(x)["id"] == "A")
         .map(|x| (x.tick, json(x)["in_custody_total"].as_u64().unwrap()))
         .collect();
     // Tracks are reported 10 minutes after their first detection; the last one before the outage
@@ -376,4 +376,50 @@ fn custody_ages_out_after_the_revisit_requirement() {
             (239, 2)
         ]
     );
+}
+
+#[test]
+fn injects_keep_the_log_deterministic() {
+    // The bundled inject scenario: 1 vs 2 threads, injects and agreements listed in another order
+    // (times written as ISO UTC instead of T+), and repeated runs give the same bytes, fragments included.
+    let text = std::fs::read_to_string(common::repo().join("scenarios/gs-injects.ron")).unwrap();
+    let s = common::load("gs-injects.ron", &text, "scenarios");
+    let one = common::jsonl(
+        &s,
+        &common::run(
+            &s,
+            9,
+            SimOptions {
+                threads: 1,
+                ..SimOptions::default()
+            },
+        ),
+    );
+    let two = common::jsonl(
+        &s,
+        &common::run(
+            &s,
+            9,
+            SimOptions {
+                threads: 2,
+                ..SimOptions::default()
+            },
+        ),
+    );
+    assert_eq!(one, two);
+    assert!(one.contains("\"kind\":\"breakup_detected\"") && one.contains("\"kind\":\"manoeuvre_detected\""));
+    let mut lines: Vec<&str> = text.lines().collect();
+    let m = lines
+        .iter()
+        .position(|l| l.contains("Manoeuvre(id: \"ISS-REBOOST\""))
+        .unwrap();
+    let reboost = lines.remove(m).replace("\"T+01:00\"", "\"2026-05-30T13:00:00Z\"");
+    let end = lines.iter().position(|l| l.contains("PriorityChange(id:")).unwrap();
+    lines.insert(end + 1, &reboost);
+    let a = lines.iter().position(|l| l.contains("(id: \"USA-to-JPN\"")).unwrap();
+    lines.swap(a, a + 1);
+    let reordered = lines.join("\n");
+    assert_ne!(reordered, text);
+    let r = common::load("gs-injects-reordered.ron", &reordered, "scenarios");
+    assert_eq!(one, common::jsonl(&r, &common::run(&r, 9, SimOptions::default())));
 }

@@ -3,5 +3,6 @@
 mod bad_input;
 mod determinism;
 mod outputs;
+mod report;
 mod util;
 mod views;

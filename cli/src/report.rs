@@ -1,0 +1,759 @@
+//! `sentinel report RUN_DIR`: the evaluator's scorecard of a run, per nation, per regional center
+//! and for the coalition. Reads the run's `events.jsonl` and `manifest.json`; computes one
+//! [`Report`]; prints it as tables, and writes it as `report.json` and two SVG charts
+//! (`charts/custody.svg`, `charts/injects.svg`). Tables, JSON and charts all render the same
+//! `Report` value, so they cannot disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `sentinel report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A run directory written by `sentinel run`.
+    pub run_dir: PathBuf,
+    /// Replace an existing report.json and charts.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The fields of a log line the report reads (every other field is ignored).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Line {
+    tick: u64,
+    kind: String,
+    nation: Option<String>,
+    sensor: Option<String>,
+    object: Option<u32>,
+    objects: Option<Vec<u32>>,
+    inject: Option<String>,
+    inject_kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    requester: Option<String>,
+    outcome: Option<String>,
+    turnaround_s: Option<u64>,
+    latency_s: Option<u64>,
+    first_detection_tick: Option<u64>,
+    uct: Option<bool>,
+    liaison: Option<String>,
+    depth: Option<u32>,
+    scope: Option<String>,
+    id: Option<String>,
+    known_total: Option<u32>,
+    in_custody_total: Option<u32>,
+    in_custody: Option<BTreeMap<String, u32>>,
+}
+
+#[derive(Deserialize)]
+struct ManifestIn {
+    scenario: String,
+    seed: u64,
+    epoch: String,
+    tick_s: u64,
+    ticks: u64,
+    #[serde(default)]
+    regional_centers: BTreeMap<String, Vec<String>>,
+    events: FileIn,
+}
+
+#[derive(Deserialize)]
+struct FileIn {
+    sha256: String,
+}
+
+/// Median and count of a list of seconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stat {
+    /// Values.
+    pub count: u64,
+    /// Median, s (absent when empty).
+    pub median_s: Option<u64>,
+}
+
+impl Stat {
+    fn of(mut v: Vec<u64>) -> Stat {
+        v.sort_unstable();
+        Stat {
+            count: v.len() as u64,
+            median_s: v.get(v.len().saturating_sub(1) / 2).copied(),
+        }
+    }
+}
+
+/// Custody of one nation, center or the coalition over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Custody {
+    /// (hours from the epoch, objects in custody, objects known) at each sample.
+    pub series: Vec<(f64, u32, u32)>,
+    /// Mean of the samples after tick 0.
+    pub mean: f64,
+    /// Smallest sample after tick 0.
+    pub min: u32,
+    /// Last sample.
+    pub at_end: u32,
+    /// Objects known at the end.
+    pub known_at_end: u32,
+    /// Objects in custody at the end, per regime.
+    pub at_end_by_regime: BTreeMap<String, u32>,
+}
+
+/// Figures of one nation, regional center or the coalition.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figures {
+    /// Detections by own sensors.
+    pub detections: u64,
+    /// Tracks reported, and how many were uncorrelated.
+    pub tracks: u64,
+    /// Uncorrelated tracks.
+    pub uct_tracks: u64,
+    /// Products released to partners.
+    pub products_shared: u64,
+    /// Products received from partners.
+    pub products_received: u64,
+    /// Products denied by rules.
+    pub products_denied: u64,
+    /// Tasking requests made.
+    pub requests_made: u64,
+    /// Requests fulfilled (reported observed).
+    pub requests_fulfilled: u64,
+    /// Turnaround of fulfilled requests.
+    pub request_turnaround: Stat,
+    /// Custody over time.
+    pub custody: Custody,
+}
+
+/// One inject and how fast it was noticed.
+#[derive(Debug, Clone, Serialize)]
+pub struct InjectScore {
+    /// Inject id.
+    pub inject: String,
+    /// Kind.
+    pub kind: String,
+    /// Hours from the epoch when it fired.
+    pub at_h: f64,
+    /// Seconds to its first detection by anyone (first uncorrelated track for a manoeuvre; first
+    /// detection of a new object for launches and breakups).
+    pub first_detection_s: Option<u64>,
+    /// Per nation: seconds to its own first detection, to its catalog update, and to being told
+    /// by a partner (first partner product on an affected object observed after the inject).
+    pub by_nation: BTreeMap<String, NationTimes>,
+}
+
+/// Times of one nation for one inject, seconds after it fired.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NationTimes {
+    /// First own detection (uncorrelated track for a manoeuvre).
+    pub detected_s: Option<u64>,
+    /// Catalog update (manoeuvre detected, new object or breakup catalogued).
+    pub catalogued_s: Option<u64>,
+    /// First partner product on an affected object observed after the inject.
+    pub told_s: Option<u64>,
+}
+
+/// A liaison's queue over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LiaisonStats {
+    /// Largest depth.
+    pub max_depth: u32,
+    /// Time-weighted mean depth.
+    pub mean_depth: f64,
+    /// Messages dropped because it was full.
+    pub dropped: u64,
+}
+
+/// The scorecard.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Epoch.
+    pub epoch: String,
+    /// Run length, hours.
+    pub hours: f64,
+    /// SHA-256 of the events the report was computed from.
+    pub events_sha256: String,
+    /// Per nation.
+    pub nations: BTreeMap<String, Figures>,
+    /// Per regional center (sums of members; custody of the center as a whole).
+    pub regional_centers: BTreeMap<String, Figures>,
+    /// The coalition (sums; custody when any nation holds the object).
+    pub coalition: Figures,
+    /// Injects in firing order.
+    pub injects: Vec<InjectScore>,
+    /// Liaisons.
+    pub liaisons: BTreeMap<String, LiaisonStats>,
+}
+
+/// Runs the command.
+pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.run_dir;
+    let manifest: ManifestIn = serde_json::from_slice(
+        &fs::read(dir.join("manifest.json"))
+            .with_context(|| format!("{} is not a run directory (no manifest.json)", dir.display()))?,
+    )
+    .context("cannot read manifest.json")?;
+    let out_json = dir.join("report.json");
+    let charts = dir.join("charts");
+    if !args.force && (out_json.exists() || charts.exists()) {
+        bail!("{} already has a report; pass --force to replace it", dir.display());
+    }
+    let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
+    let report = compute(&manifest, BufReader::with_capacity(1 << 20, events))?;
+    print!("{}", render_tables(&report));
+    let mut json = serde_json::to_string_pretty(&report)?;
+    json.push('\n');
+    write_atomic(&out_json, json.as_bytes())?;
+    fs::create_dir_all(&charts).with_context(|| format!("cannot create {}", charts.display()))?;
+    write_atomic(&charts.join("custody.svg"), custody_svg(&report).as_bytes())?;
+    write_atomic(&charts.join("injects.svg"), injects_svg(&report).as_bytes())?;
+    eprintln!(
+        "sentinel: wrote {}, {} and {}",
+        out_json.display(),
+        charts.join("custody.svg").display(),
+        charts.join("injects.svg").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    let mut f = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A custody sample: (tick, in custody, known, in custody per regime).
+type Sample = (u64, u32, u32, BTreeMap<String, u32>);
+
+/// Computes the report from the log lines.
+fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
+    let hours = |tick: u64| (tick * m.tick_s) as f64 / 3600.0;
+    let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut custody: BTreeMap<(String, String), Vec<Sample>> = BTreeMap::new();
+    let mut sensor_nation: BTreeMap<String, String> = BTreeMap::new();
+    // Injects: (id, kind, tick, affected objects).
+    let mut injects: Vec<(String, String, u64, BTreeSet<u32>)> = Vec::new();
+    let mut scores: BTreeMap<String, (Option<u64>, BTreeMap<String, NationTimes>)> = BTreeMap::new();
+    let mut liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)> = BTreeMap::new();
+    for (n, line) in lines.lines().enumerate() {
+        let line = line.context("cannot read events.jsonl")?;
+        let l: Line =
+            serde_json::from_str(&line).with_context(|| format!("events.jsonl:{}: not an event line", n + 1))?;
+        let nation = l.nation.clone().unwrap_or_default();
+        match l.kind.as_str() {
+            "detection" => {
+                nations.entry(nation.clone()).or_default().detections += 1;
+                if let Some(s) = &l.sensor {
+                    sensor_nation.entry(s.clone()).or_insert(nation.clone());
+                }
+                // First detection of a new object (launch, breakup).
+                for (id, kind, t, objs) in &injects {
+                    if (kind == "launch" || kind == "breakup")
+                        && l.object.is_some_and(|o| objs.contains(&o))
+                        && l.tick >= *t
+                    {
+                        let e = scores.entry(id.clone()).or_default();
+                        let dt = (l.tick - t) * m.tick_s;
+                        e.0.get_or_insert(dt);
+                        e.1.entry(nation.clone()).or_default().detected_s.get_or_insert(dt);
+                    }
+                }
+            }
+            "track" => {
+                let f = nations.entry(nation.clone()).or_default();
+                f.tracks += 1;
+                if l.uct == Some(true) {
+                    f.uct_tracks += 1;
+                    for (id, kind, t, objs) in &injects {
+                        if kind == "manoeuvre" && l.object.is_some_and(|o| objs.contains(&o)) && l.tick >= *t {
+                            let e = scores.entry(id.clone()).or_default();
+                            let dt = (l.tick - t) * m.tick_s;
+                            e.0.get_or_insert(dt);
+                            e.1.entry(nation.clone()).or_default().detected_s.get_or_insert(dt);
+                        }
+                    }
+                }
+            }
+            "share_sent" => {
+                nations
+                    .entry(l.from.clone().unwrap_or_default())
+                    .or_default()
+                    .products_shared += 1
+            }
+            "share_denied" => {
+                nations
+                    .entry(l.from.clone().unwrap_or_default())
+                    .or_default()
+                    .products_denied += 1
+            }
+            "share_delivered" => {
+                let to = l.to.clone().unwrap_or_default();
+                nations.entry(to.clone()).or_default().products_received += 1;
+                for (id, kind, t, objs) in &injects {
+                    let observed_after = l.first_detection_tick.is_some_and(|f| f >= *t);
+                    let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup");
+                    if scored && observed_after && l.object.is_some_and(|o| objs.contains(&o)) {
+                        let e = scores.entry(id.clone()).or_default();
+                        e.1.entry(to.clone())
+                            .or_default()
+                            .told_s
+                            .get_or_insert((l.tick - t) * m.tick_s);
+                    }
+                }
+            }
+            "tasking_requested" => {
+                nations
+                    .entry(l.requester.clone().unwrap_or_default())
+                    .or_default()
+                    .requests_made += 1
+            }
+            "tasking_reported" if l.outcome.as_deref() == Some("observed") => {
+                let r = l.requester.clone().unwrap_or_default();
+                nations.entry(r.clone()).or_default().requests_fulfilled += 1;
+                turnaround.entry(r).or_default().push(l.turnaround_s.unwrap_or(0));
+            }
+            "inject" => {
+                let objs: Vec<u32> = l.objects.clone().unwrap_or_default();
+                let kind = l.inject_kind.clone().unwrap_or_default();
+                // For a breakup, the fragments (not the parent) are what gets detected.
+                let affected: BTreeSet<u32> = if kind == "breakup" {
+                    objs.iter().skip(1).copied().collect()
+                } else {
+                    objs.into_iter().collect()
+                };
+                injects.push((l.inject.clone().unwrap_or_default(), kind, l.tick, affected));
+            }
+            "manoeuvre_detected" | "new_object_catalogued" | "breakup_detected" => {
+                if let Some((id, _, t, _)) = injects.iter().find(|i| Some(&i.0) == l.inject.as_ref()) {
+                    let e = scores.entry(id.clone()).or_default();
+                    e.1.entry(nation.clone())
+                        .or_default()
+                        .catalogued_s
+                        .get_or_insert((l.tick - t) * m.tick_s);
+                }
+            }
+            "liaison_queue" => {
+                let e = liaisons.entry(l.liaison.clone().unwrap_or_default()).or_default();
+                // Integrate the previous depth up to this tick.
+                e.1 += (l.tick - e.3) * e.2 as u64;
+                e.2 = l.depth.unwrap_or(0);
+                e.3 = l.tick;
+                e.0.max_depth = e.0.max_depth.max(e.2);
+            }
+            "share_dropped" | "tasking_dropped" => {
+                liaisons
+                    .entry(l.liaison.clone().unwrap_or_default())
+                    .or_default()
+                    .0
+                    .dropped += 1;
+            }
+            "custody" => {
+                custody
+                    .entry((l.scope.clone().unwrap_or_default(), l.id.clone().unwrap_or_default()))
+                    .or_default()
+                    .push((
+                        l.tick,
+                        l.in_custody_total.unwrap_or(0),
+                        l.known_total.unwrap_or(0),
+                        l.in_custody.clone().unwrap_or_default(),
+                    ));
+            }
+            _ => {}
+        }
+    }
+    let custody_of = |scope: &str, id: &str| -> Custody {
+        let s = custody
+            .get(&(scope.to_string(), id.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        let series: Vec<(f64, u32, u32)> = s.iter().map(|x| (hours(x.0), x.1, x.2)).collect();
+        // Catalogs start without observations, so the tick-0 sample is left out of the mean and minimum.
+        let scored: Vec<u32> = s.iter().filter(|x| x.0 > 0).map(|x| x.1).collect();
+        Custody {
+            mean: if scored.is_empty() {
+                0.0
+            } else {
+                (scored.iter().map(|&x| x as f64).sum::<f64>() / scored.len() as f64 * 10.0).round() / 10.0
+            },
+            min: scored.iter().copied().min().unwrap_or(0),
+            at_end: series.last().map_or(0, |x| x.1),
+            known_at_end: series.last().map_or(0, |x| x.2),
+            at_end_by_regime: s.last().map(|x| x.3.clone()).unwrap_or_default(),
+            series,
+        }
+    };
+    for (n, f) in nations.iter_mut() {
+        f.request_turnaround = Stat::of(turnaround.get(n).cloned().unwrap_or_default());
+        f.custody = custody_of("nation", n);
+    }
+    nations.remove("");
+    for ((scope, id), _) in custody.iter().filter(|(k, _)| k.0 == "nation") {
+        nations.entry(id.clone()).or_insert_with(|| Figures {
+            custody: custody_of(scope, id),
+            ..Figures::default()
+        });
+    }
+    let sum = |members: &[&String], c: Custody| -> Figures {
+        let mut out = Figures {
+            custody: c,
+            ..Figures::default()
+        };
+        let mut t = Vec::new();
+        for m in members {
+            if let Some(f) = nations.get(*m) {
+                out.detections += f.detections;
+                out.tracks += f.tracks;
+                out.uct_tracks += f.uct_tracks;
+                out.products_shared += f.products_shared;
+                out.products_received += f.products_received;
+                out.products_denied += f.products_denied;
+                out.requests_made += f.requests_made;
+                out.requests_fulfilled += f.requests_fulfilled;
+                t.extend(turnaround.get(*m).cloned().unwrap_or_default());
+            }
+        }
+        out.request_turnaround = Stat::of(t);
+        out
+    };
+    let regional_centers = m
+        .regional_centers
+        .iter()
+        .map(|(id, members)| {
+            (
+                id.clone(),
+                sum(&members.iter().collect::<Vec<_>>(), custody_of("regional_center", id)),
+            )
+        })
+        .collect();
+    let all: Vec<&String> = nations.keys().collect();
+    let coalition = sum(&all, custody_of("coalition", "coalition"));
+    let end = m.ticks.saturating_sub(1);
+    let liaisons = liaisons
+        .into_iter()
+        .map(|(k, (mut s, area, depth, last))| {
+            let area = area + (end.saturating_sub(last)) * depth as u64;
+            s.mean_depth = ((area as f64 / m.ticks.max(1) as f64) * 100.0).round() / 100.0;
+            (k, s)
+        })
+        .collect();
+    let injects = injects
+        .into_iter()
+        .map(|(id, kind, t, _)| {
+            let (first, by) = scores.remove(&id).unwrap_or_default();
+            InjectScore {
+                inject: id,
+                kind,
+                at_h: hours(t),
+                first_detection_s: first,
+                by_nation: by,
+            }
+        })
+        .collect();
+    Ok(Report {
+        scenario: m.scenario.clone(),
+        seed: m.seed,
+        epoch: m.epoch.clone(),
+        hours: hours(m.ticks),
+        events_sha256: m.events.sha256.clone(),
+        nations,
+        regional_centers,
+        coalition,
+        injects,
+        liaisons,
+    })
+}
+
+fn opt(x: Option<u64>) -> String {
+    x.map_or("-".into(), |s| format!("{:.1}", s as f64 / 60.0))
+}
+
+/// The tables printed on the terminal.
+fn render_tables(r: &Report) -> String {
+    let mut s = format!(
+        "Scorecard: {} (seed {}, {} h from {})\n\n",
+        r.scenario, r.seed, r.hours, r.epoch
+    );
+    s += &format!(
+        "{:<20} {:>9} {:>8} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11} {:>8} {:>7} {:>7} {:>7}\n",
+        "nation / group",
+        "det",
+        "tracks",
+        "UCT",
+        "shared",
+        "recv",
+        "denied",
+        "req made",
+        "fulfilled",
+        "med min",
+        "custody",
+        "min",
+        "end"
+    );
+    let mut row = |name: &str, f: &Figures| {
+        s += &format!(
+            "{:<20} {:>9} {:>8} {:>6} {:>8} {:>8} {:>7} {:>9} {:>11} {:>8} {:>7.1} {:>7} {:>7}\n",
+            name,
+            f.detections,
+            f.tracks,
+            f.uct_tracks,
+            f.products_shared,
+            f.products_received,
+            f.products_denied,
+            f.requests_made,
+            f.requests_fulfilled,
+            opt(f.request_turnaround.median_s),
+            f.custody.mean,
+            f.custody.min,
+            f.custody.at_end
+        );
+    };
+    for (n, f) in &r.nations {
+        row(n, f);
+    }
+    for (n, f) in &r.regional_centers {
+        row(n, f);
+    }
+    row("COALITION", &r.coalition);
+    s += "\n(custody: objects in custody, mean / minimum over the samples / at the end; med min: median request turnaround, minutes)\n";
+    if !r.injects.is_empty() {
+        s += "\nInjects (minutes after the inject: first detection / per nation detected, catalogued, told by a partner)\n";
+        for i in &r.injects {
+            s += &format!(
+                "  {:<18} {:<18} at {:>5.2} h  first detection {:>6}\n",
+                i.inject,
+                i.kind,
+                i.at_h,
+                opt(i.first_detection_s)
+            );
+            for (n, t) in &i.by_nation {
+                s += &format!(
+                    "      {:<8} detected {:>6}  catalogued {:>6}  told {:>6}\n",
+                    n,
+                    opt(t.detected_s),
+                    opt(t.catalogued_s),
+                    opt(t.told_s)
+                );
+            }
+        }
+    }
+    if !r.liaisons.is_empty() {
+        s += "\nLiaison queues\n";
+        for (id, l) in &r.liaisons {
+            s += &format!(
+                "  {:<24} max depth {:>4}  mean depth {:>6.2}  dropped {:>6}\n",
+                id, l.max_depth, l.mean_depth, l.dropped
+            );
+        }
+    }
+    s
+}
+
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+];
+
+fn text(x: f64, y: f64, size: u32, anchor: &str, content: &str) -> svg::node::element::Text {
+    svg::node::element::Text::new(content)
+        .set("x", x)
+        .set("y", y)
+        .set("font-size", size)
+        .set("font-family", "sans-serif")
+        .set("text-anchor", anchor)
+}
+
+/// Custody over time: one line per nation and one (thick) for the coalition.
+fn custody_svg(r: &Report) -> String {
+    use svg::node::element::{Line as SvgLine, Polyline, Rectangle};
+    let (w, h, left, right, top, bottom) = (960.0, 540.0, 70.0, 190.0, 40.0, 50.0);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let ymax = r
+        .nations
+        .values()
+        .chain(std::iter::once(&r.coalition))
+        .flat_map(|f| f.custody.series.iter().map(|x| x.1))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let x = |t: f64| left + pw * t / r.hours.max(1e-9);
+    let y = |v: f64| top + ph * (1.0 - v / ymax);
+    let mut doc = svg::Document::new()
+        .set("viewBox", (0, 0, w, h))
+        .set("width", w)
+        .set("height", h)
+        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
+        .add(text(
+            w / 2.0,
+            22.0,
+            16,
+            "middle",
+            &format!("Objects in custody: {}", r.scenario),
+        ))
+        .add(text(left + pw / 2.0, h - 12.0, 12, "middle", "hours from the epoch"))
+        .add(
+            text(16.0, top + ph / 2.0, 12, "middle", "objects")
+                .set("transform", format!("rotate(-90 16 {})", top + ph / 2.0)),
+        );
+    for k in 0..=4 {
+        let v = ymax * k as f64 / 4.0;
+        doc = doc
+            .add(
+                SvgLine::new()
+                    .set("x1", left)
+                    .set("x2", left + pw)
+                    .set("y1", y(v))
+                    .set("y2", y(v))
+                    .set("stroke", "#ddd"),
+            )
+            .add(text(left - 6.0, y(v) + 4.0, 11, "end", &format!("{v:.0}")));
+    }
+    for k in 0..=6 {
+        let t = r.hours * k as f64 / 6.0;
+        doc = doc.add(text(x(t), top + ph + 16.0, 11, "middle", &format!("{t:.1}")));
+    }
+    let mut series: Vec<(String, &Custody, f64, &str)> = r
+        .nations
+        .iter()
+        .enumerate()
+        .map(|(i, (n, f))| (n.clone(), &f.custody, 1.5, PALETTE[i % PALETTE.len()]))
+        .collect();
+    series.push(("COALITION".into(), &r.coalition.custody, 3.5, "#000"));
+    for (i, (name, c, width, color)) in series.iter().enumerate() {
+        let pts: Vec<String> = c
+            .series
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1 as f64)))
+            .collect();
+        doc = doc
+            .add(
+                Polyline::new()
+                    .set("points", pts.join(" "))
+                    .set("fill", "none")
+                    .set("stroke", *color)
+                    .set("stroke-width", *width),
+            )
+            .add(
+                SvgLine::new()
+                    .set("x1", w - right + 12.0)
+                    .set("x2", w - right + 32.0)
+                    .set("y1", top + 14.0 * i as f64)
+                    .set("y2", top + 14.0 * i as f64)
+                    .set("stroke", *color)
+                    .set("stroke-width", *width),
+            )
+            .add(text(
+                w - right + 38.0,
+                top + 4.0 + 14.0 * i as f64,
+                11,
+                "start",
+                &format!("{name} (end {})", c.at_end),
+            ));
+    }
+    doc.to_string()
+}
+
+/// Inject timeline: one row per inject; the fire time, the first detection, and per nation the
+/// catalog update and the first partner product.
+fn injects_svg(r: &Report) -> String {
+    use svg::node::element::{Circle, Line as SvgLine, Rectangle};
+    let rows = r.injects.len().max(1) as f64;
+    let (w, left, right, top, row_h) = (960.0, 150.0, 40.0, 60.0, 36.0);
+    let h = top + rows * row_h + 60.0;
+    let pw = w - left - right;
+    let x = |t_h: f64| left + pw * t_h / r.hours.max(1e-9);
+    let mut doc = svg::Document::new()
+        .set("viewBox", (0, 0, w, h))
+        .set("width", w)
+        .set("height", h)
+        .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
+        .add(text(w / 2.0, 22.0, 16, "middle", &format!("Inject timeline: {}", r.scenario)))
+        .add(text(
+            w / 2.0,
+            40.0,
+            11,
+            "middle",
+            "black bar: inject; blue: first detection; green: a nation's catalog update; orange: a nation told by a partner",
+        ));
+    for k in 0..=6 {
+        let t = r.hours * k as f64 / 6.0;
+        doc = doc
+            .add(
+                SvgLine::new()
+                    .set("x1", x(t))
+                    .set("x2", x(t))
+                    .set("y1", top - 6.0)
+                    .set("y2", top + rows * row_h)
+                    .set("stroke", "#eee"),
+            )
+            .add(text(
+                x(t),
+                top + rows * row_h + 16.0,
+                11,
+                "middle",
+                &format!("{t:.1} h"),
+            ));
+    }
+    for (i, inj) in r.injects.iter().enumerate() {
+        let yc = top + row_h * (i as f64 + 0.5);
+        let at = |s: u64| x(inj.at_h + s as f64 / 3600.0);
+        doc = doc
+            .add(text(
+                left - 8.0,
+                yc + 4.0,
+                12,
+                "end",
+                &format!("{} ({})", inj.inject, inj.kind),
+            ))
+            .add(
+                Rectangle::new()
+                    .set("x", x(inj.at_h) - 1.5)
+                    .set("y", yc - 12.0)
+                    .set("width", 3)
+                    .set("height", 24)
+                    .set("fill", "#000"),
+            );
+        if let Some(s) = inj.first_detection_s {
+            doc = doc.add(
+                Circle::new()
+                    .set("cx", at(s))
+                    .set("cy", yc)
+                    .set("r", 6)
+                    .set("fill", "#1f77b4"),
+            );
+        }
+        for t in inj.by_nation.values() {
+            if let Some(s) = t.catalogued_s {
+                doc = doc.add(
+                    Circle::new()
+                        .set("cx", at(s))
+                        .set("cy", yc - 7.0)
+                        .set("r", 3)
+                        .set("fill", "#2ca02c"),
+                );
+            }
+            if let Some(s) = t.told_s {
+                doc = doc.add(
+                    Circle::new()
+                        .set("cx", at(s))
+                        .set("cy", yc + 7.0)
+                        .set("r", 3)
+                        .set("fill", "#ff7f0e"),
+                );
+            }
+        }
+    }
+    doc.to_string()
+}
