@@ -102,8 +102,19 @@ pub struct Custody {
     pub at_end: u32,
     /// Objects known at the end.
     pub known_at_end: u32,
-    /// Objects in custody at the end, per regime.
-    pub at_end_by_regime: BTreeMap<String, u32>,
+    /// Per regime: mean and minimum over the samples after tick 0, and the value at the end.
+    pub by_regime: BTreeMap<String, RegimeCustody>,
+}
+
+/// Custody of one regime.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RegimeCustody {
+    /// Mean of the samples after tick 0.
+    pub mean: f64,
+    /// Smallest sample after tick 0.
+    pub min: u32,
+    /// Last sample.
+    pub at_end: u32,
 }
 
 /// Figures of one nation, regional center or the coalition.
@@ -392,7 +403,33 @@ fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
             min: scored.iter().copied().min().unwrap_or(0),
             at_end: series.last().map_or(0, |x| x.1),
             known_at_end: series.last().map_or(0, |x| x.2),
-            at_end_by_regime: s.last().map(|x| x.3.clone()).unwrap_or_default(),
+            by_regime: {
+                let regimes: BTreeSet<&String> = s.iter().flat_map(|x| x.3.keys()).collect();
+                regimes
+                    .into_iter()
+                    .map(|g| {
+                        let v: Vec<u32> = s
+                            .iter()
+                            .filter(|x| x.0 > 0)
+                            .map(|x| x.3.get(g).copied().unwrap_or(0))
+                            .collect();
+                        let mean = if v.is_empty() {
+                            0.0
+                        } else {
+                            (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64 * 10.0).round() / 10.0
+                        };
+                        let at_end = s.last().and_then(|x| x.3.get(g).copied()).unwrap_or(0);
+                        (
+                            g.clone(),
+                            RegimeCustody {
+                                mean,
+                                min: v.iter().copied().min().unwrap_or(0),
+                                at_end,
+                            },
+                        )
+                    })
+                    .collect()
+            },
             series,
         }
     };
@@ -528,7 +565,23 @@ fn render_tables(r: &Report) -> String {
         row(n, f);
     }
     row("COALITION", &r.coalition);
-    s += "\n(custody: objects in custody, mean / minimum over the samples / at the end; med min: median request turnaround, minutes)\n";
+    s += "\n(custody: objects in custody, mean / minimum over the samples after tick 0 / at the end; med min: median request turnaround, minutes)\n";
+    s += "\nCustody per regime (mean / min / end)\n";
+    let coalition = "COALITION".to_string();
+    let groups = r
+        .nations
+        .iter()
+        .chain(r.regional_centers.iter())
+        .chain(std::iter::once((&coalition, &r.coalition)));
+    for (name, f) in groups {
+        let cells: Vec<String> = f
+            .custody
+            .by_regime
+            .iter()
+            .map(|(g, c)| format!("{g} {:.1}/{}/{}", c.mean, c.min, c.at_end))
+            .collect();
+        s += &format!("  {:<20} {}\n", name, cells.join("   "));
+    }
     if !r.injects.is_empty() {
         s += "\nInjects (minutes after the inject: first detection / per nation detected, catalogued, told by a partner)\n";
         for i in &r.injects {
