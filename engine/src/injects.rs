@@ -56,7 +56,7 @@ pub enum InjectKind {
         object: u32,
         /// Catalog numbers of the fragments: `first_id .. first_id + fragments`.
         first_id: u32,
-        /// Number of fragments.
+        /// Number of fragments (from the scenario, or the breakup model's count of catalogued pieces).
         fragments: u32,
         /// Median fragment delta-v, m/s (log-normal, 0.4 dex spread, isotropic direction).
         delta_v_median_m_s: f64,

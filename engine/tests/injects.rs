@@ -423,3 +423,11 @@ fn injects_keep_the_log_deterministic() {
     let r = common::load("gs-injects-reordered.ron", &reordered, "scenarios");
     assert_eq!(one, common::jsonl(&r, &common::run(&r, 9, SimOptions::default())));
 }
+
+#[test]
+fn without_a_count_a_breakup_makes_the_models_number_of_fragments() {
+    let s = scenario(r#"injects: [Breakup(id: "B1", object: 35755, at: "T+01:00", first_id: 500000)],"#);
+    let r = run(&s, 1);
+    let objects = json(kind(&r, "inject")[0])["objects"].as_array().unwrap().len();
+    assert_eq!(objects, 1 + 239, "the parent, then 6 x 0.1^-1.6 = 239 fragments");
+}

@@ -85,7 +85,8 @@ pub(super) struct RawBreakup {
     id: Spanned<String>,
     object: Spanned<u64>,
     at: Spanned<String>,
-    fragments: Spanned<u32>,
+    #[serde(default)]
+    fragments: Option<Spanned<u32>>,
     first_id: Spanned<u64>,
     #[serde(default)]
     delta_v_median_m_s: Option<Spanned<f64>>,
@@ -175,6 +176,10 @@ struct RawRevisit {
     #[serde(default)]
     other: Option<Spanned<f64>>,
 }
+
+/// Fragments of 10 cm and larger from an explosion, by the NASA standard breakup model's
+/// N(Lc) = 6 S Lc^-1.6 with S = 1 and Lc = 0.1 m (the size a surveillance network catalogues).
+pub const MODEL_FRAGMENTS: u32 = 239;
 
 /// What validation needs from the rest of the scenario.
 pub(super) struct Context<'a> {
@@ -415,15 +420,20 @@ pub(super) fn validate(
                 )
             }
             RawInject::Breakup(b) => {
-                if !(1..=2000).contains(&b.fragments.value) {
-                    cx.err(
-                        d,
-                        &b.fragments.span,
-                        format!("{what}: {} fragments is outside 1-2000", b.fragments.value),
-                        "the number of catalogued fragments to create",
-                    );
-                }
-                let n = b.fragments.value.clamp(1, 2000);
+                let n = match &b.fragments {
+                    Some(f) => {
+                        if !(1..=2000).contains(&f.value) {
+                            cx.err(
+                                d,
+                                &f.span,
+                                format!("{what}: {} fragments is outside 1-2000", f.value),
+                                "the number of catalogued fragments to create; leave it out for the breakup model's count",
+                            );
+                        }
+                        f.value.clamp(1, 2000)
+                    }
+                    None => MODEL_FRAGMENTS,
+                };
                 let first = match u32::try_from(b.first_id.value) {
                     Ok(f) if f.checked_add(n).is_some() => {
                         match (f..f + n).find(|i| cx.objects.contains(i) || new_ids.contains(i)) {
