@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use sentinel_engine::summary::Latency;
 use serde::{Deserialize, Serialize};
 
 /// Arguments of `sentinel report`.
@@ -70,25 +71,6 @@ struct FileIn {
     sha256: String,
 }
 
-/// Median and count of a list of seconds.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stat {
-    /// Values.
-    pub count: u64,
-    /// Median, s (absent when empty).
-    pub median_s: Option<u64>,
-}
-
-impl Stat {
-    fn of(mut v: Vec<u64>) -> Stat {
-        v.sort_unstable();
-        Stat {
-            count: v.len() as u64,
-            median_s: v.get(v.len().saturating_sub(1) / 2).copied(),
-        }
-    }
-}
-
 /// Custody of one nation, center or the coalition over the run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Custody {
@@ -137,7 +119,7 @@ pub struct Figures {
     /// Requests fulfilled (reported observed).
     pub requests_fulfilled: u64,
     /// Turnaround of fulfilled requests.
-    pub request_turnaround: Stat,
+    pub request_turnaround: Latency,
     /// Custody over time.
     pub custody: Custody,
 }
@@ -434,7 +416,7 @@ fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
         }
     };
     for (n, f) in nations.iter_mut() {
-        f.request_turnaround = Stat::of(turnaround.get(n).cloned().unwrap_or_default());
+        f.request_turnaround = Latency::of(turnaround.get(n).cloned().unwrap_or_default());
         f.custody = custody_of("nation", n);
     }
     nations.remove("");
@@ -463,7 +445,7 @@ fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                 t.extend(turnaround.get(*m).cloned().unwrap_or_default());
             }
         }
-        out.request_turnaround = Stat::of(t);
+        out.request_turnaround = Latency::of(t);
         out
     };
     let regional_centers = m
@@ -552,7 +534,7 @@ fn render_tables(r: &Report) -> String {
             f.products_denied,
             f.requests_made,
             f.requests_fulfilled,
-            opt(f.request_turnaround.median_s),
+            opt((f.request_turnaround.count > 0).then_some(f.request_turnaround.median_s)),
             f.custody.mean,
             f.custody.min,
             f.custody.at_end

@@ -26,7 +26,8 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(mut v: Vec<u64>) -> Latency {
+    /// Statistics of a list of seconds.
+    pub fn of(mut v: Vec<u64>) -> Latency {
         if v.is_empty() {
             return Latency::default();
         }

@@ -158,11 +158,11 @@ pub(super) struct Exchange {
 const MAX_DELAY_S: u64 = MAX_DURATION_S;
 
 impl Context<'_> {
-    fn err(&self, d: &mut Diagnostics, span: &Range<usize>, msg: String, help: &str) {
+    pub(super) fn err(&self, d: &mut Diagnostics, span: &Range<usize>, msg: String, help: &str) {
         d.push(Diagnostic::error(self.src, span.clone(), msg).with_help(help));
     }
 
-    fn nation(&self, d: &mut Diagnostics, id: &Spanned<String>, what: &str) -> bool {
+    pub(super) fn nation(&self, d: &mut Diagnostics, id: &Spanned<String>, what: &str) -> bool {
         if self.nations.contains_key(id.as_str()) {
             return true;
         }
@@ -176,7 +176,7 @@ impl Context<'_> {
         false
     }
 
-    fn id(&self, d: &mut Diagnostics, seen: &mut BTreeMap<String, usize>, id: &Spanned<String>, what: &str) {
+    pub(super) fn id(&self, d: &mut Diagnostics, seen: &mut BTreeMap<String, usize>, id: &Spanned<String>, what: &str) {
         if !valid_id(id) {
             self.err(d, &id.span, format!("{what} id `{}` is not a valid id", **id), ID_HELP);
         } else if let Some(&first) = seen.get(id.as_str()) {
@@ -192,7 +192,7 @@ impl Context<'_> {
         }
     }
 
-    fn time(&self, d: &mut Diagnostics, t: &Spanned<String>) -> Option<Secs> {
+    pub(super) fn time(&self, d: &mut Diagnostics, t: &Spanned<String>) -> Option<Secs> {
         let epoch = self.epoch.as_ref()?;
         match parse_exercise_time(t, epoch) {
             Ok(s) => Some(s),
@@ -220,7 +220,7 @@ impl Context<'_> {
         v.value.min(MAX_DELAY_S) as u32
     }
 
-    fn object(&self, d: &mut Diagnostics, o: &Spanned<u64>, what: &str) -> u32 {
+    pub(super) fn object(&self, d: &mut Diagnostics, o: &Spanned<u64>, what: &str) -> u32 {
         match u32::try_from(o.value).ok().filter(|id| self.objects.contains(id)) {
             Some(id) => id,
             None => {

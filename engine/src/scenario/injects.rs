@@ -6,12 +6,10 @@ use std::ops::Range;
 use serde::Deserialize;
 
 use crate::catalog;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::diag::Diagnostics;
 use crate::injects::{CatalogRules, Inject, InjectKind, LaunchOrbit, LaunchedObject, Revisit};
 use crate::policy::Secs;
 use crate::spanned::Spanned;
-
-use super::{ID_HELP, valid_id};
 
 #[derive(Deserialize)]
 pub(super) enum RawInject {
@@ -181,40 +179,25 @@ struct RawRevisit {
 /// N(Lc) = 6 S Lc^-1.6 with S = 1 and Lc = 0.1 m (the size a surveillance network catalogues).
 pub const MODEL_FRAGMENTS: u32 = 239;
 
-/// What validation needs from the rest of the scenario.
+/// What validation needs from the rest of the scenario: the exchange part's context (source,
+/// epoch, nations, objects and its checks) plus the ids injects may name.
 pub(super) struct Context<'a> {
-    pub src: &'a SourceFile,
-    pub time: &'a dyn Fn(&mut Diagnostics, &Spanned<String>) -> Option<Secs>,
-    pub duration_s: u64,
-    pub nations: &'a BTreeMap<String, Range<usize>>,
+    pub base: &'a super::exchange::Context<'a>,
     pub sensors: &'a BTreeSet<String>,
     pub agreements: &'a BTreeSet<String>,
     pub liaisons: &'a BTreeSet<String>,
-    pub objects: &'a BTreeSet<u32>,
+}
+
+impl<'a> std::ops::Deref for Context<'a> {
+    type Target = super::exchange::Context<'a>;
+    fn deref(&self) -> &Self::Target {
+        self.base
+    }
 }
 
 impl Context<'_> {
-    fn err(&self, d: &mut Diagnostics, span: &Range<usize>, msg: String, help: &str) {
-        d.push(Diagnostic::error(self.src, span.clone(), msg).with_help(help));
-    }
-
-    fn object(&self, d: &mut Diagnostics, o: &Spanned<u64>, what: &str) -> u32 {
-        match u32::try_from(o.value).ok().filter(|id| self.objects.contains(id)) {
-            Some(id) => id,
-            None => {
-                self.err(
-                    d,
-                    &o.span,
-                    format!("{what} names object {}, which is not in the catalog", o.value),
-                    "use the catalog number of an object the catalog sources load",
-                );
-                0
-            }
-        }
-    }
-
     fn at(&self, d: &mut Diagnostics, t: &Spanned<String>, what: &str) -> Secs {
-        let Some(s) = (self.time)(d, t) else { return 0 };
+        let Some(s) = self.time(d, t) else { return 0 };
         if s < 0 || s as u64 >= self.duration_s {
             self.err(
                 d,
@@ -231,7 +214,7 @@ impl Context<'_> {
 
     fn period(&self, d: &mut Diagnostics, start: &Spanned<String>, end: &Spanned<String>, what: &str) -> (Secs, Secs) {
         let a = self.at(d, start, what);
-        let b = (self.time)(d, end).unwrap_or(a + 1);
+        let b = self.time(d, end).unwrap_or(a + 1);
         if b <= a {
             self.err(
                 d,
@@ -283,19 +266,7 @@ pub(super) fn validate(
             RawInject::LinkCut(x) => &x.id,
             RawInject::PriorityChange(x) => &x.id,
         };
-        if !valid_id(id) {
-            cx.err(d, &id.span, format!("inject id `{}` is not a valid id", **id), ID_HELP);
-        } else if let Some(&first) = ids.get(id.as_str()) {
-            let (l, c) = cx.src.line_col(first);
-            cx.err(
-                d,
-                &id.span,
-                format!("inject `{}` is defined twice", **id),
-                &format!("the first is at {}:{l}:{c}; inject ids must be unique", cx.src.name),
-            );
-        } else {
-            ids.insert(id.value.clone(), id.span.start);
-        }
+        cx.id(d, &mut ids, id, "inject");
         let what = format!("inject `{}`", **id);
         let (at, end, kind) = match r {
             RawInject::Manoeuvre(m) => {
@@ -320,15 +291,8 @@ pub(super) fn validate(
                 )
             }
             RawInject::Launch(l) => {
-                if let Some(o) = &l.owner
-                    && !cx.nations.contains_key(o.as_str())
-                {
-                    cx.err(
-                        d,
-                        &o.span,
-                        format!("{what} names owner `{}`, which is not in `nations`", **o),
-                        "use a nation id",
-                    );
+                if let Some(o) = &l.owner {
+                    cx.nation(d, o, &what);
                 }
                 if l.objects.is_empty() {
                     cx.err(
@@ -563,14 +527,7 @@ pub(super) fn validate(
                 (a, Some(b), kind)
             }
             RawInject::PriorityChange(p) => {
-                if !cx.nations.contains_key(p.nation.as_str()) {
-                    cx.err(
-                        d,
-                        &p.nation.span,
-                        format!("{what} names nation `{}`, which is not in `nations`", *p.nation),
-                        "use a nation id",
-                    );
-                }
+                cx.nation(d, &p.nation, &what);
                 if !(1..=9).contains(&p.priority.value) {
                     cx.err(
                         d,

@@ -788,45 +788,27 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     };
     let sensor_nations: BTreeMap<String, String> = sensors.iter().map(|s| (s.id.clone(), s.nation.clone())).collect();
     let object_ids: std::collections::BTreeSet<u32> = objects.keys().copied().collect();
+    let xcx = exchange::Context {
+        src,
+        epoch,
+        duration_s,
+        nations: &nation_ids,
+        sensors: &sensor_nations,
+        objects: &object_ids,
+    };
     let ex = exchange::validate(
-        &exchange::Context {
-            src,
-            epoch,
-            duration_s,
-            nations: &nation_ids,
-            sensors: &sensor_nations,
-            objects: &object_ids,
-        },
+        &xcx,
         &mut d,
         &raw.regional_centers,
         &raw.agreements,
         &raw.liaisons,
         &raw.tasking,
     );
-
-    let time = |d: &mut Diagnostics, t: &Spanned<String>| -> Option<crate::policy::Secs> {
-        let epoch = epoch.as_ref()?;
-        match crate::time::parse_exercise_time(t, epoch) {
-            Ok(s) => Some(s),
-            Err(m) => {
-                d.push(err(
-                    t.span.clone(),
-                    m,
-                    "times are ISO-8601 UTC or `T+HH:MM[:SS]` counted from the scenario epoch",
-                ));
-                None
-            }
-        }
-    };
     let icx = injects::Context {
-        src,
-        time: &time,
-        duration_s,
-        nations: &nation_ids,
+        base: &xcx,
         sensors: &sensor_nations.keys().cloned().collect(),
         agreements: &ex.agreements.iter().map(|a| a.id.clone()).collect(),
         liaisons: &ex.liaisons.iter().map(|l| l.id.clone()).collect(),
-        objects: &object_ids,
     };
     let mut new_ids = std::collections::BTreeSet::new();
     let injects = injects::validate(&icx, &mut d, &raw.injects, &mut new_ids);
