@@ -2,12 +2,16 @@
 //!
 //! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure).
 
+mod chain;
 mod check;
+mod diff;
 mod loader;
 mod manifest;
 mod render;
+mod replay;
 mod report;
 mod run;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +30,12 @@ struct Cli {
 enum Command {
     /// Run a scenario and write events.jsonl and manifest.json to an output directory.
     Run(run::RunArgs),
+    /// Check a run's outputs against its manifest digests and hash chain (exit 1 naming what fails).
+    Verify(verify::VerifyArgs),
+    /// Re-run a run's scenario and seed and confirm the log is identical (exit 1 naming the first divergence).
+    Replay(replay::ReplayArgs),
+    /// Compare two runs: the first divergent event, then differences by kind, nation and sensor.
+    Diff(diff::DiffArgs),
     /// Print the evaluator's scorecard of a run and write report.json and SVG charts into it.
     Report(report::ReportArgs),
     /// Validate a scenario without running it and print a summary.
@@ -68,5 +78,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Check { scenario } => check::check(&scenario),
         Command::Report(args) => report::report(args),
+        Command::Verify(args) => verify::verify(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Diff(args) => diff::diff(args),
     }
 }

@@ -50,6 +50,12 @@ pub struct Manifest {
     pub views: Vec<ViewFile>,
     /// Per-nation summary (`nations.json`).
     pub nations_summary: OutputFile,
+    /// The per-tick hash chain of the log (`ticks.sha256`).
+    pub tick_chain: OutputFile,
+    /// The chain's last value: a digest of the whole log, tick by tick.
+    pub tick_chain_head: String,
+    /// The scenario path as given to `sentinel run` (for `sentinel replay`).
+    pub scenario_path: String,
     /// Regional centers and their members (for `sentinel report`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub regional_centers: BTreeMap<String, Vec<String>>,

@@ -160,7 +160,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let nation_ids: Vec<String> = known.iter().map(|n| n.to_string()).collect();
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
-    let per_tick = args.check_determinism;
     let writer = std::thread::spawn(move || -> io::Result<Written> {
         let hashing = Hashing {
             inner: file,
@@ -170,7 +169,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let mut w = BufWriter::with_capacity(1 << 20, hashing);
         let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
         let (mut lines, mut json, mut tick_bytes) = (0u64, JsonLines::default(), Vec::new());
-        let mut tick_digests = Vec::new();
+        let mut chain = crate::chain::Chain::default();
         let mut tally = Tally::new(nation_ids.iter().map(String::as_str));
         let mut view_json = JsonLines::default();
         for (iso, events) in rx {
@@ -184,19 +183,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            if per_tick {
-                // Each tick's lines are also digested, for the determinism check.
-                tick_bytes.clear();
-                for rec in &events {
-                    json.write(&mut tick_bytes, rec, &iso)?;
-                }
-                w.write_all(&tick_bytes)?;
-                tick_digests.push(Sha256::digest(&tick_bytes).into());
-            } else {
-                for rec in &events {
-                    json.write(&mut w, rec, &iso)?;
-                }
+            // Each tick's lines also extend the hash chain (ticks.sha256).
+            tick_bytes.clear();
+            for rec in &events {
+                json.write(&mut tick_bytes, rec, &iso)?;
             }
+            w.write_all(&tick_bytes)?;
+            chain.push(&tick_bytes);
             lines += events.len() as u64;
         }
         let hashing = w.into_inner().map_err(|e| e.into_error())?;
@@ -212,7 +205,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             hashing,
             counts,
             lines,
-            tick_digests,
+            chain,
             views,
             nations: tally.finish(),
         })
@@ -234,7 +227,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         hashing,
         counts,
         lines,
-        tick_digests,
+        chain,
         views: view_files,
         nations,
     } = writer
@@ -250,6 +243,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     f.write_all(summary_text.as_bytes())?;
     f.sync_all()?;
 
+    let chain_text = chain.text();
+    let chain_path = staging.join("ticks.sha256");
+    let mut f = File::create(&chain_path).with_context(|| format!("cannot create {}", chain_path.display()))?;
+    f.write_all(chain_text.as_bytes())?;
+    f.sync_all()?;
     let manifest = Manifest {
         format: FORMAT,
         scenario: scenario.name.clone(),
@@ -284,6 +282,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             bytes: summary_text.len() as u64,
             sha256: hex(&Sha256::digest(summary_text.as_bytes())),
         },
+        tick_chain: OutputFile {
+            file: "ticks.sha256".into(),
+            lines: chain.heads.len() as u64,
+            bytes: chain_text.len() as u64,
+            sha256: hex(&Sha256::digest(chain_text.as_bytes())),
+        },
+        tick_chain_head: chain.head_hex(),
+        scenario_path: args.scenario.to_string_lossy().into_owned(),
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
@@ -319,7 +325,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprint!("{}", render_nations(&nations));
     }
     if args.check_determinism {
-        return determinism_check(scenario, seed, &tick_digests);
+        return determinism_check(scenario, seed, &chain.heads);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -368,8 +374,8 @@ struct Written {
     hashing: Hashing<File>,
     counts: BTreeMap<&'static str, u64>,
     lines: u64,
-    /// SHA-256 of each tick's lines (only with `--check-determinism`).
-    tick_digests: Vec<[u8; 32]>,
+    /// The per-tick hash chain.
+    chain: crate::chain::Chain,
     views: Vec<ViewFile>,
     nations: BTreeMap<String, NationSummary>,
 }
@@ -410,11 +416,7 @@ impl Sink {
 
 /// Simulates the scenario again in memory on one thread and compares each tick's log lines with
 /// the run's; names the first tick that differs (exit 1).
-fn determinism_check(
-    scenario: &sentinel_engine::Scenario,
-    seed: u64,
-    digests: &[[u8; 32]],
-) -> anyhow::Result<ExitCode> {
+fn determinism_check(scenario: &sentinel_engine::Scenario, seed: u64, heads: &[[u8; 32]]) -> anyhow::Result<ExitCode> {
     eprintln!("sentinel: determinism check: simulating again on 1 thread");
     let mut sim = Sim::new(
         scenario,
@@ -424,7 +426,7 @@ fn determinism_check(
             ..SimOptions::default()
         },
     );
-    let (mut bytes, mut scratch) = (Vec::new(), Vec::new());
+    let (mut bytes, mut scratch, mut chain) = (Vec::new(), Vec::new(), crate::chain::Chain::default());
     while !sim.is_done() {
         let tick = sim.next_tick();
         let events = sim.step();
@@ -433,8 +435,8 @@ fn determinism_check(
         for rec in &events {
             write_json_line(&mut bytes, rec, &iso, &mut scratch)?;
         }
-        let digest: [u8; 32] = Sha256::digest(&bytes).into();
-        if digests.get(tick.0 as usize) != Some(&digest) {
+        chain.push(&bytes);
+        if heads.get(tick.0 as usize) != chain.heads.last() {
             println!(
                 "sentinel: determinism check FAILED: first divergent tick {} ({}); seed {seed}",
                 tick.0,
@@ -445,7 +447,7 @@ fn determinism_check(
     }
     println!(
         "sentinel: determinism check passed: all {} ticks identical on a second run (1 thread); seed {seed}",
-        digests.len()
+        heads.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod determinism;
+mod evaluate;
 mod outputs;
 mod report;
 mod util;

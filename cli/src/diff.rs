@@ -1,0 +1,143 @@
+//! `sentinel diff RUN_A RUN_B`: compares two runs' logs tick by tick. Prints the first divergent
+//! event, then the differing events (present in one log and not the other) counted by kind, nation
+//! and sensor. Identical ticks are compared as bytes; only differing lines are parsed. Exit 0 when
+//! the logs are identical, 1 when they differ.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::chain::TickReader;
+use crate::replay::first_difference;
+use crate::verify::manifest;
+
+/// Arguments of `sentinel diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// First run directory.
+    pub run_a: PathBuf,
+    /// Second run directory.
+    pub run_b: PathBuf,
+}
+
+/// Differing events by a key: (only in A, only in B).
+type Tally = BTreeMap<String, (u64, u64)>;
+
+/// Runs the command.
+pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (ma, mb) = (manifest(&args.run_a)?, manifest(&args.run_b)?);
+    let ticks = ma["ticks"].as_u64().unwrap_or(0).max(mb["ticks"].as_u64().unwrap_or(0));
+    let open = |d: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
+        let f =
+            File::open(d.join("events.jsonl")).with_context(|| format!("cannot open {}/events.jsonl", d.display()))?;
+        Ok(TickReader::new(BufReader::with_capacity(1 << 20, f)))
+    };
+    let (mut ra, mut rb) = (open(&args.run_a)?, open(&args.run_b)?);
+    let mut first: Option<(u64, String, String)> = None;
+    let (mut by_kind, mut by_nation, mut by_sensor) = (Tally::new(), Tally::new(), Tally::new());
+    let (mut differing_ticks, mut only_a, mut only_b) = (0u64, 0u64, 0u64);
+    for t in 0..ticks {
+        let a = ra.tick(t)?.to_vec();
+        let b = rb.tick(t)?;
+        if a == b {
+            continue;
+        }
+        differing_ticks += 1;
+        if first.is_none() {
+            let (x, y) = first_difference(&a, b);
+            first = Some((t, x, y));
+        }
+        // Lines of one tick present in one log and not the other (as multisets).
+        let mut la: Vec<&[u8]> = a.split_inclusive(|&c| c == b'\n').collect();
+        let mut lb: Vec<&[u8]> = b.split_inclusive(|&c| c == b'\n').collect();
+        la.sort_unstable();
+        lb.sort_unstable();
+        let (mut i, mut j) = (0, 0);
+        let mut note = |line: &[u8], side_a: bool| {
+            let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
+            let key = |k: &str| v[k].as_str().map(str::to_string);
+            let nation = key("nation")
+                .or_else(|| key("from"))
+                .or_else(|| key("requester"))
+                .or_else(|| key("id"));
+            for (tally, k) in [
+                (&mut by_kind, key("kind")),
+                (&mut by_nation, nation),
+                (&mut by_sensor, key("sensor")),
+            ] {
+                if let Some(k) = k {
+                    let e = tally.entry(k).or_default();
+                    if side_a { e.0 += 1 } else { e.1 += 1 }
+                }
+            }
+            if side_a { only_a += 1 } else { only_b += 1 }
+        };
+        while i < la.len() || j < lb.len() {
+            match (la.get(i), lb.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x < y => {
+                    note(x, true);
+                    i += 1;
+                }
+                (Some(x), None) => {
+                    note(x, true);
+                    i += 1;
+                }
+                (_, Some(y)) => {
+                    note(y, false);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+    }
+    let extra_a = ra.has_more()?;
+    let extra_b = rb.has_more()?;
+    let secs = started.elapsed().as_secs_f64();
+    let (la, lb) = (ra.lines, rb.lines);
+    let Some((t, x, y)) = first else {
+        if extra_a || extra_b {
+            println!(
+                "sentinel: the logs differ after tick {}: one has lines beyond the other's run",
+                ticks.saturating_sub(1)
+            );
+            return Ok(ExitCode::from(1));
+        }
+        println!("sentinel: identical: {la} events over {ticks} ticks ({secs:.2} s)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!("sentinel: the runs differ ({la} vs {lb} events; {differing_ticks} of {ticks} ticks differ; {secs:.2} s)");
+    println!("first divergent event, tick {t}:");
+    println!("  A: {x}");
+    println!("  B: {y}");
+    println!("events only in A / only in B: {only_a} / {only_b}");
+    for (title, tally) in [
+        ("by kind", &by_kind),
+        ("by nation", &by_nation),
+        ("by sensor", &by_sensor),
+    ] {
+        if tally.is_empty() {
+            continue;
+        }
+        println!("{title}:");
+        let mut rows: Vec<(&String, &(u64, u64))> = tally.iter().collect();
+        rows.sort_by(|p, q| (q.1.0 + q.1.1).cmp(&(p.1.0 + p.1.1)).then(p.0.cmp(q.0)));
+        for (k, (a, b)) in rows.iter().take(20) {
+            println!("  {k:<28} {a:>10} {b:>10}");
+        }
+        if rows.len() > 20 {
+            println!("  ... {} more", rows.len() - 20);
+        }
+    }
+    Ok(ExitCode::from(1))
+}
