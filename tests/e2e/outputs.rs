@@ -19,7 +19,7 @@ fn manifest_describes_the_run_and_its_digests_hold() {
         .collect();
     let mut names = names;
     names.sort();
-    assert_eq!(names, ["events.jsonl", "manifest.json", "nations.json"]);
+    assert_eq!(names, ["events.jsonl", "manifest.json", "nations.json", "ticks.sha256"]);
     // No staging directory is left next to it.
     assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 1);
     let m: serde_json::Value = serde_json::from_slice(&read(&out, "manifest.json")).unwrap();
@@ -38,6 +38,11 @@ fn manifest_describes_the_run_and_its_digests_hold() {
     let nations = read(&out, "nations.json");
     assert_eq!(m["nations_summary"]["sha256"], hex(&Sha256::digest(&nations)));
     assert!(m.get("views").is_none(), "no views unless asked for");
+    let chain = read(&out, "ticks.sha256");
+    assert_eq!(m["tick_chain"]["sha256"], hex(&Sha256::digest(&chain)));
+    assert_eq!(m["tick_chain"]["lines"], 1080);
+    let last = String::from_utf8(chain).unwrap().lines().last().unwrap().to_string();
+    assert_eq!(last, format!("1079 {}", m["tick_chain_head"].as_str().unwrap()));
     assert_eq!(
         m["scenario_file"]["sha256"],
         hex(&Sha256::digest(std::fs::read(quick_look()).unwrap()))
