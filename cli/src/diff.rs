@@ -26,6 +26,18 @@ pub struct DiffArgs {
     pub run_b: PathBuf,
 }
 
+/// The fields of a differing line the summary counts by (borrowed; the rest is skipped).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Keys<'a> {
+    kind: Option<&'a str>,
+    nation: Option<&'a str>,
+    from: Option<&'a str>,
+    requester: Option<&'a str>,
+    id: Option<&'a str>,
+    sensor: Option<&'a str>,
+}
+
 /// Differing events by a key: (only in A, only in B).
 type Tally = BTreeMap<String, (u64, u64)>;
 
@@ -61,19 +73,15 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         lb.sort_unstable();
         let (mut i, mut j) = (0, 0);
         let mut note = |line: &[u8], side_a: bool| {
-            let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
-            let key = |k: &str| v[k].as_str().map(str::to_string);
-            let nation = key("nation")
-                .or_else(|| key("from"))
-                .or_else(|| key("requester"))
-                .or_else(|| key("id"));
-            for (tally, k) in [
-                (&mut by_kind, key("kind")),
+            let k: Keys = serde_json::from_slice(line).unwrap_or_default();
+            let nation = k.nation.or(k.from).or(k.requester).or(k.id);
+            for (tally, key) in [
+                (&mut by_kind, k.kind),
                 (&mut by_nation, nation),
-                (&mut by_sensor, key("sensor")),
+                (&mut by_sensor, k.sensor),
             ] {
-                if let Some(k) = k {
-                    let e = tally.entry(k).or_default();
+                if let Some(key) = key {
+                    let e = tally.entry(key.to_string()).or_default();
                     if side_a { e.0 += 1 } else { e.1 += 1 }
                 }
             }
