@@ -5,6 +5,7 @@
 mod chain;
 mod check;
 mod diff;
+mod fork;
 mod loader;
 mod manifest;
 mod render;
@@ -36,6 +37,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Compare two runs: the first divergent event, then differences by kind, nation and sensor.
     Diff(diff::DiffArgs),
+    /// What-if: re-run a run's scenario and seed with a change from a tick on (identical before it).
+    Fork(fork::ForkArgs),
     /// Print the evaluator's scorecard of a run and write report.json and SVG charts into it.
     Report(report::ReportArgs),
     /// Validate a scenario without running it and print a summary.
@@ -81,5 +84,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::verify(args),
         Command::Replay(args) => replay::replay(args),
         Command::Diff(args) => diff::diff(args),
+        Command::Fork(args) => fork::fork(args),
     }
 }

@@ -56,9 +56,27 @@ pub struct Manifest {
     pub tick_chain_head: String,
     /// The scenario path as given to `sentinel run` (for `sentinel replay`).
     pub scenario_path: String,
+    /// For a fork: its parent and the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork: Option<Fork>,
     /// Regional centers and their members (for `sentinel report`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub regional_centers: BTreeMap<String, Vec<String>>,
+}
+
+/// What a fork was made from.
+#[derive(Debug, Serialize)]
+pub struct Fork {
+    /// The parent run directory, as given.
+    pub parent: String,
+    /// The parent's events SHA-256.
+    pub parent_events_sha256: String,
+    /// The parent's tick-chain value at the last tick before the fork (the shared prefix).
+    pub parent_chain_before_fork: Option<String>,
+    /// The first tick that may differ.
+    pub at_tick: u64,
+    /// The change file.
+    pub change: crate::loader::InputFile,
 }
 
 /// A per-nation view of the log.

@@ -38,54 +38,7 @@ pub struct ReplayArgs {
 pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let m = manifest(dir)?;
-    let path = match &args.scenario {
-        Some(p) => p.clone(),
-        None => PathBuf::from(
-            m["scenario_path"]
-                .as_str()
-                .context("the manifest records no scenario path; pass --scenario")?,
-        ),
-    };
-    let loaded = match loader::load(&path).with_context(|| {
-        format!(
-            "cannot replay: pass --scenario if the scenario moved from {}",
-            path.display()
-        )
-    })? {
-        Ok(l) => l,
-        Err(d) => {
-            render::diagnostics(&d);
-            return Err(crate::Reported.into());
-        }
-    };
-    // The inputs must be the ones the run used.
-    let mut changed = Vec::new();
-    let recorded = |p: &str| -> Option<String> {
-        if m["scenario_file"]["path"].as_str() == Some(p) {
-            return m["scenario_file"]["sha256"].as_str().map(str::to_string);
-        }
-        m["inputs"].as_array()?.iter().find(|i| i["path"] == p)?["sha256"]
-            .as_str()
-            .map(str::to_string)
-    };
-    for f in std::iter::once(&loaded.scenario_file).chain(loaded.inputs.iter()) {
-        match recorded(&f.path) {
-            Some(s) if s == f.sha256 => {}
-            Some(s) => changed.push(format!(
-                "{}: sha256 {} now, {} when the run was made",
-                f.path,
-                &f.sha256[..16],
-                &s[..16]
-            )),
-            None => changed.push(format!("{}: not an input of the recorded run", f.path)),
-        }
-    }
-    if !changed.is_empty() {
-        bail!(
-            "the inputs changed since the run, so a replay cannot reproduce it:\n  {}",
-            changed.join("\n  ")
-        );
-    }
+    let loaded = load_recorded(&m, args.scenario.as_deref())?;
     let seed = m["seed"].as_u64().context("the manifest has no seed")?;
     let recorded_chain = chain::read(BufReader::new(
         File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,
@@ -167,6 +120,60 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         &chain.head_hex()[..16]
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the scenario a run was made from (its recorded path, or `scenario`), and refuses when the
+/// scenario or any input no longer has the digest the manifest recorded.
+pub fn load_recorded(m: &serde_json::Value, scenario: Option<&std::path::Path>) -> anyhow::Result<loader::Loaded> {
+    let path = match &scenario {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(
+            m["scenario_path"]
+                .as_str()
+                .context("the manifest records no scenario path; pass --scenario")?,
+        ),
+    };
+    let loaded = match loader::load(&path).with_context(|| {
+        format!(
+            "cannot replay: pass --scenario if the scenario moved from {}",
+            path.display()
+        )
+    })? {
+        Ok(l) => l,
+        Err(d) => {
+            render::diagnostics(&d);
+            return Err(crate::Reported.into());
+        }
+    };
+    // The inputs must be the ones the run used.
+    let mut changed = Vec::new();
+    let recorded = |p: &str| -> Option<String> {
+        if m["scenario_file"]["path"].as_str() == Some(p) {
+            return m["scenario_file"]["sha256"].as_str().map(str::to_string);
+        }
+        m["inputs"].as_array()?.iter().find(|i| i["path"] == p)?["sha256"]
+            .as_str()
+            .map(str::to_string)
+    };
+    for f in std::iter::once(&loaded.scenario_file).chain(loaded.inputs.iter()) {
+        match recorded(&f.path) {
+            Some(s) if s == f.sha256 => {}
+            Some(s) => changed.push(format!(
+                "{}: sha256 {} now, {} when the run was made",
+                f.path,
+                &f.sha256[..16],
+                &s[..16]
+            )),
+            None => changed.push(format!("{}: not an input of the recorded run", f.path)),
+        }
+    }
+    if !changed.is_empty() {
+        bail!(
+            "the inputs changed since the run, so a replay cannot reproduce it:\n  {}",
+            changed.join("\n  ")
+        );
+    }
+    Ok(loaded)
 }
 
 /// The first line where two ticks' logs differ (`(none)` for a missing line).

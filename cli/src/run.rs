@@ -85,6 +85,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !loaded.scenario.warnings.0.is_empty() {
         render::diagnostics(&loaded.scenario.warnings);
     }
+    execute(&args, &loaded, None)
+}
+
+/// Runs a loaded scenario and writes the run directory; `fork` is recorded in the manifest.
+pub fn execute(
+    args: &RunArgs,
+    loaded: &loader::Loaded,
+    fork: Option<crate::manifest::Fork>,
+) -> anyhow::Result<ExitCode> {
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.seed);
     let known: Vec<&str> = scenario.nations.iter().map(|n| n.id.as_str()).collect();
@@ -290,6 +299,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         tick_chain_head: chain.head_hex(),
         scenario_path: args.scenario.to_string_lossy().into_owned(),
+        fork,
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');

@@ -179,3 +179,88 @@ fn diff_names_the_first_event_a_changed_scenario_changes() {
     let o = sentinel(&["diff", a.to_str().unwrap(), a.to_str().unwrap()]);
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("identical"));
 }
+
+#[test]
+fn a_fork_is_byte_identical_to_its_parent_before_the_fork_tick() {
+    let t = tempfile::tempdir().unwrap();
+    let parent = t.path().join("parent");
+    run_ok(&quick_look(), &parent, &["--quiet"]);
+    let change = t.path().join("change.ron");
+    std::fs::write(
+        &change,
+        r#"Change(
+    add_injects: [SensorOutage(id: "FORK-EGLIN", sensor: "US-EGLIN", start: "T+01:30", end: "T+02:30")],
+    agreements: [(id: "USA-to-JPN", from: "USA", to: "JPN", products: [Observations, TaskingSupport], delay_s: 60)],
+    sensors_down: ["JP-BISEI"],
+)"#,
+    )
+    .unwrap();
+    let child = t.path().join("child");
+    let o = sentinel(&[
+        "fork",
+        parent.to_str().unwrap(),
+        "--at",
+        "540",
+        "--with",
+        change.to_str().unwrap(),
+        "--out",
+        child.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("identical to its parent for ticks 0-539"));
+    let (p, c) = (
+        String::from_utf8(read(&parent, "events.jsonl")).unwrap(),
+        String::from_utf8(read(&child, "events.jsonl")).unwrap(),
+    );
+    let before = |log: &str| -> String {
+        log.lines()
+            .take_while(|l| {
+                l.split(',').next().unwrap()["{\"tick\":".len()..]
+                    .parse::<u64>()
+                    .unwrap()
+                    < 540
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    assert!(!before(&p).is_empty());
+    assert_eq!(before(&p), before(&c), "byte-identical before the fork tick");
+    assert_ne!(p, c, "the change shows from the fork tick on");
+    // From the fork tick on: Bisei is down, the new agreement delivers after 60 s.
+    assert!(!c.lines().any(|l| l.contains("\"sensor\":\"JP-BISEI\"")
+        && l.contains("\"kind\":\"detection\"")
+        && before(l).is_empty()));
+    assert!(c.contains("\"agreement\":\"USA-to-JPN.fork\""));
+    let m: serde_json::Value = serde_json::from_slice(&read(&child, "manifest.json")).unwrap();
+    let pm: serde_json::Value = serde_json::from_slice(&read(&parent, "manifest.json")).unwrap();
+    assert_eq!(m["fork"]["at_tick"], 540);
+    assert_eq!(m["fork"]["parent_events_sha256"], pm["events"]["sha256"]);
+    let parent_chain = String::from_utf8(read(&parent, "ticks.sha256")).unwrap();
+    assert_eq!(
+        format!("539 {}", m["fork"]["parent_chain_before_fork"].as_str().unwrap()),
+        parent_chain.lines().nth(539).unwrap()
+    );
+    // A change acting before the fork tick is refused at its position.
+    std::fs::write(
+        &change,
+        "Change(\n    add_injects: [SensorOutage(id: \"EARLY\", sensor: \"US-EGLIN\", start: \"T+00:10\", end: \"T+02:30\")],\n)",
+    )
+    .unwrap();
+    let o = sentinel(&[
+        "fork",
+        parent.to_str().unwrap(),
+        "--at",
+        "540",
+        "--with",
+        change.to_str().unwrap(),
+        "--out",
+        t.path().join("bad").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("change.ron:2:36: inject `EARLY` acts before the fork time"),
+        "{err}"
+    );
+}

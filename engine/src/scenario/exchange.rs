@@ -45,6 +45,18 @@ pub(super) struct RawAgreement {
     rules: Vec<RawRule>,
 }
 
+impl RawAgreement {
+    /// The agreement's id as written.
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Where the id was written.
+    pub(super) fn id_span(&self) -> std::ops::Range<usize> {
+        self.id.span.clone()
+    }
+}
+
 #[derive(Deserialize)]
 enum RawRule {
     Deny(RawSelect),

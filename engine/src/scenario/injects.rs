@@ -23,6 +23,22 @@ pub(super) enum RawInject {
     PriorityChange(RawPriority),
 }
 
+impl RawInject {
+    /// The inject's id as written.
+    pub(super) fn id(&self) -> &Spanned<String> {
+        match self {
+            RawInject::Manoeuvre(x) => &x.id,
+            RawInject::Launch(x) => &x.id,
+            RawInject::Breakup(x) => &x.id,
+            RawInject::Reentry(x) => &x.id,
+            RawInject::SensorOutage(x) => &x.id,
+            RawInject::SensorDegradation(x) => &x.id,
+            RawInject::LinkCut(x) => &x.id,
+            RawInject::PriorityChange(x) => &x.id,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawManoeuvre {
@@ -256,16 +272,7 @@ pub(super) fn validate(
         );
     };
     for r in raw {
-        let id = match r {
-            RawInject::Manoeuvre(x) => &x.id,
-            RawInject::Launch(x) => &x.id,
-            RawInject::Breakup(x) => &x.id,
-            RawInject::Reentry(x) => &x.id,
-            RawInject::SensorOutage(x) => &x.id,
-            RawInject::SensorDegradation(x) => &x.id,
-            RawInject::LinkCut(x) => &x.id,
-            RawInject::PriorityChange(x) => &x.id,
-        };
+        let id = r.id();
         cx.id(d, &mut ids, id, "inject");
         let what = format!("inject `{}`", **id);
         let (at, end, kind) = match r {

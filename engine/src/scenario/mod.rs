@@ -15,8 +15,11 @@ use crate::policy::{Agreement, Liaison, RegionalCenter, TaskingRequest};
 use crate::spanned::{Spanned, parse_ron};
 use crate::time::{Clock, parse_utc};
 
+mod change;
 mod exchange;
 mod injects;
+
+pub use change::apply_change;
 
 /// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
 /// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
