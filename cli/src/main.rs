@@ -2,12 +2,14 @@
 //!
 //! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure).
 
+mod batch;
 mod chain;
 mod check;
 mod diff;
 mod fork;
 mod loader;
 mod manifest;
+mod merge;
 mod render;
 mod replay;
 mod report;
@@ -39,6 +41,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// What-if: re-run a run's scenario and seed with a change from a tick on (identical before it).
     Fork(fork::ForkArgs),
+    /// Monte Carlo: N runs with seeds derived from (seed base, run), optionally one shard of them.
+    Batch(batch::BatchArgs),
+    /// Merge a batch's shards: completeness, digests, and ensemble statistics of the scorecard.
+    Merge(merge::MergeArgs),
     /// Print the evaluator's scorecard of a run and write report.json and SVG charts into it.
     Report(report::ReportArgs),
     /// Validate a scenario without running it and print a summary.
@@ -85,5 +91,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Replay(args) => replay::replay(args),
         Command::Diff(args) => diff::diff(args),
         Command::Fork(args) => fork::fork(args),
+        Command::Batch(args) => batch::batch(args),
+        Command::Merge(args) => merge::merge(args),
     }
 }

@@ -54,8 +54,9 @@ struct Line {
     in_custody: Option<BTreeMap<String, u32>>,
 }
 
+/// The manifest fields the report reads.
 #[derive(Deserialize)]
-struct ManifestIn {
+pub struct ManifestIn {
     scenario: String,
     seed: u64,
     epoch: String,
@@ -189,6 +190,16 @@ pub struct Report {
 }
 
 /// Runs the command.
+/// Computes the scorecard of a run directory.
+pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
+    let manifest: ManifestIn = serde_json::from_slice(
+        &fs::read(dir.join("manifest.json")).with_context(|| format!("{} has no manifest.json", dir.display()))?,
+    )
+    .context("cannot read manifest.json")?;
+    let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
+    compute(&manifest, BufReader::with_capacity(1 << 20, events))
+}
+
 pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let manifest: ManifestIn = serde_json::from_slice(
@@ -232,7 +243,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 type Sample = (u64, u32, u32, BTreeMap<String, u32>);
 
 /// Computes the report from the log lines.
-fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
+pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     let hours = |tick: u64| (tick * m.tick_s) as f64 / 3600.0;
     let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
     let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! End-to-end tests: the `sentinel` binary on the bundled scenarios and on bad inputs.
 
 mod bad_input;
+mod batch;
 mod determinism;
 mod evaluate;
 mod outputs;
