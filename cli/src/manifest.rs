@@ -1,5 +1,6 @@
 //! manifest.json: what a run was made from and what it produced. Deterministic: no wall-clock
-//! time, host names, thread counts or absolute paths, so identical runs give identical manifests.
+//! time, host names or thread counts; paths are those the scenario names and those given on the
+//! command line as typed, so the same command gives an identical manifest.
 
 use std::collections::BTreeMap;
 
