@@ -162,7 +162,7 @@ pub fn load_recorded(m: &serde_json::Value, scenario: Option<&std::path::Path>) 
                 "{}: sha256 {} now, {} when the run was made",
                 f.path,
                 &f.sha256[..16],
-                &s[..16]
+                s.get(..16).unwrap_or(&s)
             )),
             None => changed.push(format!("{}: not an input of the recorded run", f.path)),
         }
