@@ -1,4 +1,4 @@
-//! Catalog input: TLE/3LE text, CCSDS OMM as JSON or CSV (CelesTrak / Space-Track GP formats).
+//! Catalog input: TLE/3LE text, CCSDS OMM as JSON, CSV, KVN or XML (CelesTrak / Space-Track GP formats).
 //!
 //! Every problem is reported with the file, line and column of the offending characters.
 
@@ -17,6 +17,10 @@ pub enum CatalogFormat {
     OmmJson,
     /// CSV with a header row of CCSDS OMM keyword names (CelesTrak / Space-Track `FORMAT=csv`).
     OmmCsv,
+    /// CCSDS OMM in KVN (`KEY = value` lines; one message per `CCSDS_OMM_VERS` line).
+    OmmKvn,
+    /// CCSDS OMM in XML (`<omm>` elements, alone or inside an `<ndm>`; Space-Track `FORMAT=xml`).
+    OmmXml,
 }
 
 impl CatalogFormat {
@@ -27,6 +31,10 @@ impl CatalogFormat {
             Some(CatalogFormat::OmmJson)
         } else if lower.ends_with(".csv") {
             Some(CatalogFormat::OmmCsv)
+        } else if lower.ends_with(".kvn") || lower.ends_with(".omm") {
+            Some(CatalogFormat::OmmKvn)
+        } else if lower.ends_with(".xml") {
+            Some(CatalogFormat::OmmXml)
         } else if [".tle", ".txt", ".3le", ".2le"].iter().any(|e| lower.ends_with(e)) {
             Some(CatalogFormat::Tle)
         } else {
@@ -52,7 +60,156 @@ pub fn parse(src: &SourceFile, format: CatalogFormat, diags: &mut Diagnostics) -
         CatalogFormat::Tle => parse_tle_text(src, diags),
         CatalogFormat::OmmJson => parse_omm_json(src, diags),
         CatalogFormat::OmmCsv => parse_omm_csv(src, diags),
+        CatalogFormat::OmmKvn => parse_omm_kvn(src, diags),
+        CatalogFormat::OmmXml => parse_omm_xml(src, diags),
     }
+}
+
+/// One OMM record's fields: keyword -> (value text, its byte range).
+type Fields<'a> = std::collections::BTreeMap<&'a str, (&'a str, Range<usize>)>;
+
+fn push_record<'a>(
+    src: &SourceFile,
+    fields: &Fields<'a>,
+    whole: Range<usize>,
+    diags: &mut Diagnostics,
+    out: &mut Vec<ParsedElements>,
+) {
+    let field = |name: &str| fields.get(name).cloned();
+    if let Some(elements) = elements_from_fields(src, field, whole.clone(), diags) {
+        out.push(ParsedElements {
+            elements,
+            source: src.clone(),
+            span: whole,
+        });
+    }
+}
+
+/// Parses CCSDS OMM in KVN: `KEYWORD = value [unit]` lines, `COMMENT` lines, and a new message at
+/// every `CCSDS_OMM_VERS` line.
+pub fn parse_omm_kvn(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedElements> {
+    let text: &str = &src.text;
+    let mut out = Vec::new();
+    let mut fields: Fields = Fields::new();
+    let mut start: Option<usize> = None;
+    let mut last_end = 0;
+    let mut offset = 0;
+    for raw_line in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw_line.len();
+        let line = raw_line.trim_end_matches(['\r', '\n']);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with("COMMENT") {
+            continue;
+        }
+        let Some(eq) = line.find('=') else {
+            let at = line_start + (line.len() - line.trim_start().len());
+            diags.push(
+                Diagnostic::error(
+                    src,
+                    at..at + trimmed.len().max(1),
+                    format!("`{trimmed}` is not a `KEYWORD = value` line"),
+                )
+                .with_help("OMM KVN lines are `KEYWORD = value`, or COMMENT lines"),
+            );
+            continue;
+        };
+        let key = line[..eq].trim();
+        // The value, without a trailing unit such as `[rev/day]`.
+        let mut value = &line[eq + 1..];
+        if let Some(b) = value.find('[') {
+            value = &value[..b];
+        }
+        let lead = value.len() - value.trim_start().len();
+        let value_trim = value.trim();
+        let v_start = line_start + eq + 1 + lead;
+        if key == "CCSDS_OMM_VERS" {
+            if let Some(s0) = start.take() {
+                push_record(src, &fields, s0..last_end, diags, &mut out);
+            }
+            fields.clear();
+            start = Some(line_start);
+        }
+        start.get_or_insert(line_start);
+        fields.insert(key, (value_trim, v_start..v_start + value_trim.len().max(1)));
+        last_end = line_start + line.len();
+    }
+    if let Some(s0) = start {
+        push_record(src, &fields, s0..last_end.max(s0 + 1), diags, &mut out);
+    }
+    out
+}
+
+/// Parses CCSDS OMM in XML: every `<omm>` element (alone, or in an `<ndm>` as Space-Track writes
+/// them); the text of its leaf elements gives the keywords.
+pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedElements> {
+    use quick_xml::events::Event as X;
+    let text: &str = &src.text;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut out = Vec::new();
+    let mut fields: Fields = Fields::new();
+    let mut omm_start: Option<usize> = None;
+    let mut leaf: Option<(String, usize)> = None;
+    // Leaf names are borrowed from the source text; the record keeps slices of it.
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event() {
+            Err(e) => {
+                let at = (reader.error_position() as usize).min(text.len().saturating_sub(1));
+                diags.push(
+                    Diagnostic::error(src, at..at + 1, format!("invalid OMM XML: {e}"))
+                        .with_help("the file must be CCSDS OMM XML (`<omm>` elements, alone or inside `<ndm>`)"),
+                );
+                return out;
+            }
+            Ok(X::Eof) => {
+                if let Some(s0) = omm_start {
+                    diags.push(
+                        Diagnostic::error(src, s0..s0 + 5, "the file ends inside this <omm> element".to_string())
+                            .with_help("the XML is truncated: close the <omm> element"),
+                    );
+                }
+                break;
+            }
+            Ok(X::Start(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                if name.eq_ignore_ascii_case("omm") {
+                    omm_start = Some(before);
+                    fields.clear();
+                }
+                leaf = Some((name, reader.buffer_position() as usize));
+            }
+            Ok(X::Text(_)) => {}
+            Ok(X::End(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                if let Some((open, body_start)) = leaf.take()
+                    && open == name
+                {
+                    // The element's text is the source between its start and end tags.
+                    let body = &text[body_start..before];
+                    let lead = body.len() - body.trim_start().len();
+                    let value = body.trim();
+                    if omm_start.is_some() && !value.is_empty() && !value.contains('<') {
+                        let key_start = text[..body_start].rfind('<').map_or(body_start, |k| k + 1);
+                        let key = &text[key_start..body_start - 1];
+                        let key = key.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or(key);
+                        let key = key.rsplit(':').next().unwrap_or(key);
+                        let v0 = body_start + lead;
+                        fields.insert(key, (value, v0..v0 + value.len()));
+                    }
+                }
+                if name.eq_ignore_ascii_case("omm")
+                    && let Some(s0) = omm_start.take()
+                {
+                    let end = reader.buffer_position() as usize;
+                    push_record(src, &fields, s0..end, diags, &mut out);
+                    fields.clear();
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    out
 }
 
 /// The TLE mod-10 checksum of the first 68 characters (digits count their value, `-` counts 1).
@@ -353,6 +510,121 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
     out
 }
 
+/// Builds elements from OMM keyword fields (CSV columns, KVN lines, XML elements): `field(name)`
+/// gives a field's text and its byte range in `src`. Problems go to `diags` with the field's position
+/// (or the record's, `whole`, for a missing field); `None` when the record cannot be used.
+fn elements_from_fields<'a>(
+    src: &SourceFile,
+    field: impl Fn(&str) -> Option<(&'a str, Range<usize>)>,
+    whole: Range<usize>,
+    diags: &mut Diagnostics,
+) -> Option<Elements> {
+    let bad = std::cell::Cell::new(false);
+    let num = |name: &str, diags: &mut Diagnostics| -> f64 {
+        let Some((s, span)) = field(name) else {
+            diags.push(
+                Diagnostic::error(src, whole.clone(), format!("the OMM record has no {name}"))
+                    .with_help("OMM records need EPOCH, MEAN_MOTION, ECCENTRICITY, INCLINATION, RA_OF_ASC_NODE, ARG_OF_PERICENTER, MEAN_ANOMALY, NORAD_CAT_ID, BSTAR, MEAN_MOTION_DOT, MEAN_MOTION_DDOT"),
+            );
+            bad.set(true);
+            return 0.0;
+        };
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                diags.push(
+                    Diagnostic::error(src, span, format!("{name} `{s}` is not a number"))
+                        .with_help("OMM numeric fields hold decimal numbers such as `.40393571E-3`"),
+                );
+                bad.set(true);
+                0.0
+            }
+        }
+    };
+    let mean_motion = num("MEAN_MOTION", diags);
+    let eccentricity = num("ECCENTRICITY", diags);
+    let inclination = num("INCLINATION", diags);
+    let right_ascension = num("RA_OF_ASC_NODE", diags);
+    let argument_of_perigee = num("ARG_OF_PERICENTER", diags);
+    let mean_anomaly = num("MEAN_ANOMALY", diags);
+    let drag_term = num("BSTAR", diags);
+    let mean_motion_dot = num("MEAN_MOTION_DOT", diags);
+    let mean_motion_ddot = num("MEAN_MOTION_DDOT", diags);
+    let norad_id = match field("NORAD_CAT_ID") {
+        None => {
+            diags.push(Diagnostic::error(
+                src,
+                whole.clone(),
+                "the OMM record has no NORAD_CAT_ID".to_string(),
+            ));
+            bad.set(true);
+            0
+        }
+        Some((t, span)) => match t.parse::<u64>() {
+            Ok(v) => v,
+            Err(_) => {
+                diags.push(
+                    Diagnostic::error(src, span, format!("NORAD_CAT_ID `{t}` is not a catalog number"))
+                        .with_help("catalog numbers are whole numbers, e.g. 25544"),
+                );
+                bad.set(true);
+                0
+            }
+        },
+    };
+    let datetime = match field("EPOCH") {
+        None => {
+            diags.push(Diagnostic::error(
+                src,
+                whole.clone(),
+                "the OMM record has no EPOCH".to_string(),
+            ));
+            bad.set(true);
+            chrono::NaiveDateTime::default()
+        }
+        Some((t, span)) => match crate::time::parse_utc(t) {
+            Ok(v) => v,
+            Err(_) => {
+                diags.push(
+                    Diagnostic::error(src, span, format!("EPOCH `{t}` is not a UTC time"))
+                        .with_help("write epochs as ISO-8601, e.g. 2026-07-10T02:00:00.123456"),
+                );
+                bad.set(true);
+                chrono::NaiveDateTime::default()
+            }
+        },
+    };
+    if bad.get() {
+        return None;
+    }
+    let opt_u64 = |name: &str| field(name).and_then(|(s, _)| s.parse::<u64>().ok()).unwrap_or(0);
+    let text_of = |name: &str| field(name).map(|(s, _)| s.to_string()).filter(|s| !s.is_empty());
+    let classification = match text_of("CLASSIFICATION_TYPE").as_deref() {
+        Some("C") => sgp4::Classification::Classified,
+        Some("S") => sgp4::Classification::Secret,
+        _ => sgp4::Classification::Unclassified,
+    };
+    Some(Elements {
+        object_name: text_of("OBJECT_NAME"),
+        international_designator: text_of("OBJECT_ID"),
+        norad_id,
+        classification,
+        datetime,
+        mean_motion_dot,
+        mean_motion_ddot,
+        drag_term,
+        element_set_number: opt_u64("ELEMENT_SET_NO"),
+        inclination,
+        right_ascension,
+        eccentricity,
+        argument_of_perigee,
+        mean_anomaly,
+        mean_motion,
+        revolution_number: opt_u64("REV_AT_EPOCH"),
+        ephemeris_type: opt_u64("EPHEMERIS_TYPE") as u8,
+    })
+}
+
 /// Byte range of CSV field `i` in `line`, honouring double quotes.
 fn field_range(line: &str, i: usize) -> Option<Range<usize>> {
     let (mut field, mut start, mut quoted) = (0, 0, false);
@@ -420,7 +692,6 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
         );
         return Vec::new();
     }
-    let idx = |n: &str| col(n).expect("checked above");
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = match rec {
@@ -442,99 +713,9 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                 line_start + r.start..line_start + r.end.max(r.start + 1)
             })
         };
-        let mut bad = false;
-        let mut num = |name: &str| -> f64 {
-            let i = idx(name);
-            let s = rec.get(i).unwrap_or("").trim();
-            match s.parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => {
-                    diags.push(
-                        Diagnostic::error(src, field_span(i), format!("{name} `{s}` is not a number"))
-                            .with_help("OMM numeric fields hold decimal numbers such as `.40393571E-3`"),
-                    );
-                    bad = true;
-                    0.0
-                }
-            }
-        };
-        let mean_motion = num("MEAN_MOTION");
-        let eccentricity = num("ECCENTRICITY");
-        let inclination = num("INCLINATION");
-        let right_ascension = num("RA_OF_ASC_NODE");
-        let argument_of_perigee = num("ARG_OF_PERICENTER");
-        let mean_anomaly = num("MEAN_ANOMALY");
-        let drag_term = num("BSTAR");
-        let mean_motion_dot = num("MEAN_MOTION_DOT");
-        let mean_motion_ddot = num("MEAN_MOTION_DDOT");
-        let id_i = idx("NORAD_CAT_ID");
-        let id_text = rec.get(id_i).unwrap_or("").trim();
-        let norad_id = match id_text.parse::<u64>() {
-            Ok(v) => v,
-            Err(_) => {
-                diags.push(
-                    Diagnostic::error(
-                        src,
-                        field_span(id_i),
-                        format!("NORAD_CAT_ID `{id_text}` is not a catalog number"),
-                    )
-                    .with_help("catalog numbers are whole numbers, e.g. 25544"),
-                );
-                bad = true;
-                0
-            }
-        };
-        let ep_i = idx("EPOCH");
-        let ep_text = rec.get(ep_i).unwrap_or("").trim();
-        let datetime = match crate::time::parse_utc(ep_text) {
-            Ok(t) => t,
-            Err(_) => {
-                diags.push(
-                    Diagnostic::error(src, field_span(ep_i), format!("EPOCH `{ep_text}` is not a UTC time"))
-                        .with_help("write epochs as ISO-8601, e.g. 2026-07-10T02:00:00.123456"),
-                );
-                bad = true;
-                chrono::NaiveDateTime::default()
-            }
-        };
-        if bad {
+        let field = |name: &str| col(name).map(|i| (rec.get(i).unwrap_or("").trim(), field_span(i)));
+        let Some(elements) = elements_from_fields(src, field, line_start..line_end.max(line_start + 1), diags) else {
             continue;
-        }
-        let opt_u64 = |name: &str| {
-            col(name)
-                .and_then(|i| rec.get(i))
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        let text_of = |name: &str| {
-            col(name)
-                .and_then(|i| rec.get(i))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        let classification = match text_of("CLASSIFICATION_TYPE").as_deref() {
-            Some("C") => sgp4::Classification::Classified,
-            Some("S") => sgp4::Classification::Secret,
-            _ => sgp4::Classification::Unclassified,
-        };
-        let elements = Elements {
-            object_name: text_of("OBJECT_NAME"),
-            international_designator: text_of("OBJECT_ID"),
-            norad_id,
-            classification,
-            datetime,
-            mean_motion_dot,
-            mean_motion_ddot,
-            drag_term,
-            element_set_number: opt_u64("ELEMENT_SET_NO"),
-            inclination,
-            right_ascension,
-            eccentricity,
-            argument_of_perigee,
-            mean_anomaly,
-            mean_motion,
-            revolution_number: opt_u64("REV_AT_EPOCH"),
-            ephemeris_type: opt_u64("EPHEMERIS_TYPE") as u8,
         };
         let line_end = src.text[row_start..]
             .find('\n')
@@ -551,6 +732,108 @@ pub fn parse_omm_csv(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const OMM_FIELDS: [(&str, &str); 17] = [
+        ("OBJECT_NAME", "ISS (ZARYA)"),
+        ("OBJECT_ID", "1998-067A"),
+        ("EPOCH", "2026-05-30T12:25:10.468992"),
+        ("MEAN_MOTION", "15.49496548"),
+        ("ECCENTRICITY", ".0007245"),
+        ("INCLINATION", "51.6337"),
+        ("RA_OF_ASC_NODE", "27.5746"),
+        ("ARG_OF_PERICENTER", "114.7080"),
+        ("MEAN_ANOMALY", "245.4664"),
+        ("EPHEMERIS_TYPE", "0"),
+        ("CLASSIFICATION_TYPE", "U"),
+        ("NORAD_CAT_ID", "25544"),
+        ("ELEMENT_SET_NO", "999"),
+        ("REV_AT_EPOCH", "56901"),
+        ("BSTAR", ".21767E-3"),
+        ("MEAN_MOTION_DOT", ".00011776"),
+        ("MEAN_MOTION_DDOT", "0"),
+    ];
+
+    fn kvn(fields: &[(&str, &str)]) -> String {
+        let mut t = "CCSDS_OMM_VERS = 2.0\nCOMMENT GENERATED FOR A TEST\nCREATION_DATE = 2026-05-30T13:00:00\nORIGINATOR = TEST\n".to_string();
+        for (k, v) in fields {
+            let unit = if *k == "MEAN_MOTION" { " [rev/day]" } else { "" };
+            t += &format!("{k:<20} = {v}{unit}\n");
+        }
+        t
+    }
+
+    fn xml(fields: &[(&str, &str)]) -> String {
+        let body: String = fields.iter().map(|(k, v)| format!("<{k}>{v}</{k}>\n")).collect();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ndm><omm id=\"CCSDS_OMM_VERS\" version=\"2.0\"><header><CREATION_DATE>2026-05-30T13:00:00</CREATION_DATE></header><body><segment><metadata>\n{body}</metadata></segment></body></omm></ndm>\n"
+        )
+    }
+
+    #[test]
+    fn omm_kvn_xml_and_csv_give_the_same_elements() {
+        let header: Vec<&str> = OMM_FIELDS.iter().map(|f| f.0).collect();
+        let row: Vec<String> = OMM_FIELDS.iter().map(|f| format!("\"{}\"", f.1)).collect();
+        let csv = format!("{}\n{}\n", header.join(","), row.join(","));
+        let mut d = Diagnostics::default();
+        let from_csv = parse(&SourceFile::new("a.csv", csv), CatalogFormat::OmmCsv, &mut d);
+        let two = format!("{}{}", kvn(&OMM_FIELDS), kvn(&OMM_FIELDS).replace("25544", "25545"));
+        let from_kvn = parse(&SourceFile::new("a.kvn", two), CatalogFormat::OmmKvn, &mut d);
+        let from_xml = parse(
+            &SourceFile::new("a.xml", xml(&OMM_FIELDS)),
+            CatalogFormat::OmmXml,
+            &mut d,
+        );
+        assert!(!d.has_errors(), "{d}");
+        assert_eq!((from_csv.len(), from_kvn.len(), from_xml.len()), (1, 2, 1));
+        assert_eq!(from_kvn[0].elements, from_csv[0].elements);
+        assert_eq!(from_xml[0].elements, from_csv[0].elements);
+        assert_eq!(from_kvn[1].elements.norad_id, 25545);
+        let e = &from_xml[0].elements;
+        assert_eq!(
+            (e.norad_id, e.mean_motion, e.object_name.as_deref()),
+            (25544, 15.49496548, Some("ISS (ZARYA)"))
+        );
+        // The formats are told apart by extension.
+        assert_eq!(CatalogFormat::from_path("gp.XML"), Some(CatalogFormat::OmmXml));
+        assert_eq!(CatalogFormat::from_path("gp.kvn"), Some(CatalogFormat::OmmKvn));
+    }
+
+    #[test]
+    fn omm_kvn_and_xml_errors_point_at_the_value() {
+        let bad: Vec<(&str, &str)> = OMM_FIELDS
+            .iter()
+            .map(|&(k, v)| if k == "INCLINATION" { (k, "fifty") } else { (k, v) })
+            .filter(|(k, _)| *k != "BSTAR")
+            .collect();
+        for (name, text, fmt) in [
+            ("b.kvn", kvn(&bad), CatalogFormat::OmmKvn),
+            ("b.xml", xml(&bad), CatalogFormat::OmmXml),
+        ] {
+            let src = SourceFile::new(name, text.clone());
+            let mut d = Diagnostics::default();
+            assert!(parse(&src, fmt, &mut d).is_empty());
+            let msgs: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+            let at = text.find("fifty").unwrap();
+            let (l, c) = src.line_col(at);
+            assert!(
+                msgs.iter()
+                    .any(|m| m.contains(&format!("{name}:{l}:{c}")) && m.contains("INCLINATION `fifty`")),
+                "{msgs:?}"
+            );
+            assert!(
+                msgs.iter().any(|m| m.contains("the OMM record has no BSTAR")),
+                "{msgs:?}"
+            );
+        }
+        let mut d = Diagnostics::default();
+        let src = SourceFile::new("c.xml", "<ndm><omm><body>".to_string());
+        assert!(parse(&src, CatalogFormat::OmmXml, &mut d).is_empty());
+        assert!(
+            d.0.iter()
+                .any(|x| x.to_string().contains("c.xml:1:6") && x.to_string().contains("ends inside")),
+            "{d}"
+        );
+    }
 
     const ISS: &str = "ISS (ZARYA)\n1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927\n2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n";
 

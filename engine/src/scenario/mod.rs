@@ -717,7 +717,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                         d.push(err(
                             f.path.span.clone(),
                             format!("cannot tell the format of `{}` from its name", *f.path),
-                            "add `format: Tle`, `format: OmmJson` or `format: OmmCsv`",
+                            "add `format: Tle`, `OmmJson`, `OmmCsv`, `OmmKvn` or `OmmXml`",
                         ));
                         continue;
                     }
