@@ -66,7 +66,7 @@ pub fn parse(src: &SourceFile, format: CatalogFormat, diags: &mut Diagnostics) -
 }
 
 /// One OMM record's fields: keyword -> (value text, its byte range).
-type Fields<'a> = std::collections::BTreeMap<&'a str, (&'a str, Range<usize>)>;
+type Fields<'a> = std::collections::BTreeMap<&'a str, (std::borrow::Cow<'a, str>, Range<usize>)>;
 
 fn push_record<'a>(
     src: &SourceFile,
@@ -75,7 +75,7 @@ fn push_record<'a>(
     diags: &mut Diagnostics,
     out: &mut Vec<ParsedElements>,
 ) {
-    let field = |name: &str| fields.get(name).cloned();
+    let field = |name: &str| fields.get(name).map(|(v, r)| (v.as_ref(), r.clone()));
     if let Some(elements) = elements_from_fields(src, field, whole.clone(), diags) {
         out.push(ParsedElements {
             elements,
@@ -131,7 +131,7 @@ pub fn parse_omm_kvn(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
             start = Some(line_start);
         }
         start.get_or_insert(line_start);
-        fields.insert(key, (value_trim, v_start..v_start + value_trim.len().max(1)));
+        fields.insert(key, (value_trim.into(), v_start..v_start + value_trim.len().max(1)));
         last_end = line_start + line.len();
     }
     if let Some(s0) = start {
@@ -195,7 +195,9 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                         let key = key.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or(key);
                         let key = key.rsplit(':').next().unwrap_or(key);
                         let v0 = body_start + lead;
-                        fields.insert(key, (value, v0..v0 + value.len()));
+                        // Entities (`&amp;` in a name) are resolved; a bad one keeps the text as written.
+                        let value = quick_xml::escape::unescape(value).unwrap_or(std::borrow::Cow::Borrowed(value));
+                        fields.insert(key, (value, v0..v0 + body.trim().len()));
                     }
                 }
                 if name.eq_ignore_ascii_case("omm")
@@ -793,6 +795,10 @@ mod tests {
             (e.norad_id, e.mean_motion, e.object_name.as_deref()),
             (25544, 15.49496548, Some("ISS (ZARYA)"))
         );
+        // XML entities are resolved.
+        let amp = xml(&OMM_FIELDS).replace("ISS (ZARYA)", "R&amp;D SAT");
+        let named = parse(&SourceFile::new("n.xml", amp), CatalogFormat::OmmXml, &mut d);
+        assert_eq!(named[0].elements.object_name.as_deref(), Some("R&D SAT"));
         // The formats are told apart by extension.
         assert_eq!(CatalogFormat::from_path("gp.XML"), Some(CatalogFormat::OmmXml));
         assert_eq!(CatalogFormat::from_path("gp.kvn"), Some(CatalogFormat::OmmKvn));
