@@ -247,7 +247,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
 
 /// Mean custody per nation and group with its 5-95% range over the runs.
 fn custody_svg(e: &Ensemble) -> String {
-    use svg::node::element::{Line, Rectangle, Text};
+    use svg::node::element::{Line, Rectangle};
     let rows: Vec<(&str, &Stats)> = e
         .metrics
         .iter()
@@ -257,14 +257,7 @@ fn custody_svg(e: &Ensemble) -> String {
     let h = top + row_h * rows.len().max(1) as f64 + 40.0;
     let max = rows.iter().map(|r| r.1.p95).fold(1.0f64, f64::max);
     let x = |v: f64| left + (w - left - 40.0) * v / max;
-    let text = |x: f64, y: f64, anchor: &str, s: String| {
-        Text::new(s)
-            .set("x", x)
-            .set("y", y)
-            .set("font-size", 11)
-            .set("font-family", "sans-serif")
-            .set("text-anchor", anchor)
-    };
+    let text = |x: f64, y: f64, anchor: &str, s: String| crate::report::text(x, y, 11, anchor, &s);
     let mut doc = svg::Document::new()
         .set("viewBox", (0, 0, w, h))
         .set("width", w)

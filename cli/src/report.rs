@@ -239,6 +239,27 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Per-inject times: (first detection by anyone, per nation).
+type Scores = BTreeMap<String, (Option<u64>, BTreeMap<String, NationTimes>)>;
+
+/// Records a detection of an inject's effect `dt` seconds after it, by `nation`: the first one
+/// overall and the nation's first are kept.
+fn first_detection(scores: &mut Scores, inject: &str, nation: &str, dt: u64) {
+    let e = scores.entry(inject.to_string()).or_default();
+    e.0.get_or_insert(dt);
+    e.1.entry(nation.to_string()).or_default().detected_s.get_or_insert(dt);
+}
+
+/// Mean (to 0.1) and minimum of custody samples; (0, 0) when there are none.
+fn mean_min(v: impl Iterator<Item = u32>) -> (f64, u32) {
+    let v: Vec<u32> = v.collect();
+    if v.is_empty() {
+        return (0.0, 0);
+    }
+    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64;
+    ((mean * 10.0).round() / 10.0, v.iter().copied().min().unwrap_or(0))
+}
+
 /// A custody sample: (tick, in custody, known, in custody per regime).
 type Sample = (u64, u32, u32, BTreeMap<String, u32>);
 
@@ -248,10 +269,9 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
     let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut custody: BTreeMap<(String, String), Vec<Sample>> = BTreeMap::new();
-    let mut sensor_nation: BTreeMap<String, String> = BTreeMap::new();
     // Injects: (id, kind, tick, affected objects).
     let mut injects: Vec<(String, String, u64, BTreeSet<u32>)> = Vec::new();
-    let mut scores: BTreeMap<String, (Option<u64>, BTreeMap<String, NationTimes>)> = BTreeMap::new();
+    let mut scores: Scores = BTreeMap::new();
     let mut liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)> = BTreeMap::new();
     for (n, line) in lines.lines().enumerate() {
         let line = line.context("cannot read events.jsonl")?;
@@ -261,19 +281,13 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
         match l.kind.as_str() {
             "detection" => {
                 nations.entry(nation.clone()).or_default().detections += 1;
-                if let Some(s) = &l.sensor {
-                    sensor_nation.entry(s.clone()).or_insert(nation.clone());
-                }
                 // First detection of a new object (launch, breakup).
                 for (id, kind, t, objs) in &injects {
                     if (kind == "launch" || kind == "breakup")
                         && l.object.is_some_and(|o| objs.contains(&o))
                         && l.tick >= *t
                     {
-                        let e = scores.entry(id.clone()).or_default();
-                        let dt = (l.tick - t) * m.tick_s;
-                        e.0.get_or_insert(dt);
-                        e.1.entry(nation.clone()).or_default().detected_s.get_or_insert(dt);
+                        first_detection(&mut scores, id, &nation, (l.tick - t) * m.tick_s);
                     }
                 }
             }
@@ -284,10 +298,7 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                     f.uct_tracks += 1;
                     for (id, kind, t, objs) in &injects {
                         if kind == "manoeuvre" && l.object.is_some_and(|o| objs.contains(&o)) && l.tick >= *t {
-                            let e = scores.entry(id.clone()).or_default();
-                            let dt = (l.tick - t) * m.tick_s;
-                            e.0.get_or_insert(dt);
-                            e.1.entry(nation.clone()).or_default().detected_s.get_or_insert(dt);
+                            first_detection(&mut scores, id, &nation, (l.tick - t) * m.tick_s);
                         }
                     }
                 }
@@ -386,14 +397,10 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
             .unwrap_or_default();
         let series: Vec<(f64, u32, u32)> = s.iter().map(|x| (hours(x.0), x.1, x.2)).collect();
         // Catalogs start without observations, so the tick-0 sample is left out of the mean and minimum.
-        let scored: Vec<u32> = s.iter().filter(|x| x.0 > 0).map(|x| x.1).collect();
+        let (mean, min) = mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.1));
         Custody {
-            mean: if scored.is_empty() {
-                0.0
-            } else {
-                (scored.iter().map(|&x| x as f64).sum::<f64>() / scored.len() as f64 * 10.0).round() / 10.0
-            },
-            min: scored.iter().copied().min().unwrap_or(0),
+            mean,
+            min,
             at_end: series.last().map_or(0, |x| x.1),
             known_at_end: series.last().map_or(0, |x| x.2),
             by_regime: {
@@ -401,25 +408,10 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                 regimes
                     .into_iter()
                     .map(|g| {
-                        let v: Vec<u32> = s
-                            .iter()
-                            .filter(|x| x.0 > 0)
-                            .map(|x| x.3.get(g).copied().unwrap_or(0))
-                            .collect();
-                        let mean = if v.is_empty() {
-                            0.0
-                        } else {
-                            (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64 * 10.0).round() / 10.0
-                        };
+                        let (mean, min) =
+                            mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.3.get(g).copied().unwrap_or(0)));
                         let at_end = s.last().and_then(|x| x.3.get(g).copied()).unwrap_or(0);
-                        (
-                            g.clone(),
-                            RegimeCustody {
-                                mean,
-                                min: v.iter().copied().min().unwrap_or(0),
-                                at_end,
-                            },
-                        )
+                        (g.clone(), RegimeCustody { mean, min, at_end })
                     })
                     .collect()
             },
@@ -612,7 +604,8 @@ const PALETTE: [&str; 10] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ];
 
-fn text(x: f64, y: f64, size: u32, anchor: &str, content: &str) -> svg::node::element::Text {
+/// An SVG text element (sans-serif).
+pub fn text(x: f64, y: f64, size: u32, anchor: &str, content: &str) -> svg::node::element::Text {
     svg::node::element::Text::new(content)
         .set("x", x)
         .set("y", y)
