@@ -31,7 +31,7 @@ pub use event::{Event, EventKind, JsonLines, Record, write_json_line};
 pub use object::{ObjectClass, Regime};
 pub use scenario::{Scenario, SourceLoader, load as load_scenario};
 pub use time::{Clock, Tick};
-pub use world::{Sim, SimOptions, Stats};
+pub use world::{Sim, SimOptions, StateVector, Stats};
 
 /// Engine version, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

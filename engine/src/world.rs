@@ -508,11 +508,62 @@ impl Sim {
         Ok((sat, s.position, s.velocity))
     }
 
+    /// Catalog numbers of the objects in orbit now (launched, not lost), ascending.
+    pub fn objects_in_orbit(&self) -> Vec<u32> {
+        (0..self.sats.len())
+            .filter(|&s| self.is_active(s))
+            .map(|s| self.sat_props[s].object)
+            .collect()
+    }
+
+    /// Name, class and owner of an object (scenario objects and pending launches and fragments).
+    pub fn object_info(&self, object: u32) -> Option<ObjectInfo> {
+        let i = self.sat_index(object)?;
+        self.world.get::<&ObjectInfo>(self.sats[i]).ok().map(|o| (*o).clone())
+    }
+
+    /// Exact SGP4 truth of an object in orbit at `tick` (not the interpolated state the sensors use
+    /// between checkpoints), with the elements in force now: injected manoeuvres, launches and
+    /// fragments included. For exports and DIS, which never feed back into the run.
+    pub fn truth_state(&self, object: u32, tick: Tick) -> Result<StateVector, String> {
+        let (_, teme_km, teme_vel_km_s) = self.state_at(object, tick)?;
+        Ok(StateVector::from_teme(teme_km, teme_vel_km_s, &self.clock, tick))
+    }
+
     /// Truth of one object at its last propagation (for inspection and tests).
     pub fn truth(&self, object: u32) -> Option<Truth> {
         // Satellites are indexed in catalog-number order.
         let i = self.sat_props.binary_search_by_key(&object, |p| p.object).ok()?;
         self.world.get::<&Truth>(self.sats[i]).ok().map(|t| (*t).clone())
+    }
+}
+
+/// A position and velocity in TEME and in the Earth-fixed frame (GMST rotation, as the sensors use).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StateVector {
+    /// TEME position, km.
+    pub teme_km: Vec3,
+    /// TEME velocity, km/s.
+    pub teme_vel_km_s: Vec3,
+    /// Earth-fixed position, km.
+    pub ecef_km: Vec3,
+    /// Earth-fixed velocity (relative to the rotating Earth), km/s.
+    pub ecef_vel_km_s: Vec3,
+}
+
+impl StateVector {
+    /// Rotates a TEME state at `tick` into the Earth-fixed frame: r_f = R r, v_f = R v - w x r_f.
+    pub fn from_teme(teme_km: Vec3, teme_vel_km_s: Vec3, clock: &Clock, tick: Tick) -> StateVector {
+        let gmst = crate::frames::gmst_rad(clock.julian_years_since_j2000(tick)).sin_cos();
+        let ecef_km = crate::frames::teme_to_ecef(teme_km, gmst);
+        let v = crate::frames::teme_to_ecef(teme_vel_km_s, gmst);
+        let w = EARTH_RATE_RAD_S;
+        StateVector {
+            teme_km,
+            teme_vel_km_s,
+            ecef_km,
+            ecef_vel_km_s: [v[0] + w * ecef_km[1], v[1] - w * ecef_km[0], v[2]],
+        }
     }
 }
 
