@@ -3,9 +3,12 @@
 //! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure).
 
 mod batch;
+#[cfg(feature = "dis")]
+mod broadcast;
 mod chain;
 mod check;
 mod diff;
+mod export;
 mod fork;
 mod loader;
 mod manifest;
@@ -14,7 +17,9 @@ mod render;
 mod replay;
 mod report;
 mod run;
+mod truth;
 mod verify;
+mod view;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,10 +48,23 @@ enum Command {
     Fork(fork::ForkArgs),
     /// Monte Carlo: N runs with seeds derived from (seed base, run), optionally one shard of them.
     Batch(batch::BatchArgs),
+    /// Export a run in a standard format: CCSDS TDM (detections), CCSDS OEM (truth), CZML (CesiumJS).
+    Export(export::ExportArgs),
+    /// Send a run's truth as DIS v7 Entity State PDUs over UDP (`--dis HOST:PORT`), paced by `--speed`.
+    #[cfg(feature = "dis")]
+    Broadcast(broadcast::BroadcastArgs),
+    /// DIS output: not in this build (the `dis` cargo feature is off).
+    #[cfg(not(feature = "dis"))]
+    Broadcast {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Merge a batch's shards: completeness, digests, and ensemble statistics of the scorecard.
     Merge(merge::MergeArgs),
     /// Print the evaluator's scorecard of a run and write report.json and SVG charts into it.
     Report(report::ReportArgs),
+    /// Play a run on a 3-D globe in the browser: a local web server with an offline CesiumJS page.
+    View(view::ViewArgs),
     /// Validate a scenario without running it and print a summary.
     Check {
         /// The scenario file (RON).
@@ -93,5 +111,13 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Fork(args) => fork::fork(args),
         Command::Batch(args) => batch::batch(args),
         Command::Merge(args) => merge::merge(args),
+        Command::Export(args) => export::export(args),
+        #[cfg(feature = "dis")]
+        Command::Broadcast(args) => broadcast::broadcast(args),
+        #[cfg(not(feature = "dis"))]
+        Command::Broadcast { .. } => anyhow::bail!(
+            "`sentinel broadcast` needs the `dis` cargo feature (on by default): rebuild without `--no-default-features`"
+        ),
+        Command::View(args) => view::view(args),
     }
 }

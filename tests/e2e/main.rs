@@ -3,8 +3,12 @@
 mod bad_input;
 mod batch;
 mod determinism;
+mod dis;
+mod duckdb;
 mod evaluate;
+mod exports;
 mod outputs;
 mod report;
 mod util;
+mod view;
 mod views;

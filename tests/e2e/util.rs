@@ -49,3 +49,31 @@ pub fn lines_of_kind(events: &[u8], kind: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// An outside tool that `tests/tools/setup.sh` installs (a path relative to the repository, such as
+/// `target/test-tools/py/bin/python`). When it is missing the test is skipped with a message, except
+/// under `CI=true`, where it fails: a skipped check proves nothing.
+pub fn tool(relative: &str) -> Option<PathBuf> {
+    let p = if relative.starts_with('/') {
+        PathBuf::from(relative)
+    } else {
+        repo().join(relative)
+    };
+    if p.exists() {
+        return Some(p);
+    }
+    let msg = format!(
+        "{} is missing: run `bash tests/tools/setup.sh` (or the README's test command)",
+        p.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+/// The test venv's Python with ccsds-ndm, czml3, duckdb and opendis (see [`tool`]).
+pub fn python() -> Option<PathBuf> {
+    tool("target/test-tools/py/bin/python")
+}

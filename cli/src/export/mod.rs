@@ -1,0 +1,331 @@
+//! `sentinel export RUN_DIR --format ...`: standard formats from a run.
+//!
+//! TDM comes from the event log alone. OEM and CZML also need truth trajectories, which the log does
+//! not hold: those are re-propagated by re-simulating the run ([`crate::truth::Resim`], checked tick
+//! by tick against the run's hash chain). Nothing is written into the run but the export file.
+
+pub mod czml;
+pub mod log;
+pub mod oem;
+pub mod tdm;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use sentinel_engine::{Clock, Scenario, StateVector, Tick};
+
+use crate::truth::Resim;
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// CCSDS TDM 2.0 (KVN) of the detections: one segment per sensor and object pass.
+    Tdm,
+    /// CCSDS TDM 2.0 in NDM/XML.
+    TdmXml,
+    /// CCSDS OEM 2.0 (KVN) of chosen objects' truth (TEME), re-propagated.
+    Oem,
+    /// CCSDS OEM 2.0 in NDM/XML.
+    OemXml,
+    /// CZML for CesiumJS: satellites, sensors with their field of regard, detections by nation.
+    Czml,
+}
+
+impl Format {
+    fn file_name(self, view: Option<&str>) -> String {
+        let (stem, ext) = match self {
+            Format::Tdm => ("detections", "tdm"),
+            Format::TdmXml => ("detections", "tdm.xml"),
+            Format::Oem => ("truth", "oem"),
+            Format::OemXml => ("truth", "oem.xml"),
+            Format::Czml => ("run", "czml"),
+        };
+        match view {
+            Some(n) => format!("{stem}-{n}.{ext}"),
+            None => format!("{stem}.{ext}"),
+        }
+    }
+}
+
+/// Arguments of `sentinel export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A run directory written by `sentinel run`.
+    pub run_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Only what this nation's own sensors detected (TDM, CZML; CZML also shows only its sensors).
+    #[arg(long, value_name = "NATION")]
+    pub view: Option<String>,
+    /// Objects (catalog numbers, comma separated) for OEM and CZML; default: the most detected ones,
+    /// up to --max-objects.
+    #[arg(long, value_delimiter = ',', value_name = "CATNR,...")]
+    pub objects: Option<Vec<u32>>,
+    /// Most objects OEM and CZML take when --objects is not given.
+    #[arg(long, default_value_t = 200)]
+    pub max_objects: usize,
+    /// Trajectory sample spacing for OEM and CZML, seconds (rounded to whole ticks).
+    #[arg(long, default_value_t = 60)]
+    pub step_s: u64,
+    /// Output file (`-` for standard output); default RUN_DIR/exports/<name>.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// The scenario file, when it is no longer at the path recorded in the manifest.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Worker threads for the re-simulation (OEM, CZML; results do not depend on it).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Display names of sensors and objects, when the scenario is at hand.
+#[derive(Debug, Default)]
+pub struct Names {
+    sensors: BTreeMap<String, String>,
+    objects: BTreeMap<u32, String>,
+}
+
+impl Names {
+    /// Names from a scenario.
+    pub fn of(s: &Scenario) -> Names {
+        Names {
+            sensors: s.sensors.iter().map(|x| (x.id.clone(), x.name.clone())).collect(),
+            objects: s.objects.iter().map(|o| (o.id, o.name.clone())).collect(),
+        }
+    }
+
+    /// A sensor's name (its id when unknown).
+    pub fn sensor<'a>(&'a self, id: &'a str) -> &'a str {
+        self.sensors.get(id).map_or(id, String::as_str)
+    }
+
+    /// An object's name (`unnamed` when unknown: launches and fragments).
+    pub fn object(&self, id: u32) -> &str {
+        self.objects.get(&id).map_or("unnamed", String::as_str)
+    }
+}
+
+/// A tick as a CCSDS UTC epoch (`YYYY-MM-DDThh:mm:ss.sss`).
+pub fn ccsds_epoch(clock: &Clock, tick: u64) -> String {
+    clock.time_of(Tick(tick)).format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+fn threads(t: Option<usize>) -> usize {
+    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Runs the command.
+pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.run_dir;
+    let manifest = crate::verify::manifest(dir)?;
+    if args.step_s == 0 {
+        bail!("--step-s must be at least 1 second");
+    }
+    let out = match &args.out {
+        Some(p) if p.as_os_str() == "-" => None,
+        Some(p) => Some(p.clone()),
+        None => Some(dir.join("exports").join(args.format.file_name(args.view.as_deref()))),
+    };
+    if let Some(p) = &out
+        && p.exists()
+        && !args.force
+    {
+        bail!("{} exists; pass --force to replace it", p.display());
+    }
+    let log = dir.join("events.jsonl");
+    let (bytes, summary) = match args.format {
+        Format::Tdm | Format::TdmXml => {
+            let loaded = crate::replay::load_recorded(&manifest, args.scenario.as_deref())
+                .context("the TDM names its participants from the run's scenario")?;
+            let scenario = &loaded.scenario;
+            check_nation(scenario, args.view.as_deref())?;
+            let passes = log::passes(&log, args.view.as_deref())?;
+            let detections: usize = passes.iter().map(|p| p.detections.len()).sum();
+            let header = tdm::Header {
+                creation: &ccsds_epoch(&scenario.clock, scenario.clock.ticks),
+                comments: vec![
+                    format!(
+                        "Sentinel run of scenario `{}`, seed {}; detections{} from events.jsonl",
+                        scenario.name,
+                        manifest["seed"],
+                        args.view
+                            .as_ref()
+                            .map(|n| format!(" of {n}'s sensors"))
+                            .unwrap_or_default()
+                    ),
+                    "CREATION_DATE is the end of the run's span, so that an export is reproducible".into(),
+                ],
+            };
+            let encoding = if args.format == Format::Tdm {
+                tdm::Encoding::Kvn
+            } else {
+                tdm::Encoding::Xml
+            };
+            let text = tdm::document(&passes, &Names::of(scenario), &header, encoding, &|t| {
+                ccsds_epoch(&scenario.clock, t)
+            });
+            (
+                text.into_bytes(),
+                format!("{} segments, {detections} detections", passes.len()),
+            )
+        }
+        Format::Oem | Format::OemXml => {
+            let mut resim = Resim::open(dir, args.scenario.as_deref(), threads(args.threads))?;
+            let objects = choose_objects(&log, args.objects.clone(), args.max_objects, None)?;
+            let encoding = if args.format == Format::Oem {
+                tdm::Encoding::Kvn
+            } else {
+                tdm::Encoding::Xml
+            };
+            let changed = log::changed_objects(&log)?;
+            let (text, segments) = oem::document(&mut resim, &objects, &changed, args.step_s, encoding)?;
+            (
+                text.into_bytes(),
+                format!("{} objects, {segments} segments", objects.len()),
+            )
+        }
+        Format::Czml => {
+            let opts = czml::CzmlOptions {
+                view: args.view.clone(),
+                objects: args.objects.clone(),
+                max_objects: args.max_objects,
+                step_s: args.step_s,
+                scenario: args.scenario.clone(),
+                threads: threads(args.threads),
+            };
+            let mut buf = Vec::new();
+            let stats = czml::write(dir, &opts, &mut buf)?;
+            (
+                buf,
+                format!(
+                    "{} satellites, {} sensors, {} detection tracks",
+                    stats.satellites, stats.sensors, stats.detections
+                ),
+            )
+        }
+    };
+    match out {
+        None => std::io::stdout().lock().write_all(&bytes)?,
+        Some(p) => {
+            if let Some(parent) = p.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            crate::report::write_atomic(&p, &bytes)?;
+            eprintln!("sentinel: wrote {} ({summary}; {} bytes)", p.display(), bytes.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a `--view` naming no nation of the scenario.
+pub fn check_nation(scenario: &Scenario, view: Option<&str>) -> anyhow::Result<()> {
+    if let Some(v) = view
+        && !scenario.nations.iter().any(|n| n.id == v)
+    {
+        let ids: Vec<&str> = scenario.nations.iter().map(|n| n.id.as_str()).collect();
+        bail!("--view {v}: the run has no nation `{v}` (nations: {})", ids.join(", "));
+    }
+    Ok(())
+}
+
+/// The objects OEM and CZML take: `explicit`, or those with the most detections (of `nation`'s
+/// sensors when given), at most `max`, then in catalog-number order.
+pub fn choose_objects(
+    log: &Path,
+    explicit: Option<Vec<u32>>,
+    max: usize,
+    nation: Option<&str>,
+) -> anyhow::Result<Vec<u32>> {
+    if let Some(mut v) = explicit {
+        v.sort_unstable();
+        v.dedup();
+        return Ok(v);
+    }
+    let mut counts: BTreeMap<u32, u64> = BTreeMap::new();
+    for t in log::tracks(log, nation)? {
+        *counts.entry(t.object).or_default() += u64::from(t.detections);
+    }
+    let mut ranked: Vec<(u32, u64)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut v: Vec<u32> = ranked.into_iter().take(max).map(|(o, _)| o).collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Truth samples of `objects` over the whole run, every `step_ticks` and at the last tick, split
+/// where an inject changed an object's orbit (a manoeuvre: the segment before ends with the tick
+/// before it). Returns, per object, its continuous segments of (tick, state).
+pub type Segments = BTreeMap<u32, Vec<Vec<(u64, StateVector)>>>;
+
+/// Re-simulates the run and samples truth (see [`Segments`]). Objects in `changed` (see
+/// [`log::changed_objects`]) are followed every tick, so that a segment can end on the tick before a
+/// manoeuvre or a loss; the others only at sample ticks.
+pub fn sample(
+    resim: &mut Resim,
+    objects: &[u32],
+    step_ticks: u64,
+    changed: &std::collections::BTreeSet<u32>,
+) -> anyhow::Result<Segments> {
+    use sentinel_engine::Event;
+    let step_ticks = step_ticks.max(1);
+    let last_tick = resim.scenario.clock.ticks.saturating_sub(1);
+    let mut segs: Segments = objects.iter().map(|&o| (o, vec![Vec::new()])).collect();
+    let mut previous: BTreeMap<u32, (u64, StateVector)> = BTreeMap::new();
+    while let Some(tick) = resim.step()? {
+        let t = tick.0;
+        let mut split: Vec<u32> = Vec::new();
+        for rec in resim.events() {
+            if let Event::Inject(e) = &rec.event
+                && e.inject_kind == "manoeuvre"
+            {
+                split.extend(e.objects.iter().copied());
+            }
+        }
+        let due = t % step_ticks == 0 || t == last_tick;
+        for (&o, list) in segs.iter_mut() {
+            if !due && !changed.contains(&o) {
+                continue;
+            }
+            let state = resim.state(o);
+            let cur = list.last_mut().expect("never empty");
+            if split.contains(&o) && !cur.is_empty() {
+                if let Some(&(pt, ps)) = previous.get(&o)
+                    && cur.last().is_none_or(|&(lt, _)| lt < pt)
+                {
+                    cur.push((pt, ps));
+                }
+                list.push(Vec::new());
+            }
+            let cur = list.last_mut().expect("never empty");
+            match state {
+                Some(s) => {
+                    if due || cur.is_empty() {
+                        cur.push((t, s));
+                    }
+                    previous.insert(o, (t, s));
+                }
+                None => {
+                    // Lost (re-entry, breakup) or not launched yet: close the segment with its last state.
+                    if let Some((pt, ps)) = previous.remove(&o) {
+                        if cur.last().is_none_or(|&(lt, _)| lt < pt) {
+                            cur.push((pt, ps));
+                        }
+                        list.push(Vec::new());
+                    }
+                }
+            }
+        }
+    }
+    for list in segs.values_mut() {
+        list.retain(|s| !s.is_empty());
+    }
+    Ok(segs)
+}

@@ -1,0 +1,104 @@
+//! Truth trajectories of a recorded run, for the exports that need positions the log does not hold
+//! (OEM, CZML, DIS): the run's scenario is re-simulated with its recorded seed (after the input
+//! digests are checked, as `replay` does), and every re-simulated tick is checked against the run's
+//! hash chain, so a trajectory can only come from the run it claims to belong to. Nothing is ever
+//! written back to the run.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use sentinel_engine::{Record, Scenario, Sim, SimOptions, StateVector, Tick, write_json_line};
+
+use crate::chain::{self, Chain};
+use crate::verify::manifest;
+
+/// A run being re-simulated tick by tick.
+pub struct Resim {
+    /// The run's scenario, as loaded (digests checked).
+    pub scenario: Scenario,
+    /// The recorded seed.
+    pub seed: u64,
+    sim: Sim,
+    recorded_chain: Vec<String>,
+    chain: Chain,
+    bytes: Vec<u8>,
+    scratch: Vec<u8>,
+    events: Vec<Record>,
+}
+
+impl Resim {
+    /// Opens a run directory for re-simulation (`scenario` overrides the recorded scenario path).
+    pub fn open(dir: &Path, scenario: Option<&Path>, threads: usize) -> anyhow::Result<Resim> {
+        let m = manifest(dir)?;
+        if !m["fork"].is_null() {
+            bail!(
+                "{} is a fork: its truth cannot be rebuilt from the recorded scenario alone; export from its parent run",
+                dir.display()
+            );
+        }
+        let loaded = crate::replay::load_recorded(&m, scenario)?;
+        let seed = m["seed"].as_u64().context("the manifest has no seed")?;
+        let recorded_chain = chain::read(BufReader::new(
+            File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,
+        ))?;
+        let sim = Sim::new(
+            &loaded.scenario,
+            seed,
+            SimOptions {
+                threads: threads.clamp(1, 256),
+                ..SimOptions::default()
+            },
+        );
+        Ok(Resim {
+            scenario: loaded.scenario,
+            seed,
+            sim,
+            recorded_chain,
+            chain: Chain::default(),
+            bytes: Vec::new(),
+            scratch: Vec::new(),
+            events: Vec::new(),
+        })
+    }
+
+    /// The simulation, at the tick last stepped.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// Runs the next tick and checks it against the recorded chain; `None` after the last tick.
+    pub fn step(&mut self) -> anyhow::Result<Option<Tick>> {
+        if self.sim.is_done() {
+            return Ok(None);
+        }
+        let tick = self.sim.next_tick();
+        self.events = self.sim.step();
+        let iso = self.sim.clock().iso(tick);
+        self.bytes.clear();
+        for rec in &self.events {
+            write_json_line(&mut self.bytes, rec, &iso, &mut self.scratch)?;
+        }
+        self.chain.push(&self.bytes);
+        let head = crate::loader::hex(self.chain.heads.last().expect("just pushed"));
+        if self.recorded_chain.get(tick.0 as usize) != Some(&head) {
+            bail!(
+                "the re-simulation differs from the recorded run at tick {} ({iso}), so its truth cannot be exported; `sentinel replay` shows the difference",
+                tick.0
+            );
+        }
+        Ok(Some(tick))
+    }
+
+    /// The events of the tick last stepped, in log order.
+    pub fn events(&self) -> &[Record] {
+        &self.events
+    }
+
+    /// Exact truth of an object at the tick last stepped (`None` when it is not in orbit).
+    pub fn state(&self, object: u32) -> Option<StateVector> {
+        let tick = Tick(self.sim.next_tick().0.checked_sub(1)?);
+        self.sim.truth_state(object, tick).ok()
+    }
+}
