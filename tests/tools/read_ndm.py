@@ -26,6 +26,31 @@ def num(v):
     return float(getattr(v, "value", v))
 
 
+def tdm_segment(md, obs):
+    """A TDM segment's metadata of interest and its observations."""
+    return {
+        "participant_1": md.participant_1,
+        "participant_2": md.participant_2,
+        "path": md.path,
+        "angle_type": text(md.angle_type),
+        "range_units": text(md.range_units),
+        "time_system": text(md.time_system),
+        "observations": obs,
+    }
+
+
+def oem_segment(md, states):
+    """An OEM segment's metadata of interest and its states."""
+    return {
+        "object_name": md.object_name,
+        "object_id": md.object_id,
+        "ref_frame": text(md.ref_frame),
+        "center_name": text(md.center_name),
+        "time_system": text(md.time_system),
+        "states": states,
+    }
+
+
 def read_ccsds_ndm(path):
     from ccsds_ndm.ndm_io import NdmIo
 
@@ -41,32 +66,13 @@ def read_ccsds_ndm(path):
                     v = getattr(o, key)
                     if v is not None:
                         obs.append([str(o.epoch), key.upper(), num(v)])
-            out["segments"].append(
-                {
-                    "participant_1": md.participant_1,
-                    "participant_2": md.participant_2,
-                    "path": md.path,
-                    "angle_type": text(md.angle_type),
-                    "range_units": text(md.range_units),
-                    "time_system": text(md.time_system),
-                    "observations": obs,
-                }
-            )
+            out["segments"].append(tdm_segment(md, obs))
         else:
             states = [
                 [str(v.epoch)] + [num(getattr(v, k)) for k in ("x", "y", "z", "x_dot", "y_dot", "z_dot")]
                 for v in s.data.state_vector
             ]
-            out["segments"].append(
-                {
-                    "object_name": md.object_name,
-                    "object_id": md.object_id,
-                    "ref_frame": text(md.ref_frame),
-                    "center_name": text(md.center_name),
-                    "time_system": text(md.time_system),
-                    "states": states,
-                }
-            )
+            out["segments"].append(oem_segment(md, states))
     return out
 
 
@@ -83,32 +89,13 @@ def read_ccsds_ndm_py(path):
         md = s.metadata
         if kind == "tdm":
             obs = [[str(o.epoch), o.keyword, float(o.value)] for o in s.data.observations]
-            out["segments"].append(
-                {
-                    "participant_1": md.participant_1,
-                    "participant_2": md.participant_2,
-                    "path": md.path,
-                    "angle_type": text(md.angle_type),
-                    "range_units": text(md.range_units),
-                    "time_system": text(md.time_system),
-                    "observations": obs,
-                }
-            )
+            out["segments"].append(tdm_segment(md, obs))
         else:
             states = [
                 [str(e)] + [float(x) for x in row]
                 for e, row in zip(s.data.state_vector_epochs, s.data.state_vector_numpy)
             ]
-            out["segments"].append(
-                {
-                    "object_name": md.object_name,
-                    "object_id": md.object_id,
-                    "ref_frame": text(md.ref_frame),
-                    "center_name": text(md.center_name),
-                    "time_system": text(md.time_system),
-                    "states": states,
-                }
-            )
+            out["segments"].append(oem_segment(md, states))
     return out
 
 

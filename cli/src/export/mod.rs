@@ -126,6 +126,9 @@ fn threads(t: Option<usize>) -> usize {
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let manifest = crate::verify::manifest(dir)?;
+    if args.view.is_some() && matches!(args.format, Format::Oem | Format::OemXml) {
+        bail!("--view applies to tdm, tdm-xml and czml; an OEM holds truth, which no nation sees");
+    }
     if args.step_s == 0 {
         bail!("--step-s must be at least 1 second");
     }
