@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::chain::tick_of;
-use crate::export::czml::{self, CzmlOptions, CzmlStats};
+use crate::export::czml::{self, CzmlStats};
 
 /// Arguments of `sentinel view`.
 #[derive(Args, Debug)]
@@ -39,16 +39,6 @@ pub struct ViewArgs {
     /// (views/NATION.jsonl) when the run wrote one.
     #[arg(long, value_name = "NATION")]
     pub view: Option<String>,
-    /// Objects (catalog numbers, comma separated) to put on the globe; default: the most detected
-    /// ones, up to --max-objects.
-    #[arg(long, value_delimiter = ',', value_name = "CATNR,...")]
-    pub objects: Option<Vec<u32>>,
-    /// Most objects on the globe when --objects is not given.
-    #[arg(long, default_value_t = 200)]
-    pub max_objects: usize,
-    /// Trajectory sample spacing of the globe's satellites, seconds.
-    #[arg(long, default_value_t = 60)]
-    pub step_s: u64,
     /// The CesiumJS build directory (holding Cesium.js); default: $SENTINEL_CESIUM, else
     /// viewer/node_modules/cesium/Build/Cesium of the source tree the binary was built from.
     #[arg(long, value_name = "DIR")]
@@ -56,12 +46,10 @@ pub struct ViewArgs {
     /// Serve this CZML file (from `sentinel export --format czml`) instead of generating one.
     #[arg(long, value_name = "FILE")]
     pub czml: Option<PathBuf>,
-    /// The scenario, when it moved from the path recorded in the manifest (for the CZML).
-    #[arg(long)]
-    pub scenario: Option<PathBuf>,
-    /// Worker threads for the CZML's re-simulation (default: available cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Which objects the globe shows, how often they are sampled, and how the run's truth is
+    /// rebuilt (ignored with --czml).
+    #[command(flatten)]
+    pub truth: crate::export::TruthArgs,
     /// Open the page in the desktop's browser (xdg-open).
     #[arg(long)]
     pub open: bool,
@@ -102,9 +90,7 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     )
     .with_context(|| format!("{}: manifest.json is not JSON", dir.display()))?;
     let cesium = cesium_dir(args.cesium.as_deref())?;
-    if args.step_s == 0 {
-        bail!("--step-s must be at least 1");
-    }
+    args.truth.check()?;
 
     // A nation's view log when the run wrote one; else the whole log, by default only the events that
     // name the nation.
@@ -130,19 +116,7 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
             (bytes, stats)
         }
         None => {
-            let threads = match args.threads {
-                Some(n) if n == 0 || n > 256 => bail!("--threads must be between 1 and 256, not {n}"),
-                Some(n) => n,
-                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            };
-            let opts = CzmlOptions {
-                view: args.view.clone(),
-                objects: args.objects.clone(),
-                max_objects: args.max_objects,
-                step_s: args.step_s,
-                scenario: args.scenario.clone(),
-                threads,
-            };
+            let opts = args.truth.czml(args.view.clone());
             let mut out = Vec::new();
             let stats = czml::write(dir, &opts, &mut out).context("making the run's CZML")?;
             (out, stats)

@@ -62,28 +62,70 @@ pub struct ExportArgs {
     /// Only what this nation's own sensors detected (TDM, CZML; CZML also shows only its sensors).
     #[arg(long, value_name = "NATION")]
     pub view: Option<String>,
-    /// Objects (catalog numbers, comma separated) for OEM and CZML; default: the most detected ones,
-    /// up to --max-objects.
-    #[arg(long, value_delimiter = ',', value_name = "CATNR,...")]
-    pub objects: Option<Vec<u32>>,
-    /// Most objects OEM and CZML take when --objects is not given.
-    #[arg(long, default_value_t = 200)]
-    pub max_objects: usize,
-    /// Trajectory sample spacing for OEM and CZML, seconds (rounded to whole ticks).
-    #[arg(long, default_value_t = 60)]
-    pub step_s: u64,
+    /// Which objects' truth, how often, and how to rebuild it (OEM and CZML).
+    #[command(flatten)]
+    pub truth: TruthArgs,
     /// Output file (`-` for standard output); default RUN_DIR/exports/<name>.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// The options of the commands that show truth trajectories (`export` OEM/CZML, `view`).
+#[derive(Args, Debug, Clone)]
+pub struct TruthArgs {
+    /// Objects (catalog numbers, comma separated); default: the most detected ones, up to
+    /// --max-objects.
+    #[arg(long, value_delimiter = ',', value_name = "CATNR,...")]
+    pub objects: Option<Vec<u32>>,
+    /// Most objects taken when --objects is not given.
+    #[arg(long, default_value_t = 200)]
+    pub max_objects: usize,
+    /// Trajectory sample spacing, seconds (rounded up to whole ticks).
+    #[arg(long, default_value_t = 60)]
+    pub step_s: u64,
     /// The scenario file, when it is no longer at the path recorded in the manifest.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
-    /// Worker threads for the re-simulation (OEM, CZML; results do not depend on it).
+    /// Worker threads for the re-simulation (1-256; default: available cores; results do not
+    /// depend on it).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+impl TruthArgs {
+    /// Checks the values clap cannot.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.step_s == 0 {
+            bail!("--step-s must be at least 1 second");
+        }
+        if let Some(n) = self.threads
+            && !(1..=256).contains(&n)
+        {
+            bail!("--threads must be between 1 and 256, not {n}");
+        }
+        Ok(())
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// The CZML options of these arguments.
+    pub fn czml(&self, view: Option<String>) -> czml::CzmlOptions {
+        czml::CzmlOptions {
+            view,
+            objects: self.objects.clone(),
+            max_objects: self.max_objects,
+            step_s: self.step_s,
+            scenario: self.scenario.clone(),
+            threads: self.threads(),
+        }
+    }
 }
 
 /// Display names of sensors and objects, when the scenario is at hand.
@@ -118,10 +160,6 @@ pub fn ccsds_epoch(clock: &Clock, tick: u64) -> String {
     clock.time_of(Tick(tick)).format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
-fn threads(t: Option<usize>) -> usize {
-    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 /// Runs the command.
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
@@ -129,9 +167,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.view.is_some() && matches!(args.format, Format::Oem | Format::OemXml) {
         bail!("--view applies to tdm, tdm-xml and czml; an OEM holds truth, which no nation sees");
     }
-    if args.step_s == 0 {
-        bail!("--step-s must be at least 1 second");
-    }
+    args.truth.check()?;
     let out = match &args.out {
         Some(p) if p.as_os_str() == "-" => None,
         Some(p) => Some(p.clone()),
@@ -146,7 +182,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let log = dir.join("events.jsonl");
     let (bytes, summary) = match args.format {
         Format::Tdm | Format::TdmXml => {
-            let loaded = crate::replay::load_recorded(&manifest, args.scenario.as_deref())
+            let loaded = crate::replay::load_recorded(&manifest, args.truth.scenario.as_deref())
                 .context("the TDM names its participants from the run's scenario")?;
             let scenario = &loaded.scenario;
             check_nation(scenario, args.view.as_deref())?;
@@ -181,29 +217,22 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             )
         }
         Format::Oem | Format::OemXml => {
-            let mut resim = Resim::open(dir, args.scenario.as_deref(), threads(args.threads))?;
-            let objects = choose_objects(&log, args.objects.clone(), args.max_objects, None)?;
+            let mut resim = Resim::open(dir, args.truth.scenario.as_deref(), args.truth.threads())?;
+            let objects = choose_objects(&log, args.truth.objects.clone(), args.truth.max_objects, None)?;
             let encoding = if args.format == Format::Oem {
                 tdm::Encoding::Kvn
             } else {
                 tdm::Encoding::Xml
             };
             let changed = log::changed_objects(&log)?;
-            let (text, segments) = oem::document(&mut resim, &objects, &changed, args.step_s, encoding)?;
+            let (text, segments) = oem::document(&mut resim, &objects, &changed, args.truth.step_s, encoding)?;
             (
                 text.into_bytes(),
                 format!("{} objects, {segments} segments", objects.len()),
             )
         }
         Format::Czml => {
-            let opts = czml::CzmlOptions {
-                view: args.view.clone(),
-                objects: args.objects.clone(),
-                max_objects: args.max_objects,
-                step_s: args.step_s,
-                scenario: args.scenario.clone(),
-                threads: threads(args.threads),
-            };
+            let opts = args.truth.czml(args.view.clone());
             let mut buf = Vec::new();
             let stats = czml::write(dir, &opts, &mut buf)?;
             (
