@@ -23,10 +23,9 @@
 //!   padded with NUL bytes.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -111,14 +110,11 @@ pub fn broadcast(args: BroadcastArgs) -> anyhow::Result<ExitCode> {
     let dest = resolve(&args.dis)?;
     let socket = open_socket(&dest)?;
 
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut resim = Resim::open(&args.run_dir, args.scenario.as_deref(), threads)?;
+    let mut resim = Resim::open(&args.run_dir, args.scenario.as_deref(), Resim::threads(args.threads))?;
     let clock = resim.sim().clock().clone();
 
     let mut objects: BTreeSet<u32> = if args.objects.is_empty() {
-        detected_objects(&args.run_dir)?
+        crate::export::log::detected_objects(&args.run_dir.join("events.jsonl"))?
     } else {
         args.objects.iter().copied().collect()
     };
@@ -257,43 +253,6 @@ fn open_socket(dest: &SocketAddr) -> anyhow::Result<UdpSocket> {
             .with_context(|| format!("cannot broadcast to {dest}"))?;
     }
     Ok(socket)
-}
-
-/// Catalog numbers of every object detected in the run, streamed from `events.jsonl`.
-fn detected_objects(dir: &Path) -> anyhow::Result<BTreeSet<u32>> {
-    #[derive(serde::Deserialize)]
-    struct Event {
-        kind: String,
-        object: Option<u32>,
-    }
-    let path = dir.join("events.jsonl");
-    let mut reader = BufReader::with_capacity(
-        1 << 20,
-        File::open(&path).with_context(|| format!("cannot open {}", path.display()))?,
-    );
-    let mut objects = BTreeSet::new();
-    let mut line = String::new();
-    let mut n = 0u64;
-    loop {
-        line.clear();
-        if reader
-            .read_line(&mut line)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            == 0
-        {
-            break;
-        }
-        n += 1;
-        // A cheap substring test first (logs reach gigabytes); only candidate lines are parsed.
-        if line.contains("\"kind\":\"detection\"") {
-            let e: Event =
-                serde_json::from_str(&line).with_context(|| format!("{}:{n}: not a JSON event", path.display()))?;
-            if e.kind == "detection" {
-                objects.extend(e.object);
-            }
-        }
-    }
-    Ok(objects)
 }
 
 /// The DIS entity id of a catalog number: (site, APPLICATION + k, e) with n = 65533 k + e.

@@ -8,12 +8,12 @@ use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::truth::Resim;
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sentinel_engine::{Sim, SimOptions, write_json_line};
 
-use crate::chain::{self, Chain, TickReader};
+use crate::chain::TickReader;
 use crate::loader;
 use crate::render;
 use crate::verify::manifest;
@@ -38,53 +38,28 @@ pub struct ReplayArgs {
 pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let m = manifest(dir)?;
-    let loaded = load_recorded(&m, args.scenario.as_deref())?;
-    let seed = m["seed"].as_u64().context("the manifest has no seed")?;
-    let recorded_chain = chain::read(BufReader::new(
-        File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,
-    ))?;
-    let scenario = &loaded.scenario;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 256);
+    let threads = Resim::threads(args.threads).clamp(1, 256);
+    let mut resim = Resim::open_recorded(dir, &m, args.scenario.as_deref(), threads)?;
+    let (seed, ticks) = (resim.seed, resim.scenario.clock.ticks);
     eprintln!(
         "sentinel: replaying `{}` with seed {seed} on {threads} thread(s)",
-        scenario.name
-    );
-    let mut sim = Sim::new(
-        scenario,
-        seed,
-        SimOptions {
-            threads,
-            ..SimOptions::default()
-        },
+        resim.scenario.name
     );
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(scenario.clock.ticks), ProgressDrawTarget::hidden())
+        ProgressBar::with_draw_target(Some(ticks), ProgressDrawTarget::hidden())
     } else {
-        let b = ProgressBar::new(scenario.clock.ticks);
+        let b = ProgressBar::new(ticks);
         b.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len}")
                 .expect("valid template"),
         );
         b
     };
-    let (mut bytes, mut scratch, mut chain) = (Vec::new(), Vec::new(), Chain::default());
-    while !sim.is_done() {
-        let tick = sim.next_tick();
-        let events = sim.step();
-        let iso = sim.clock().iso(tick);
-        bytes.clear();
-        for rec in &events {
-            write_json_line(&mut bytes, rec, &iso, &mut scratch)?;
-        }
-        chain.push(&bytes);
+    while let Some((tick, same)) = resim.advance()? {
         if tick.0.is_multiple_of(64) {
             bar.set_position(tick.0);
         }
-        let head = crate::loader::hex(chain.heads.last().expect("just pushed"));
-        if recorded_chain.get(tick.0 as usize) != Some(&head) {
+        if !same {
             bar.finish_and_clear();
             let log = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
             let mut reader = TickReader::new(BufReader::with_capacity(1 << 20, log));
@@ -95,10 +70,11 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                     old = b.to_vec();
                 }
             }
-            let (a, b) = first_difference(&old, &bytes);
+            let (a, b) = first_difference(&old, resim.tick_bytes());
             println!(
                 "sentinel: replay DIFFERS: first divergent tick {} ({}); seed {seed}",
-                tick.0, iso
+                tick.0,
+                resim.sim().clock().iso(tick)
             );
             println!("  recorded: {a}");
             println!("  replayed: {b}");
@@ -106,18 +82,17 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     bar.finish_and_clear();
-    if recorded_chain.len() as u64 != scenario.clock.ticks {
+    if resim.recorded_ticks() as u64 != ticks {
         println!(
             "sentinel: replay DIFFERS: the recorded log has {} ticks, the replay {}",
-            recorded_chain.len(),
-            scenario.clock.ticks
+            resim.recorded_ticks(),
+            ticks
         );
         return Ok(ExitCode::from(1));
     }
     println!(
-        "sentinel: replay identical: all {} ticks match the recorded log (chain head {}); seed {seed}",
-        scenario.clock.ticks,
-        &chain.head_hex()[..16]
+        "sentinel: replay identical: all {ticks} ticks match the recorded log (chain head {}); seed {seed}",
+        &resim.chain().head_hex()[..16]
     );
     Ok(ExitCode::SUCCESS)
 }

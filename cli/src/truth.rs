@@ -29,7 +29,8 @@ pub struct Resim {
 }
 
 impl Resim {
-    /// Opens a run directory for re-simulation (`scenario` overrides the recorded scenario path).
+    /// Opens a run directory for re-simulation (`scenario` overrides the recorded scenario path),
+    /// refusing a fork, whose change the recorded scenario does not hold.
     pub fn open(dir: &Path, scenario: Option<&Path>, threads: usize) -> anyhow::Result<Resim> {
         let m = manifest(dir)?;
         if !m["fork"].is_null() {
@@ -38,7 +39,18 @@ impl Resim {
                 dir.display()
             );
         }
-        let loaded = crate::replay::load_recorded(&m, scenario)?;
+        Self::open_recorded(dir, &m, scenario, threads)
+    }
+
+    /// Opens any run directory whose manifest is `m` for re-simulation, after checking that its
+    /// inputs still have their recorded digests.
+    pub fn open_recorded(
+        dir: &Path,
+        m: &serde_json::Value,
+        scenario: Option<&Path>,
+        threads: usize,
+    ) -> anyhow::Result<Resim> {
+        let loaded = crate::replay::load_recorded(m, scenario)?;
         let seed = m["seed"].as_u64().context("the manifest has no seed")?;
         let recorded_chain = chain::read(BufReader::new(
             File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,
@@ -70,6 +82,19 @@ impl Resim {
 
     /// Runs the next tick and checks it against the recorded chain; `None` after the last tick.
     pub fn step(&mut self) -> anyhow::Result<Option<Tick>> {
+        match self.advance()? {
+            Some((tick, false)) => bail!(
+                "the re-simulation differs from the recorded run at tick {} ({}), so its truth cannot be exported; `sentinel replay` shows the difference",
+                tick.0,
+                self.sim.clock().iso(tick)
+            ),
+            other => Ok(other.map(|(tick, _)| tick)),
+        }
+    }
+
+    /// Runs the next tick, appends it to the chain and tells whether the chain still equals the
+    /// recorded one there; `None` after the last tick.
+    pub fn advance(&mut self) -> anyhow::Result<Option<(Tick, bool)>> {
         if self.sim.is_done() {
             return Ok(None);
         }
@@ -82,18 +107,32 @@ impl Resim {
         }
         self.chain.push(&self.bytes);
         let head = crate::loader::hex(self.chain.heads.last().expect("just pushed"));
-        if self.recorded_chain.get(tick.0 as usize) != Some(&head) {
-            bail!(
-                "the re-simulation differs from the recorded run at tick {} ({iso}), so its truth cannot be exported; `sentinel replay` shows the difference",
-                tick.0
-            );
-        }
-        Ok(Some(tick))
+        Ok(Some((tick, self.recorded_chain.get(tick.0 as usize) == Some(&head))))
+    }
+
+    /// The log lines of the tick last stepped, as `sentinel run` writes them.
+    pub fn tick_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The chain of the ticks stepped so far.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// Ticks in the recorded chain.
+    pub fn recorded_ticks(&self) -> usize {
+        self.recorded_chain.len()
     }
 
     /// The events of the tick last stepped, in log order.
     pub fn events(&self) -> &[Record] {
         &self.events
+    }
+
+    /// Worker threads: `requested`, else the available cores.
+    pub fn threads(requested: Option<usize>) -> usize {
+        requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
     /// Exact truth of an object at the tick last stepped (`None` when it is not in orbit).

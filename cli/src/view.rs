@@ -84,11 +84,7 @@ struct State {
 /// Runs the command: prepares the run's data, then serves until killed (Ctrl-C).
 pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("manifest.json"))
-            .with_context(|| format!("{} is not a run directory (no manifest.json)", dir.display()))?,
-    )
-    .with_context(|| format!("{}: manifest.json is not JSON", dir.display()))?;
+    let manifest = crate::verify::manifest(dir)?;
     let cesium = cesium_dir(args.cesium.as_deref())?;
     args.truth.check()?;
 

@@ -76,8 +76,8 @@ pub fn write(dir: &Path, opts: &CzmlOptions, out: &mut dyn Write) -> anyhow::Res
     let view = opts.view.as_deref();
     check_nation(&resim.scenario, view)?;
     let log_path = dir.join("events.jsonl");
-    let objects = choose_objects(&log_path, opts.objects.clone(), opts.max_objects, view)?;
-    let tracks = log::tracks(&log_path, view)?;
+    let log::TruthInputs { tracks, changed } = log::truth_inputs(&log_path, view)?;
+    let objects = choose_objects(&tracks, opts.objects.clone(), opts.max_objects);
     let scenario = resim.scenario.clone();
     let clock = scenario.clock.clone();
     let iso = |t: u64| clock.iso(Tick(t));
@@ -187,7 +187,6 @@ pub fn write(dir: &Path, opts: &CzmlOptions, out: &mut dyn Write) -> anyhow::Res
     }
 
     let step_ticks = opts.step_s.div_ceil(u64::from(clock.tick_s)).max(1);
-    let changed = log::changed_objects(&log_path)?;
     let segs = sample(&mut resim, &objects, step_ticks, &changed)?;
     for (&o, list) in &segs {
         let samples: Vec<&(u64, sentinel_engine::StateVector)> = list.iter().flatten().collect();

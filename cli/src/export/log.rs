@@ -1,7 +1,7 @@
 //! Reading what the exports need from a run's event log, streamed line by line (logs reach
 //! gigabytes): detections grouped into passes, and tracks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -92,8 +92,9 @@ fn scan(
             return Ok(());
         }
         n += 1;
-        // The kind is the third key of every line; look only near the start.
-        let head = &line[..line.len().min(64)];
+        // The kind is the third key of every line, after the tick (at most 20 digits) and the time;
+        // look only near the start.
+        let head = &line[..line.len().min(128)];
         if let Some((_, kind)) = needles
             .iter()
             .find(|(needle, _)| head.windows(needle.len()).any(|w| w == needle.as_bytes()))
@@ -137,17 +138,14 @@ pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
     Ok(done)
 }
 
-/// Tracks of the run (of `nation`'s sensors only, when given), in log order.
-pub fn tracks(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Track>> {
-    let mut out = Vec::new();
-    scan(log, &["track"], |_, _, line| {
-        let t: Track = serde_json::from_slice(line)?;
-        if nation.is_none_or(|n| n == t.nation) {
-            out.push(t);
-        }
-        Ok(())
-    })?;
-    Ok(out)
+/// What the truth exports read from a log, in one pass.
+#[derive(Debug, Default)]
+pub struct TruthInputs {
+    /// Tracks (of `nation`'s sensors only, when given), in log order.
+    pub tracks: Vec<Track>,
+    /// Objects whose orbit changes or ends during the run: named by an `inject` (manoeuvre,
+    /// launch, breakup, re-entry) or an `object_lost` line.
+    pub changed: BTreeSet<u32>,
 }
 
 #[derive(Deserialize)]
@@ -158,14 +156,34 @@ struct Changed {
     objects: Vec<u32>,
 }
 
-/// Objects whose orbit changes or ends during the run: named by an `inject` (manoeuvre, launch,
-/// breakup, re-entry) or an `object_lost` line.
-pub fn changed_objects(log: &Path) -> anyhow::Result<std::collections::BTreeSet<u32>> {
-    let mut out = std::collections::BTreeSet::new();
-    scan(log, &["inject", "object_lost"], |_, _, line| {
-        let c: Changed = serde_json::from_slice(line)?;
-        out.extend(c.object);
-        out.extend(c.objects);
+/// Tracks and changed objects of the run (see [`TruthInputs`]).
+pub fn truth_inputs(log: &Path, nation: Option<&str>) -> anyhow::Result<TruthInputs> {
+    let mut out = TruthInputs::default();
+    scan(log, &["track", "inject", "object_lost"], |kind, _, line| {
+        if kind == "track" {
+            let t: Track = serde_json::from_slice(line)?;
+            if nation.is_none_or(|n| n == t.nation) {
+                out.tracks.push(t);
+            }
+        } else {
+            let c: Changed = serde_json::from_slice(line)?;
+            out.changed.extend(c.object);
+            out.changed.extend(c.objects);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Catalog numbers of every object detected in the run.
+pub fn detected_objects(log: &Path) -> anyhow::Result<BTreeSet<u32>> {
+    #[derive(Deserialize)]
+    struct Detected {
+        object: u32,
+    }
+    let mut out = BTreeSet::new();
+    scan(log, &["detection"], |_, _, line| {
+        out.insert(serde_json::from_slice::<Detected>(line)?.object);
         Ok(())
     })?;
     Ok(out)

@@ -11,7 +11,7 @@ pub mod tdm;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -111,8 +111,7 @@ impl TruthArgs {
 
     /// Worker threads.
     pub fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        Resim::threads(self.threads)
     }
 
     /// The CZML options of these arguments.
@@ -218,14 +217,14 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
         Format::Oem | Format::OemXml => {
             let mut resim = Resim::open(dir, args.truth.scenario.as_deref(), args.truth.threads())?;
-            let objects = choose_objects(&log, args.truth.objects.clone(), args.truth.max_objects, None)?;
+            let inputs = log::truth_inputs(&log, None)?;
+            let objects = choose_objects(&inputs.tracks, args.truth.objects.clone(), args.truth.max_objects);
             let encoding = if args.format == Format::Oem {
                 tdm::Encoding::Kvn
             } else {
                 tdm::Encoding::Xml
             };
-            let changed = log::changed_objects(&log)?;
-            let (text, segments) = oem::document(&mut resim, &objects, &changed, args.truth.step_s, encoding)?;
+            let (text, segments) = oem::document(&mut resim, &objects, &inputs.changed, args.truth.step_s, encoding)?;
             (
                 text.into_bytes(),
                 format!("{} objects, {segments} segments", objects.len()),
@@ -268,28 +267,23 @@ pub fn check_nation(scenario: &Scenario, view: Option<&str>) -> anyhow::Result<(
     Ok(())
 }
 
-/// The objects OEM and CZML take: `explicit`, or those with the most detections (of `nation`'s
-/// sensors when given), at most `max`, then in catalog-number order.
-pub fn choose_objects(
-    log: &Path,
-    explicit: Option<Vec<u32>>,
-    max: usize,
-    nation: Option<&str>,
-) -> anyhow::Result<Vec<u32>> {
+/// The objects OEM and CZML take: `explicit`, or those with the most detections in `tracks`, at
+/// most `max`, then in catalog-number order.
+pub fn choose_objects(tracks: &[log::Track], explicit: Option<Vec<u32>>, max: usize) -> Vec<u32> {
     if let Some(mut v) = explicit {
         v.sort_unstable();
         v.dedup();
-        return Ok(v);
+        return v;
     }
     let mut counts: BTreeMap<u32, u64> = BTreeMap::new();
-    for t in log::tracks(log, nation)? {
+    for t in tracks {
         *counts.entry(t.object).or_default() += u64::from(t.detections);
     }
     let mut ranked: Vec<(u32, u64)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut v: Vec<u32> = ranked.into_iter().take(max).map(|(o, _)| o).collect();
     v.sort_unstable();
-    Ok(v)
+    v
 }
 
 /// Truth samples of `objects` over the whole run, every `step_ticks` and at the last tick, split
@@ -298,7 +292,7 @@ pub fn choose_objects(
 pub type Segments = BTreeMap<u32, Vec<Vec<(u64, StateVector)>>>;
 
 /// Re-simulates the run and samples truth (see [`Segments`]). Objects in `changed` (see
-/// [`log::changed_objects`]) are followed every tick, so that a segment can end on the tick before a
+/// [`log::TruthInputs`]) are followed every tick, so that a segment can end on the tick before a
 /// manoeuvre or a loss; the others only at sample ticks.
 pub fn sample(
     resim: &mut Resim,
