@@ -18,6 +18,7 @@ use crate::loader::{self, hex};
 use crate::manifest::{FORMAT, Manifest, OutputFile, ViewFile};
 use crate::render;
 use sentinel_engine::summary::{NationSummary, Tally};
+use sentinel_engine::view::NationView;
 
 /// Arguments of `sentinel run`.
 #[derive(Args, Debug)]
@@ -164,7 +165,7 @@ pub fn execute(
     for n in &views {
         let path = staging.join("views").join(format!("{n}.jsonl"));
         let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        view_sinks.push((n.clone(), Sink::new(f)));
+        view_sinks.push((NationView::new(n, sim.known_at_start(n)), Sink::new(f)));
     }
     let nation_ids: Vec<String> = known.iter().map(|n| n.to_string()).collect();
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
@@ -185,11 +186,11 @@ pub fn execute(
             for rec in &events {
                 *counts.entry(rec.event.kind().as_str()).or_default() += 1;
                 tally.add(rec);
-                for (nation, sink) in view_sinks.iter_mut() {
-                    if let Some(r) = sentinel_engine::view::for_nation(rec, nation) {
-                        view_json.write(&mut sink.w, &r, &iso)?;
-                        sink.lines += 1;
-                    }
+            }
+            for (view, sink) in view_sinks.iter_mut() {
+                for r in view.tick(&events) {
+                    view_json.write(&mut sink.w, &r, &iso)?;
+                    sink.lines += 1;
                 }
             }
             // Each tick's lines also extend the hash chain (ticks.sha256).
@@ -204,7 +205,8 @@ pub fn execute(
         let hashing = w.into_inner().map_err(|e| e.into_error())?;
         hashing.inner.sync_all()?;
         let mut views = Vec::new();
-        for (nation, sink) in view_sinks {
+        for (view, sink) in view_sinks {
+            let nation = view.nation().to_string();
             views.push(ViewFile {
                 output: sink.finish(format!("views/{nation}.jsonl"))?,
                 nation,

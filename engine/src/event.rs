@@ -200,8 +200,9 @@ pub enum Event {
         nation: Arc<str>,
         /// Catalog number.
         object: u32,
-        /// True geometry at this tick.
-        geometry: Geometry,
+        /// True geometry at this tick (absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        geometry: Option<Geometry>,
     },
     /// See [`EventKind::Detection`].
     Detection {
@@ -218,8 +219,9 @@ pub enum Event {
         truth: Option<Geometry>,
         /// Measured geometry (true plus noise; no range for optical).
         measured: Geometry,
-        /// Detection probability used for the draw.
-        pd: f64,
+        /// Detection probability used for the draw (from the true state; absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pd: Option<f64>,
         /// Radar single-look SNR, dB.
         #[serde(skip_serializing_if = "Option::is_none")]
         snr_db: Option<f64>,
@@ -256,8 +258,9 @@ pub enum Event {
         first_tick: u64,
         /// Last tick in view.
         last_tick: u64,
-        /// Highest elevation during the pass, degrees.
-        max_el_deg: f64,
+        /// Highest true elevation during the pass, degrees (absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_el_deg: Option<f64>,
         /// Observation attempts during the pass.
         attempts: u32,
         /// Detections during the pass.
@@ -525,8 +528,9 @@ pub enum Event {
     BreakupDetected {
         /// Nation.
         nation: Arc<str>,
-        /// The breakup inject.
-        inject: Arc<str>,
+        /// The breakup inject (for scoring; absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inject: Option<Arc<str>>,
         /// The fragment whose cataloguing revealed it.
         first_fragment: u32,
     },

@@ -184,6 +184,8 @@ pub struct Exchange {
     breakup_of: Vec<Option<Arc<str>>>,
     /// Per nation, per satellite: the version of the elements in its catalog (0 = unknown to it).
     belief: Vec<Vec<u32>>,
+    /// `belief` as it was at tick 0 (what nation views may show from the start).
+    initial_belief: Vec<Vec<u32>>,
     /// UCT tracks counted towards a catalog decision, per (nation, satellite).
     evidence: BTreeMap<(Nation, u32), u32>,
     /// Breakups each nation has detected.
@@ -416,6 +418,7 @@ impl Exchange {
         Exchange {
             rules: scenario.catalog_rules.clone(),
             belief: vec![versions.clone(); nations.len()],
+            initial_belief: vec![versions.clone(); nations.len()],
             history: vec![Vec::new(); population.len()],
             cause: vec![None; population.len()],
             breakup_of: population
@@ -457,6 +460,17 @@ impl Exchange {
             seq: 0,
             next_product: 0,
         }
+    }
+
+    /// Catalog numbers a nation's catalog held when the exchange was built (its belief at tick 0).
+    pub(crate) fn known_at_start(&self, nation: &str) -> Vec<u32> {
+        let Ok(n) = self.nations.binary_search_by(|x| (**x).cmp(nation)) else {
+            return Vec::new();
+        };
+        (0..self.sats.len())
+            .filter(|&s| self.initial_belief[n][s] > 0)
+            .map(|s| self.sats[s].id)
+            .collect()
     }
 
     /// Sets or clears a nation's standing priority for an object (priority-change injects).
@@ -573,7 +587,7 @@ impl Exchange {
             {
                 ev.push(Event::BreakupDetected {
                     nation,
-                    inject: b,
+                    inject: Some(b),
                     first_fragment: object,
                 });
             }

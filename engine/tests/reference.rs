@@ -96,7 +96,7 @@ fn access_windows_match_skyfield() {
     let max_el: Vec<f64> = records
         .iter()
         .filter_map(|x| match &x.event {
-            Event::AccessEnd { sensor, max_el_deg, .. } if &**sensor == "A" => Some(*max_el_deg),
+            Event::AccessEnd { sensor, max_el_deg, .. } if &**sensor == "A" => *max_el_deg,
             _ => None,
         })
         .collect();

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use sentinel_engine::event::{ShareDeliveredEvent, TaskingReportedEvent};
-use sentinel_engine::view::for_nation;
 use sentinel_engine::{Event, Record, Scenario, SimOptions, SourceFile};
 
 const NATIONS: [&str; 3] = ["A", "B", "C"];
@@ -344,7 +343,7 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
     let nation_ix = |n: &str| NATIONS.iter().position(|x| *x == n).unwrap();
     let object_ix = |o: u32| OBJECTS.iter().position(|x| *x == o).unwrap();
     for (n, nation) in NATIONS.iter().enumerate() {
-        let view: Vec<Record> = records.iter().filter_map(|r| for_nation(r, nation)).collect();
+        let view = common::view(records, nation, &OBJECTS);
         for r in &view {
             let line = serde_json::to_string(&r.event).unwrap();
             prop_assert!(!line.contains("\"true\""), "truth in {nation}'s view: {line}");

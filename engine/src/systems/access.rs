@@ -52,11 +52,11 @@ fn update(
                         sensor: model.id.clone(),
                         nation: model.nation.clone(),
                         object,
-                        geometry: Geometry {
+                        geometry: Some(Geometry {
                             range_km: Some(round(l.range_km, 6)),
                             az_deg: round_az(l.az_deg, 6),
                             el_deg: round(l.el_deg, 6),
-                        },
+                        }),
                     },
                 });
                 next.push(Pass {
@@ -126,7 +126,7 @@ fn end_pass(
             object: pass.object,
             first_tick: pass.first_tick,
             last_tick,
-            max_el_deg: round(pass.max_sin_el.clamp(-1.0, 1.0).asin().to_degrees(), 6),
+            max_el_deg: Some(round(pass.max_sin_el.clamp(-1.0, 1.0).asin().to_degrees(), 6)),
             attempts: pass.attempts,
             detections: pass.detections,
             run_ended,

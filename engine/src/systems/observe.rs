@@ -266,7 +266,7 @@ fn observe(
                     el_deg: round(truth.el_deg, 7),
                 }),
                 measured,
-                pd: round(pd, 6),
+                pd: Some(round(pd, 6)),
                 snr_db: snr_db.map(|x| round(x, 3)),
                 magnitude: magnitude.map(|x| round(x, 3)),
             },
