@@ -124,6 +124,11 @@ impl<R: BufRead> TickReader<R> {
         Ok(&self.buf)
     }
 
+    /// The underlying reader, positioned after the last line read (and any line read ahead).
+    pub fn into_inner(self) -> R {
+        self.r
+    }
+
     /// Whether lines remain after the last tick read.
     pub fn has_more(&mut self) -> anyhow::Result<bool> {
         Ok(self.pending.is_some() || !self.r.fill_buf()?.is_empty())

@@ -10,12 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sentinel_engine::SourceFile;
-
 use crate::chain;
-use crate::loader::{self, InputFile};
 use crate::manifest::Fork;
-use crate::replay::load_recorded;
+use crate::recorded::{apply, load_recorded, read_change};
 use crate::run::{RunArgs, execute};
 use crate::verify::manifest;
 
@@ -56,17 +53,15 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
     if args.at >= ticks {
         bail!("--at {} is past the run's last tick ({})", args.at, ticks - 1);
     }
-    let bytes = std::fs::read(&args.change).with_context(|| format!("cannot read {}", args.change.display()))?;
-    let text = String::from_utf8(bytes.clone()).with_context(|| format!("{} is not UTF-8", args.change.display()))?;
-    let src = SourceFile::new(args.change.display().to_string(), text);
+    if !m["fork"].is_null() {
+        bail!(
+            "{} is itself a fork; fork its parent with both changes in one change file",
+            dir.display()
+        );
+    }
+    let (src, change) = read_change(&args.change)?;
     let fork_s = (args.at * loaded.scenario.clock.tick_s as u64) as i64;
-    loaded.scenario = match sentinel_engine::scenario::apply_change(&loaded.scenario, &src, fork_s) {
-        Ok(s) => s,
-        Err(d) => {
-            crate::render::diagnostics(&d);
-            return Err(crate::Reported.into());
-        }
-    };
+    loaded.scenario = apply(&loaded.scenario, &src, fork_s)?;
     let parent_chain = chain::read(BufReader::new(
         File::open(dir.join("ticks.sha256")).context("cannot open the parent's ticks.sha256")?,
     ))?;
@@ -95,11 +90,7 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
             .checked_sub(1)
             .and_then(|t| parent_chain.get(t as usize).cloned()),
         at_tick: args.at,
-        change: InputFile {
-            path: args.change.to_string_lossy().into_owned(),
-            bytes: bytes.len() as u64,
-            sha256: loader::sha256_hex(&bytes),
-        },
+        change,
     };
     let code = execute(&run_args, &loaded, Some(fork))?;
     if code != ExitCode::SUCCESS {

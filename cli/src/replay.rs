@@ -1,21 +1,24 @@
-//! `sentinel replay RUN_DIR`: re-runs the scenario a run was made from, with its seed, after checking
-//! that the scenario and every input still have the digests the manifest recorded, and compares the
-//! new log with the recorded one tick by tick through the hash chain (nothing is kept in memory but
-//! the current tick). Exit 0 when identical, 1 naming the first divergent tick and event.
+//! `sentinel replay RUN_DIR`: re-runs the scenario a run was made from, with its seed (a fork with
+//! its change file re-applied from the fork tick), after checking that the scenario, every input and
+//! the change file still have the digests the manifest recorded, and compares the new log with the
+//! recorded `events.jsonl` itself tick by tick, then the log's digest and size with the manifest's
+//! and the recorded hash chain with the replay's (nothing is kept in memory but the current tick).
+//! Exit 0 when identical, 1 naming the first divergent tick and event or what else differs.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal};
-use std::path::PathBuf;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::truth::Resim;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
 
 use crate::chain::TickReader;
 use crate::loader;
-use crate::render;
+use crate::recorded::Moved;
+use crate::truth::Resim;
 use crate::verify::manifest;
 
 /// Arguments of `sentinel replay`.
@@ -26,6 +29,9 @@ pub struct ReplayArgs {
     /// The scenario file, when it is no longer at the path recorded in the manifest.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
+    /// A fork's change file, when it is no longer at the path recorded in the manifest.
+    #[arg(long)]
+    pub change: Option<PathBuf>,
     /// Worker threads (results do not depend on it).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -39,38 +45,41 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let m = manifest(dir)?;
     let threads = Resim::threads(args.threads).clamp(1, 256);
-    let mut resim = Resim::open_recorded(dir, &m, args.scenario.as_deref(), threads)?;
+    let moved = Moved {
+        scenario: args.scenario.as_deref(),
+        change: args.change.as_deref(),
+    };
+    let mut resim = Resim::open_recorded(dir, &m, moved, threads)?;
+    let mut log = RecordedLog::open(dir)?;
     let (seed, ticks) = (resim.seed, resim.scenario.clock.ticks);
+    let fork = match m["fork"]["at_tick"].as_u64() {
+        Some(t) => format!(
+            " (a fork of {} from tick {t}, its change {} re-applied)",
+            m["fork"]["parent"].as_str().unwrap_or("?"),
+            m["fork"]["change"]["path"].as_str().unwrap_or("?")
+        ),
+        None => String::new(),
+    };
     eprintln!(
-        "sentinel: replaying `{}` with seed {seed} on {threads} thread(s)",
+        "sentinel: replaying `{}`{fork} with seed {seed} on {threads} thread(s)",
         resim.scenario.name
     );
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(ticks), ProgressDrawTarget::hidden())
-    } else {
-        let b = ProgressBar::new(ticks);
-        b.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len}")
-                .expect("valid template"),
-        );
-        b
-    };
-    while let Some((tick, same)) = resim.advance()? {
+    let bar = progress(ticks, args.quiet);
+    while let Some((tick, chain_same)) = resim.advance()? {
         if tick.0.is_multiple_of(64) {
             bar.set_position(tick.0);
         }
-        if !same {
-            bar.finish_and_clear();
-            let log = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
-            let mut reader = TickReader::new(BufReader::with_capacity(1 << 20, log));
-            let mut old = Vec::new();
-            for t in 0..=tick.0 {
-                let b = reader.tick(t)?;
-                if t == tick.0 {
-                    old = b.to_vec();
-                }
+        let recorded = match log.reader.tick(tick.0) {
+            Ok(r) => r,
+            Err(e) => {
+                bar.finish_and_clear();
+                println!("sentinel: replay DIFFERS: events.jsonl is damaged at tick {}: {e:#}", tick.0);
+                return Ok(ExitCode::from(1));
             }
-            let (a, b) = first_difference(&old, resim.tick_bytes());
+        };
+        if recorded != resim.tick_bytes() {
+            bar.finish_and_clear();
+            let (a, b) = first_difference(recorded, resim.tick_bytes());
             println!(
                 "sentinel: replay DIFFERS: first divergent tick {} ({}); seed {seed}",
                 tick.0,
@@ -80,75 +89,112 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             println!("  replayed: {b}");
             return Ok(ExitCode::from(1));
         }
+        if !chain_same {
+            bar.finish_and_clear();
+            println!(
+                "sentinel: replay DIFFERS: events.jsonl matches the replay at tick {} but ticks.sha256 does not: the chain file was altered; seed {seed}",
+                tick.0
+            );
+            return Ok(ExitCode::from(1));
+        }
     }
     bar.finish_and_clear();
-    if resim.recorded_ticks() as u64 != ticks {
-        println!(
-            "sentinel: replay DIFFERS: the recorded log has {} ticks, the replay {}",
-            resim.recorded_ticks(),
-            ticks
-        );
+    let problems = log.finish(&m, &resim, ticks)?;
+    if !problems.is_empty() {
+        for p in &problems {
+            println!("sentinel: replay DIFFERS: {p}");
+        }
         return Ok(ExitCode::from(1));
     }
     println!(
-        "sentinel: replay identical: all {ticks} ticks match the recorded log (chain head {}); seed {seed}",
+        "sentinel: replay identical: all {ticks} ticks match the recorded log, its digest and its chain (head {}){fork}; seed {seed}",
         &resim.chain().head_hex()[..16]
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads the scenario a run was made from (its recorded path, or `scenario`), and refuses when the
-/// scenario or any input no longer has the digest the manifest recorded.
-pub fn load_recorded(m: &serde_json::Value, scenario: Option<&std::path::Path>) -> anyhow::Result<loader::Loaded> {
-    let path = match &scenario {
-        Some(p) => p.to_path_buf(),
-        None => PathBuf::from(
-            m["scenario_path"]
-                .as_str()
-                .context("the manifest records no scenario path; pass --scenario")?,
-        ),
-    };
-    let loaded = match loader::load(&path).with_context(|| {
-        format!(
-            "cannot replay: pass --scenario if the scenario moved from {}",
-            path.display()
-        )
-    })? {
-        Ok(l) => l,
-        Err(d) => {
-            render::diagnostics(&d);
-            return Err(crate::Reported.into());
-        }
-    };
-    // The inputs must be the ones the run used.
-    let mut changed = Vec::new();
-    let recorded = |p: &str| -> Option<String> {
-        if m["scenario_file"]["path"].as_str() == Some(p) {
-            return m["scenario_file"]["sha256"].as_str().map(str::to_string);
-        }
-        m["inputs"].as_array()?.iter().find(|i| i["path"] == p)?["sha256"]
-            .as_str()
-            .map(str::to_string)
-    };
-    for f in std::iter::once(&loaded.scenario_file).chain(loaded.inputs.iter()) {
-        match recorded(&f.path) {
-            Some(s) if s == f.sha256 => {}
-            Some(s) => changed.push(format!(
-                "{}: sha256 {} now, {} when the run was made",
-                f.path,
-                &f.sha256[..16],
-                s.get(..16).unwrap_or(&s)
-            )),
-            None => changed.push(format!("{}: not an input of the recorded run", f.path)),
-        }
+fn progress(ticks: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(ticks), ProgressDrawTarget::hidden());
     }
-    if !changed.is_empty() {
-        bail!(
-            "the inputs changed since the run, so a replay cannot reproduce it:\n  {}",
-            changed.join("\n  ")
-        );
+    let b = ProgressBar::new(ticks);
+    b.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len}").expect("valid template"),
+    );
+    b
+}
+
+/// The recorded `events.jsonl`, read tick by tick alongside the replay and hashed as it is read, so
+/// the replay compares the log itself (not only its chain file) and its digest with the manifest's.
+struct RecordedLog {
+    reader: TickReader<BufReader<Hashing<File>>>,
+}
+
+impl RecordedLog {
+    fn open(dir: &Path) -> anyhow::Result<RecordedLog> {
+        let path = dir.join("events.jsonl");
+        let f = File::open(&path).with_context(|| format!("cannot open the recorded log {}", path.display()))?;
+        let hashing = Hashing {
+            inner: f,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        Ok(RecordedLog {
+            reader: TickReader::new(BufReader::with_capacity(1 << 20, hashing)),
+        })
     }
-    Ok(loaded)
+
+    /// After the last tick: what is wrong with the log as a whole (lines past the end, a digest or
+    /// size other than the manifest's, a chain of another length or head).
+    fn finish(mut self, m: &serde_json::Value, resim: &Resim, ticks: u64) -> anyhow::Result<Vec<String>> {
+        let mut problems = Vec::new();
+        if self.reader.has_more()? {
+            problems.push("events.jsonl has lines after the run's last tick".to_string());
+        }
+        let mut rest = Vec::new();
+        let mut inner = self.reader.into_inner();
+        inner.read_to_end(&mut rest)?;
+        let h = inner.into_inner();
+        let sha = loader::hex(&h.hasher.finalize());
+        if m["events"]["sha256"].as_str() != Some(sha.as_str()) || m["events"]["bytes"].as_u64() != Some(h.bytes) {
+            problems.push(format!(
+                "events.jsonl has sha256 {} and {} bytes; the manifest records {} and {}",
+                &sha[..16],
+                h.bytes,
+                m["events"]["sha256"].as_str().map_or("none", |s| s.get(..16).unwrap_or(s)),
+                m["events"]["bytes"]
+            ));
+        }
+        if resim.recorded_ticks() as u64 != ticks {
+            problems.push(format!(
+                "ticks.sha256 has {} ticks, the replay {ticks}",
+                resim.recorded_ticks()
+            ));
+        }
+        if m["tick_chain_head"].as_str() != Some(resim.chain().head_hex().as_str()) {
+            problems.push(format!(
+                "the manifest's tick_chain_head is not the replay's chain head {}",
+                &resim.chain().head_hex()[..16]
+            ));
+        }
+        Ok(problems)
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 /// The first line where two ticks' logs differ (`(none)` for a missing line).

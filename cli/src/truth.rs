@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use sentinel_engine::{Record, Scenario, Sim, SimOptions, StateVector, Tick, write_json_line};
 
 use crate::chain::{self, Chain};
+use crate::recorded::Moved;
 use crate::verify::manifest;
 
 /// A run being re-simulated tick by tick.
@@ -29,28 +30,17 @@ pub struct Resim {
 }
 
 impl Resim {
-    /// Opens a run directory for re-simulation (`scenario` overrides the recorded scenario path),
-    /// refusing a fork, whose change the recorded scenario does not hold.
+    /// Opens a run directory for re-simulation (`scenario` overrides the recorded scenario path); a
+    /// fork is re-simulated with its recorded change file.
     pub fn open(dir: &Path, scenario: Option<&Path>, threads: usize) -> anyhow::Result<Resim> {
         let m = manifest(dir)?;
-        if !m["fork"].is_null() {
-            bail!(
-                "{} is a fork: its truth cannot be rebuilt from the recorded scenario alone; export from its parent run",
-                dir.display()
-            );
-        }
-        Self::open_recorded(dir, &m, scenario, threads)
+        Self::open_recorded(dir, &m, Moved { scenario, change: None }, threads)
     }
 
     /// Opens any run directory whose manifest is `m` for re-simulation, after checking that its
-    /// inputs still have their recorded digests.
-    pub fn open_recorded(
-        dir: &Path,
-        m: &serde_json::Value,
-        scenario: Option<&Path>,
-        threads: usize,
-    ) -> anyhow::Result<Resim> {
-        let loaded = crate::replay::load_recorded(m, scenario)?;
+    /// inputs (and a fork's change file) still have their recorded digests.
+    pub fn open_recorded(dir: &Path, m: &serde_json::Value, moved: Moved<'_>, threads: usize) -> anyhow::Result<Resim> {
+        let loaded = crate::recorded::load_run(m, moved)?;
         let seed = m["seed"].as_u64().context("the manifest has no seed")?;
         let recorded_chain = chain::read(BufReader::new(
             File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,

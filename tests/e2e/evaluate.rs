@@ -110,6 +110,47 @@ fn replay_reproduces_a_run_and_names_the_first_divergent_tick_and_event() {
         stdout.contains(&format!("recorded: {changed}")) && stdout.contains(&format!("replayed: {target}")),
         "{stdout}"
     );
+
+    // The same edit with the chain file left as it was: the replay reads the log itself.
+    std::fs::write(out.join("ticks.sha256"), chain(events.as_bytes(), 1080)).unwrap();
+    let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("first divergent tick 300"), "{stdout}");
+
+    // Cut after tick 1000: the replay finds the missing lines.
+    let cut: String = events
+        .lines()
+        .take_while(|l| !l.starts_with("{\"tick\":1001,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(out.join("events.jsonl"), &cut).unwrap();
+    let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("first divergent tick 1001"), "{stdout}");
+
+    // Intact lines, one line appended after the last tick; or an empty line: both named.
+    std::fs::write(out.join("events.jsonl"), format!("{events}{{\"tick\":1080}}\n")).unwrap();
+    let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("lines after the run's last tick") && stdout.contains("events.jsonl has sha256"),
+        "{stdout}"
+    );
+    std::fs::write(out.join("events.jsonl"), format!("{events}\n")).unwrap();
+    let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("events.jsonl is damaged at tick 1079"), "{stdout}");
+
+    // No log at all: an error naming it.
+    std::fs::remove_file(out.join("events.jsonl")).unwrap();
+    let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot open the recorded log") && stderr.contains("events.jsonl"), "{stderr}");
 }
 
 #[test]
@@ -241,6 +282,41 @@ fn a_fork_is_byte_identical_to_its_parent_before_the_fork_tick() {
         format!("539 {}", m["fork"]["parent_chain_before_fork"].as_str().unwrap()),
         parent_chain.lines().nth(539).unwrap()
     );
+    // The fork replays with its change re-applied, and its truth exports.
+    let o = sentinel(&["replay", child.to_str().unwrap(), "--quiet"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("replay identical: all 1080 ticks") && stdout.contains("from tick 540, its change"),
+        "{stdout}"
+    );
+    let oem = t.path().join("fork.oem");
+    let o = sentinel(&[
+        "export",
+        child.to_str().unwrap(),
+        "--format",
+        "oem",
+        "--objects",
+        "25544",
+        "--out",
+        oem.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&oem).unwrap().contains("OBJECT_ID"));
+    // A fork of a fork would lose the first change: refused.
+    let o = sentinel(&[
+        "fork",
+        child.to_str().unwrap(),
+        "--at",
+        "600",
+        "--with",
+        change.to_str().unwrap(),
+        "--out",
+        t.path().join("grandchild").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is itself a fork"));
+
     // A change acting before the fork tick is refused at its position.
     std::fs::write(
         &change,
@@ -263,4 +339,9 @@ fn a_fork_is_byte_identical_to_its_parent_before_the_fork_tick() {
         err.contains("change.ron:2:36: inject `EARLY` acts before the fork time"),
         "{err}"
     );
+    // The fork's change file is no longer the one it was made with: its replay refuses.
+    let o = sentinel(&["replay", child.to_str().unwrap(), "--quiet"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("change file") && err.contains("when the fork was made"), "{err}");
 }

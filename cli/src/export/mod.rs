@@ -181,7 +181,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let log = dir.join("events.jsonl");
     let (bytes, summary) = match args.format {
         Format::Tdm | Format::TdmXml => {
-            let loaded = crate::replay::load_recorded(&manifest, args.truth.scenario.as_deref())
+            let loaded = crate::recorded::load_recorded(&manifest, args.truth.scenario.as_deref())
                 .context("the TDM names its participants from the run's scenario")?;
             let scenario = &loaded.scenario;
             check_nation(scenario, args.view.as_deref())?;
