@@ -3,7 +3,8 @@
 //! processes or machines. `--shard I/K` runs the runs with `r mod K == I`; without it, the index
 //! comes from `SLURM_ARRAY_TASK_ID` (Slurm job arrays) or `JOB_COMPLETION_INDEX` (Kubernetes Indexed
 //! Jobs) with `--shards K`. A run already complete and verified is skipped, so an interrupted batch
-//! resumes where it stopped (an interrupted run leaves only a hidden staging directory).
+//! resumes where it stopped. SIGINT/SIGTERM stop the current run cleanly (see `interrupt`); a killed
+//! run leaves only a hidden staging directory, which the next batch over that run removes.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,27 @@ pub fn seed_of(seed_base: u64, r: u32) -> u64 {
 /// The directory of run `r`.
 pub fn run_dir(out: &Path, r: u32) -> PathBuf {
     out.join(format!("run-{r:05}"))
+}
+
+/// Removes what a killed run `r` left in the batch directory: its hidden staging directories
+/// (`.run-RRRRR.partial-PID`) and a previous run moved aside while being replaced
+/// (`.run-RRRRR.old-PID`). Only this shard's runs are touched, so shards sharing the directory never
+/// remove each other's work. Returns how many were removed.
+fn remove_stale(out: &Path, r: u32) -> anyhow::Result<usize> {
+    let name = format!("run-{r:05}");
+    let (partial, old) = (format!(".{name}.partial-"), format!(".{name}.old-"));
+    let mut removed = 0;
+    for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        let n = file_name.to_string_lossy();
+        if (n.starts_with(&partial) || n.starts_with(&old)) && entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("cannot remove the stale {}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn shard(args: &BatchArgs) -> anyhow::Result<(u32, u32)> {
@@ -163,8 +185,9 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
         );
         b
     };
-    let (mut done, mut skipped) = (0, 0);
+    let (mut done, mut skipped, mut stale) = (0, 0, 0);
     for r in mine {
+        stale += remove_stale(&args.out, r)?;
         let dir = run_dir(&args.out, r);
         if complete(&dir) {
             skipped += 1;
@@ -191,8 +214,13 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let stale = if stale > 0 {
+        format!(", {stale} stale staging director{} of killed runs removed", if stale == 1 { "y" } else { "ies" })
+    } else {
+        String::new()
+    };
     println!(
-        "sentinel: batch shard {i}/{k}: {done} run(s) made, {skipped} already complete, in {}",
+        "sentinel: batch shard {i}/{k}: {done} run(s) made, {skipped} already complete{stale}, in {}",
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! `sentinel`: run and check space-surveillance exercise scenarios.
 //!
-//! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure).
+//! Exit codes: 0 success, 1 a failed check, 2 an error (bad input, IO failure), 130/143 stopped by
+//! SIGINT/SIGTERM (see `interrupt`).
 
 mod batch;
 #[cfg(feature = "dis")]
@@ -10,6 +11,7 @@ mod check;
 mod diff;
 mod export;
 mod fork;
+mod interrupt;
 mod loader;
 mod manifest;
 mod merge;
@@ -89,9 +91,14 @@ impl std::fmt::Display for Reported {
 impl std::error::Error for Reported {}
 
 fn main() -> ExitCode {
+    interrupt::default_sigpipe();
     match run() {
         Ok(code) => code,
         Err(e) => {
+            if let Some(i) = e.downcast_ref::<interrupt::Interrupted>() {
+                eprintln!("sentinel: {i}");
+                return ExitCode::from(i.exit_code());
+            }
             if e.downcast_ref::<Reported>().is_none() {
                 eprintln!("error: {e:#}");
             }

@@ -95,6 +95,7 @@ pub fn execute(
     loaded: &loader::Loaded,
     fork: Option<crate::manifest::Fork>,
 ) -> anyhow::Result<ExitCode> {
+    crate::interrupt::install()?;
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.seed);
     let known: Vec<&str> = scenario.nations.iter().map(|n| n.id.as_str()).collect();
@@ -223,6 +224,9 @@ pub fn execute(
     });
     let bar = progress(scenario.clock.ticks, args.quiet);
     while !sim.is_done() {
+        if crate::interrupt::requested().is_some() {
+            break; // the writer is joined below, then the staging directory is removed
+        }
         let tick = sim.next_tick();
         let events = sim.step();
         if tx.send((sim.clock().iso(Tick(tick.0)), events)).is_err() {
@@ -245,6 +249,7 @@ pub fn execute(
         .join()
         .map_err(|_| anyhow::anyhow!("the event writer thread panicked"))?
         .context("cannot write events.jsonl")?;
+    crate::interrupt::check()?;
     let events_sha = hex(&hashing.hasher.finalize());
     let wall = started.elapsed().as_secs_f64();
     let mut summary_text = serde_json::to_string_pretty(&nations)?;
@@ -309,6 +314,7 @@ pub fn execute(
     let mut f = File::create(&manifest_path).with_context(|| format!("cannot create {}", manifest_path.display()))?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
+    crate::interrupt::check()?;
     publish(&staging, &out, args.force)?;
     guard.published = true;
 
@@ -440,6 +446,7 @@ fn determinism_check(scenario: &sentinel_engine::Scenario, seed: u64, heads: &[[
     );
     let (mut bytes, mut scratch, mut chain) = (Vec::new(), Vec::new(), crate::chain::Chain::default());
     while !sim.is_done() {
+        crate::interrupt::check()?;
         let tick = sim.next_tick();
         let events = sim.step();
         let iso = sim.clock().iso(tick);
@@ -482,8 +489,9 @@ fn check_replaceable(out: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The staging directory of a run; removed when dropped unless it was published (so an error or a
-/// panic leaves nothing behind; only a killed process leaves a `.NAME.partial-PID` directory).
+/// The staging directory of a run; removed when dropped unless it was published (so an error, a
+/// panic, SIGINT or SIGTERM leave nothing behind; only a killed process (SIGKILL, a second signal)
+/// leaves a `.NAME.partial-PID` directory, which the next `batch` over that run removes).
 struct Staging {
     path: PathBuf,
     published: bool,
