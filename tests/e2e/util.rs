@@ -62,8 +62,17 @@ pub fn tool(relative: &str) -> Option<PathBuf> {
     if p.exists() {
         return Some(p);
     }
+    let what = if relative.starts_with("target/test-tools/") {
+        "Python 3 with venv and pip (Debian: python3-venv)"
+    } else if relative.starts_with("viewer/") || relative.ends_with("/node") {
+        "Node.js 20 or newer with npm"
+    } else if relative.ends_with("chromium") {
+        "Debian's chromium"
+    } else {
+        "it"
+    };
     let msg = format!(
-        "{} is missing: run `bash tests/tools/setup.sh` (or the README's test command)",
+        "{} is missing: install {what}, then run `bash tests/run` (tests/tools/setup.sh installs the rest)",
         p.display()
     );
     if std::env::var("CI").is_ok_and(|v| v == "true") {
