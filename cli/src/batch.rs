@@ -215,7 +215,10 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
     }
     bar.finish_and_clear();
     let stale = if stale > 0 {
-        format!(", {stale} stale staging director{} of killed runs removed", if stale == 1 { "y" } else { "ies" })
+        format!(
+            ", {stale} stale staging director{} of killed runs removed",
+            if stale == 1 { "y" } else { "ies" }
+        )
     } else {
         String::new()
     };

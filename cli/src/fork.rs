@@ -8,13 +8,13 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use clap::Args;
 use crate::chain;
 use crate::manifest::Fork;
 use crate::recorded::{apply, load_recorded, read_change};
 use crate::run::{RunArgs, execute};
 use crate::verify::manifest;
+use anyhow::{Context, bail};
+use clap::Args;
 
 /// Arguments of `sentinel fork`.
 #[derive(Args, Debug)]

@@ -27,7 +27,9 @@ pub fn load_run(m: &serde_json::Value, moved: Moved<'_>) -> anyhow::Result<loade
     if fork.is_null() {
         return Ok(loaded);
     }
-    let at_tick = fork["at_tick"].as_u64().context("the manifest's fork record has no `at_tick`")?;
+    let at_tick = fork["at_tick"]
+        .as_u64()
+        .context("the manifest's fork record has no `at_tick`")?;
     let path = match moved.change {
         Some(p) => p.to_path_buf(),
         None => PathBuf::from(
@@ -36,8 +38,12 @@ pub fn load_run(m: &serde_json::Value, moved: Moved<'_>) -> anyhow::Result<loade
                 .context("the manifest's fork record names no change file; pass --change")?,
         ),
     };
-    let (src, file) = read_change(&path)
-        .with_context(|| format!("this run is a fork; pass --change if its change file moved from {}", path.display()))?;
+    let (src, file) = read_change(&path).with_context(|| {
+        format!(
+            "this run is a fork; pass --change if its change file moved from {}",
+            path.display()
+        )
+    })?;
     let recorded = fork["change"]["sha256"].as_str().unwrap_or_default();
     if file.sha256 != recorded {
         bail!(
@@ -57,7 +63,11 @@ pub fn load_run(m: &serde_json::Value, moved: Moved<'_>) -> anyhow::Result<loade
 
 /// Applies a change file to a scenario from `fork_s` seconds on; bad changes are printed as
 /// positioned diagnostics.
-pub fn apply(scenario: &sentinel_engine::Scenario, src: &SourceFile, fork_s: i64) -> anyhow::Result<sentinel_engine::Scenario> {
+pub fn apply(
+    scenario: &sentinel_engine::Scenario,
+    src: &SourceFile,
+    fork_s: i64,
+) -> anyhow::Result<sentinel_engine::Scenario> {
     sentinel_engine::scenario::apply_change(scenario, src, fork_s).map_err(|d| {
         render::diagnostics(&d);
         crate::Reported.into()

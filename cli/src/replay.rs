@@ -73,7 +73,10 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             Ok(r) => r,
             Err(e) => {
                 bar.finish_and_clear();
-                println!("sentinel: replay DIFFERS: events.jsonl is damaged at tick {}: {e:#}", tick.0);
+                println!(
+                    "sentinel: replay DIFFERS: events.jsonl is damaged at tick {}: {e:#}",
+                    tick.0
+                );
                 return Ok(ExitCode::from(1));
             }
         };
@@ -119,7 +122,8 @@ fn progress(ticks: u64, quiet: bool) -> ProgressBar {
     }
     let b = ProgressBar::new(ticks);
     b.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len}").expect("valid template"),
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} tick {pos}/{len}")
+            .expect("valid template"),
     );
     b
 }
@@ -161,7 +165,9 @@ impl RecordedLog {
                 "events.jsonl has sha256 {} and {} bytes; the manifest records {} and {}",
                 &sha[..16],
                 h.bytes,
-                m["events"]["sha256"].as_str().map_or("none", |s| s.get(..16).unwrap_or(s)),
+                m["events"]["sha256"]
+                    .as_str()
+                    .map_or("none", |s| s.get(..16).unwrap_or(s)),
                 m["events"]["bytes"]
             ));
         }

@@ -85,29 +85,29 @@ pub fn parse_utc(text: &str) -> Result<NaiveDateTime, String> {
     Err(format!("`{text}` is not a UTC time"))
 }
 
-/// Parses an exercise time: an ISO-8601 UTC instant, or `T+HH:MM` / `T+HH:MM:SS` from the epoch
-/// (hours may exceed 24, e.g. `T+30:00`). Returns whole seconds from the epoch.
+/// Parses an exercise time: an ISO-8601 UTC instant, or `T+H:MM` / `T+H:MM:SS` from the epoch:
+/// hours in one to six digits (`T+3:00`, `T+03:00` and `T+30:00` are all valid), minutes and
+/// seconds in exactly two digits below 60. Returns whole seconds from the epoch.
 pub fn parse_exercise_time(text: &str, epoch: &NaiveDateTime) -> Result<i64, String> {
     if let Some(rest) = text.strip_prefix("T+") {
         let parts: Vec<&str> = rest.split(':').collect();
-        let nums: Option<Vec<i64>> = parts
-            .iter()
-            .map(|p| {
-                (!p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| p.parse().ok())
-                    .flatten()
-            })
-            .collect();
-        return match nums.as_deref() {
-            Some([h, m]) if *m < 60 => Ok(h * 3600 + m * 60),
-            Some([h, m, s]) if *m < 60 && *s < 60 => Ok(h * 3600 + m * 60 + s),
+        let digits = |p: &str, len: std::ops::RangeInclusive<usize>| -> Option<i64> {
+            (len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+        };
+        let h = parts.first().and_then(|p| digits(p, 1..=6));
+        let rest: Option<Vec<i64>> = parts.iter().skip(1).map(|p| digits(p, 2..=2)).collect();
+        return match (h, rest.as_deref()) {
+            (Some(h), Some([m])) if *m < 60 => Ok(h * 3600 + m * 60),
+            (Some(h), Some([m, s])) if *m < 60 && *s < 60 => Ok(h * 3600 + m * 60 + s),
             _ => Err(format!(
-                "`{text}` is not a time from the epoch: write `T+HH:MM` or `T+HH:MM:SS` (minutes and seconds below 60)"
+                "`{text}` is not a time from the epoch: write `T+H:MM` or `T+H:MM:SS` (hours in any number of digits up to 6, minutes and seconds in two digits below 60)"
             )),
         };
     }
     let t = parse_utc(text).map_err(|_| {
-        format!("`{text}` is not a time: write ISO-8601 UTC (`2026-07-10T06:00:00Z`) or `T+HH:MM` from the epoch")
+        format!("`{text}` is not a time: write ISO-8601 UTC (`2026-07-10T06:00:00Z`) or `T+H:MM` from the epoch")
     })?;
     let d = t - *epoch;
     if d.subsec_nanos() != 0 {
@@ -125,9 +125,22 @@ mod tests {
         let e = parse_utc("2026-07-10T00:00:00Z").unwrap();
         assert_eq!(parse_exercise_time("T+01:30", &e), Ok(5400));
         assert_eq!(parse_exercise_time("T+30:00:15", &e), Ok(108_015));
+        assert_eq!(parse_exercise_time("T+3:00", &e), Ok(10_800));
+        assert_eq!(parse_exercise_time("T+0:05:09", &e), Ok(309));
         assert_eq!(parse_exercise_time("2026-07-10T06:00:00Z", &e), Ok(21_600));
         assert_eq!(parse_exercise_time("2026-07-09T23:00:00Z", &e), Ok(-3600));
-        for bad in ["T+1:60", "T+", "T+-1:00", "T+1:2:3:4", "noon", "T+01:00:60"] {
+        for bad in [
+            "T+1:60",
+            "T+",
+            "T+-1:00",
+            "T+1:2:3:4",
+            "noon",
+            "T+01:00:60",
+            "T+1:2",
+            "T+1:02:3",
+            "T+1",
+            "T+:30",
+        ] {
             assert!(parse_exercise_time(bad, &e).is_err(), "{bad}");
         }
     }

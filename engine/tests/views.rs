@@ -158,7 +158,10 @@ fn catalog_numbers() -> BTreeSet<u32> {
 /// Runs the scenario; returns the full log and every nation's view.
 fn run(s: &Scenario) -> (Vec<Record>, BTreeMap<&'static str, Vec<Record>>) {
     let mut sim = Sim::new(s, 11, SimOptions::default());
-    let mut views: Vec<NationView> = NATIONS.iter().map(|n| NationView::new(n, sim.known_at_start(n))).collect();
+    let mut views: Vec<NationView> = NATIONS
+        .iter()
+        .map(|n| NationView::new(n, sim.known_at_start(n)))
+        .collect();
     let (mut all, mut seen) = (Vec::new(), BTreeMap::new());
     while !sim.is_done() {
         let tick = sim.step();
@@ -187,9 +190,10 @@ fn keys(v: &serde_json::Value, out: &mut BTreeSet<String>) {
 /// The object an event is about, if any (0 is never a catalog number here).
 fn about(e: &Event) -> Option<u32> {
     match e {
-        Event::AgreementStatus { .. } | Event::LiaisonDuty { .. } | Event::LiaisonQueue { .. } | Event::Custody { .. } => {
-            None
-        }
+        Event::AgreementStatus { .. }
+        | Event::LiaisonDuty { .. }
+        | Event::LiaisonQueue { .. }
+        | Event::Custody { .. } => None,
         _ => Some(e.object()).filter(|&o| o != 0),
     }
 }
@@ -258,9 +262,15 @@ fn check(c: &Case, records: &[Record], views: &BTreeMap<&str, Vec<Record>>) -> R
                 .collect();
             (full, shown)
         };
-        let (full, shown) = kept("detection", &|e| matches!(e, Event::Detection { sensor, .. } if own.contains(&**sensor)));
+        let (full, shown) = kept(
+            "detection",
+            &|e| matches!(e, Event::Detection { sensor, .. } if own.contains(&**sensor)),
+        );
         prop_assert_eq!(full, shown, "{}'s detections", nation);
-        let (full, shown) = kept("share_delivered", &|e| matches!(e, Event::ShareDelivered(d) if &*d.to == *nation));
+        let (full, shown) = kept(
+            "share_delivered",
+            &|e| matches!(e, Event::ShareDelivered(d) if &*d.to == *nation),
+        );
         prop_assert_eq!(full, shown, "{}'s deliveries", nation);
         // Count the nation's sensor events the view rightly hides (so the property is not vacuous).
         let hidden = records

@@ -150,7 +150,10 @@ fn replay_reproduces_a_run_and_names_the_first_divergent_tick_and_event() {
     let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot open the recorded log") && stderr.contains("events.jsonl"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the recorded log") && stderr.contains("events.jsonl"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -343,5 +346,8 @@ fn a_fork_is_byte_identical_to_its_parent_before_the_fork_tick() {
     let o = sentinel(&["replay", child.to_str().unwrap(), "--quiet"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("change file") && err.contains("when the fork was made"), "{err}");
+    assert!(
+        err.contains("change file") && err.contains("when the fork was made"),
+        "{err}"
+    );
 }

@@ -24,7 +24,13 @@ fn interrupt_run(signal: &str) -> (Option<i32>, String, Vec<String>) {
     let out = t.path().join("run");
     let scenario = repo().join("scenarios/us-japan-liaison.ron");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
         .current_dir(repo())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -34,11 +40,23 @@ fn interrupt_run(signal: &str) -> (Option<i32>, String, Vec<String>) {
     let start = Instant::now();
     loop {
         let staging = entries(t.path()).into_iter().find(|n| n.starts_with(".run.partial-"));
-        if staging.is_some_and(|s| t.path().join(s).join("events.jsonl").metadata().is_ok_and(|m| m.len() > 0)) {
+        if staging.is_some_and(|s| {
+            t.path()
+                .join(s)
+                .join("events.jsonl")
+                .metadata()
+                .is_ok_and(|m| m.len() > 0)
+        }) {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "the run never started writing");
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be interrupted");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the run never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -48,7 +66,11 @@ fn interrupt_run(signal: &str) -> (Option<i32>, String, Vec<String>) {
         .unwrap();
     assert!(k.success());
     let o = child.wait_with_output().unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned(), entries(t.path()))
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        entries(t.path()),
+    )
 }
 
 #[test]
@@ -87,7 +109,11 @@ fn a_batch_rerun_removes_what_its_killed_runs_left() {
     };
     batch();
     // What a killed run 0 and a killed run 1 (another shard's) would leave.
-    for d in [".run-00000.partial-4242", ".run-00000.old-4242", ".run-00001.partial-4243"] {
+    for d in [
+        ".run-00000.partial-4242",
+        ".run-00000.old-4242",
+        ".run-00001.partial-4243",
+    ] {
         std::fs::create_dir_all(out.join(d)).unwrap();
         std::fs::write(out.join(d).join("events.jsonl"), b"{\"tick\":0}\n").unwrap();
     }
@@ -126,6 +152,11 @@ fn a_closed_standard_output_ends_a_command_without_a_panic() {
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(o.status.signal(), Some(13), "{args:?} ends by SIGPIPE: {:?} {stderr}", o.status);
+        assert_eq!(
+            o.status.signal(),
+            Some(13),
+            "{args:?} ends by SIGPIPE: {:?} {stderr}",
+            o.status
+        );
     }
 }

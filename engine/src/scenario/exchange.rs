@@ -174,6 +174,38 @@ impl Context<'_> {
         d.push(Diagnostic::error(self.src, span.clone(), msg).with_help(help));
     }
 
+    pub(super) fn warn(&self, d: &mut Diagnostics, span: &Range<usize>, msg: String, help: &str) {
+        d.push(Diagnostic::warning(self.src, span.clone(), msg).with_help(help));
+    }
+
+    /// Warns about a period that ends after the run (it is cut at the run's end), or that begins
+    /// only after it (it never takes effect).
+    pub(super) fn within_run(
+        &self,
+        d: &mut Diagnostics,
+        start: (Secs, &Spanned<String>),
+        end: (Secs, &Spanned<String>),
+        what: &str,
+    ) {
+        let run_end = self.duration_s as Secs;
+        let hhmm = format!("T+{}:{:02}:{:02}", run_end / 3600, run_end % 3600 / 60, run_end % 60);
+        if start.0 >= run_end {
+            self.warn(
+                d,
+                &start.1.span,
+                format!("{what} begins after the run ends ({hhmm}), so it never takes effect"),
+                "move it into the run, remove it, or lengthen the run (`duration_s`)",
+            );
+        } else if end.0 > run_end {
+            self.warn(
+                d,
+                &end.1.span,
+                format!("{what} ends after the run ends ({hhmm}); it is cut there"),
+                &format!("end it by `{hhmm}`, or lengthen the run (`duration_s`)"),
+            );
+        }
+    }
+
     pub(super) fn nation(&self, d: &mut Diagnostics, id: &Spanned<String>, what: &str) -> bool {
         if self.nations.contains_key(id.as_str()) {
             return true;
@@ -213,7 +245,7 @@ impl Context<'_> {
                     d,
                     &t.span,
                     m,
-                    "times are ISO-8601 UTC or `T+HH:MM[:SS]` counted from the scenario epoch",
+                    "times are ISO-8601 UTC, or `T+H:MM` / `T+H:MM:SS` counted from the scenario epoch (e.g. `T+3:00`, `T+36:30:15`)",
                 );
                 None
             }
@@ -505,6 +537,7 @@ pub(super) fn validate(
                             "`end` must be later than `start`",
                         );
                     } else {
+                        cx.within_run(d, (a, &p.start), (b, &p.end), &format!("a duty period of {what}"));
                         out.push((a, b));
                     }
                 }
@@ -584,15 +617,22 @@ pub(super) fn validate(
         });
         let ws = cx.time(d, &r.window.start);
         let we = cx.time(d, &r.window.end);
-        if let (Some(a), Some(b)) = (ws, we)
-            && b <= a
-        {
-            cx.err(
-                d,
-                &r.window.end.span,
-                "the observation window ends before it starts".into(),
-                "`end` must be later than `start`",
-            );
+        if let (Some(a), Some(b)) = (ws, we) {
+            if b <= a {
+                cx.err(
+                    d,
+                    &r.window.end.span,
+                    "the observation window ends before it starts".into(),
+                    "`end` must be later than `start`",
+                );
+            } else {
+                cx.within_run(
+                    d,
+                    (a, &r.window.start),
+                    (b, &r.window.end),
+                    &format!("the window of {what}"),
+                );
+            }
         }
         let at = match &r.at {
             Some(t) => cx.time(d, t),

@@ -231,6 +231,9 @@ impl Context<'_> {
     fn period(&self, d: &mut Diagnostics, start: &Spanned<String>, end: &Spanned<String>, what: &str) -> (Secs, Secs) {
         let a = self.at(d, start, what);
         let b = self.time(d, end).unwrap_or(a + 1);
+        if b > a && a >= 0 && (a as u64) < self.duration_s {
+            self.within_run(d, (a, start), (b, end), what);
+        }
         if b <= a {
             self.err(
                 d,
