@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::event::{Event, Record};
+use crate::event::{Event, EventKind, Record};
 
 /// Whether a nation sees an event at all (before the per-object knowledge test of [`NationView`]).
 pub fn visible_to(event: &Event, nation: &str) -> bool {
@@ -52,23 +52,25 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
 /// The object a visible event tells its nation about, if it is one through which the nation learns
 /// of the object (a detection, a product, a tasking message, a catalog decision).
 fn teaches(event: &Event) -> Option<u32> {
-    match event {
-        Event::Detection { object, .. }
-        | Event::Track { object, .. }
-        | Event::CatalogUpdate { object, .. }
-        | Event::NewObjectCatalogued { object, .. }
-        | Event::ManoeuvreDetected { object, .. }
-        | Event::TaskingAccepted { object, .. }
-        | Event::TaskingDeclined { object, .. }
-        | Event::TaskingObserved { object, .. }
-        | Event::TaskingExpired { object, .. }
-        | Event::TaskingRouted { object, .. }
-        | Event::TaskingDropped { object, .. } => Some(*object),
-        Event::TaskingRequested(e) => Some(e.object),
-        Event::TaskingReported(e) => Some(e.object),
-        Event::ShareDelivered(e) => Some(e.object),
-        _ => None,
-    }
+    use EventKind::*;
+    matches!(
+        event.kind(),
+        Detection
+            | Track
+            | CatalogUpdate
+            | NewObjectCatalogued
+            | ManoeuvreDetected
+            | TaskingRequested
+            | TaskingRouted
+            | TaskingDropped
+            | TaskingAccepted
+            | TaskingDeclined
+            | TaskingObserved
+            | TaskingExpired
+            | TaskingReported
+            | ShareDelivered
+    )
+    .then(|| event.object())
 }
 
 /// A sensor event that the truth, not the nation, generates: shown only for objects the nation
