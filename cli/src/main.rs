@@ -10,6 +10,7 @@ mod check;
 mod diff;
 mod export;
 mod fork;
+mod http;
 mod loader;
 mod manifest;
 mod merge;
