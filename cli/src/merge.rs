@@ -257,7 +257,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, &out_json)?;
     let svg = args.out.join("ensemble.svg");
-    std::fs::write(&svg, custody_svg(&ens))?;
+    report::write_atomic(&svg, custody_svg(&ens).as_bytes())?;
     eprintln!("sentinel: wrote {} and {}", out_json.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -340,52 +340,13 @@ fn custody_svg(e: &Ensemble) -> String {
             "bar: mean over the runs of each run's mean custody; thin line: 5th-95th percentile of the runs; \
              black bracket: 95% CI of the mean (Student t)",
         ));
-    // The x axis: grid lines, ticks, values, title.
-    let axis_y = top + ph;
-    for &v in &ticks {
-        doc = doc
-            .add(
-                Line::new()
-                    .set("x1", x(v))
-                    .set("x2", x(v))
-                    .set("y1", top - 4.0)
-                    .set("y2", axis_y)
-                    .set("stroke", "#e4e4e4"),
-            )
-            .add(
-                Line::new()
-                    .set("x1", x(v))
-                    .set("x2", x(v))
-                    .set("y1", axis_y)
-                    .set("y2", axis_y + 5.0)
-                    .set("stroke", "#000"),
-            )
-            .add(text(x(v), axis_y + 18.0, 11, "middle", &format_tick(v)));
-    }
-    doc = doc
-        .add(
-            Line::new()
-                .set("x1", left)
-                .set("x2", w - right)
-                .set("y1", axis_y)
-                .set("y2", axis_y)
-                .set("stroke", "#000"),
-        )
-        .add(
-            Line::new()
-                .set("x1", left)
-                .set("x2", left)
-                .set("y1", top - 4.0)
-                .set("y2", axis_y)
-                .set("stroke", "#000"),
-        )
-        .add(text(
-            left + (w - left - right) / 2.0,
-            axis_y + 40.0,
-            12,
-            "middle",
-            "objects in custody (mean over the run, samples after tick 0)",
-        ));
+    let plot = (left, w - right, top, top + ph);
+    doc = x_axis(
+        doc,
+        plot,
+        &ticks,
+        "objects in custody (mean over the run, samples after tick 0)",
+    );
     for (i, (name, s)) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
         let yc = y + row_h / 2.0;
@@ -409,7 +370,10 @@ fn custody_svg(e: &Ensemble) -> String {
                     .set("stroke", "#000")
                     .set("stroke-width", 1),
             );
-        if let (Some(lo), Some(hi)) = (s.ci95_low, s.ci95_high) {
+        // The interval, unless it is a point (every run gave the same value).
+        if let (Some(lo), Some(hi)) = (s.ci95_low, s.ci95_high)
+            && hi > lo
+        {
             for (xv, dx) in [(lo, 3.0), (hi, -3.0)] {
                 let d = format!("M {} {} h {dx} v 14 h {}", x(xv) + dx, yc - 7.0, -dx);
                 doc = doc.add(
@@ -430,6 +394,33 @@ fn custody_svg(e: &Ensemble) -> String {
         ));
     }
     doc.to_string()
+}
+
+/// A value axis along the bottom of `plot` (x0, x1, y0, y1), from 0 to the last of `ticks`: grid
+/// lines, tick marks, values, the axis lines and a title.
+fn x_axis(mut doc: svg::Document, plot: (f64, f64, f64, f64), ticks: &[f64], title: &str) -> svg::Document {
+    use crate::report::text;
+    use svg::node::element::Line;
+    let (left, x1, top, axis_y) = plot;
+    let max = *ticks.last().expect("ticks");
+    let x = |v: f64| left + (x1 - left) * v / max;
+    let line = |xa: f64, xb: f64, ya: f64, yb: f64, colour: &str| {
+        Line::new()
+            .set("x1", xa)
+            .set("x2", xb)
+            .set("y1", ya)
+            .set("y2", yb)
+            .set("stroke", colour)
+    };
+    for &v in ticks {
+        doc = doc
+            .add(line(x(v), x(v), top - 4.0, axis_y, "#e4e4e4"))
+            .add(line(x(v), x(v), axis_y, axis_y + 5.0, "#000"))
+            .add(text(x(v), axis_y + 18.0, 11, "middle", &format_tick(v)));
+    }
+    doc.add(line(left, x1, axis_y, axis_y, "#000"))
+        .add(line(left, left, top - 4.0, axis_y, "#000"))
+        .add(text((left + x1) / 2.0, axis_y + 40.0, 12, "middle", title))
 }
 
 /// A tick value without needless decimals.
