@@ -197,6 +197,9 @@ fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, limits: &Limits) -> io::
             let mut headers = [httparse::EMPTY_HEADER; 64];
             let mut req = httparse::Request::new(&mut headers);
             match req.parse(buf) {
+                Ok(httparse::Status::Complete(n)) if n > limits.max_header_bytes => {
+                    return Ok(Head::Refuse(error(431, "request head too large")));
+                }
                 Ok(httparse::Status::Complete(n)) => {
                     let head = judge(&req);
                     buf.drain(..n);
@@ -292,4 +295,92 @@ fn write_response(stream: &mut TcpStream, r: &Response, head_only: bool, keep: b
         }
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(raw: &str) -> Head {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut req = httparse::Request::new(&mut headers);
+        assert!(req.parse(raw.as_bytes()).unwrap().is_complete(), "{raw}");
+        judge(&req)
+    }
+
+    fn refused(raw: &str) -> u16 {
+        match judged(raw) {
+            Head::Refuse(r) => r.status,
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn heads_are_judged() {
+        assert_eq!(refused("POST / HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(refused("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 413);
+        assert_eq!(refused("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"), 413);
+        assert_eq!(refused("GET / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n"), 413);
+        let keep = |raw: &str| match judged(raw) {
+            Head::Request(r, keep) => {
+                assert_eq!(r.target, "/a?b=1");
+                keep
+            }
+            _ => panic!("{raw}"),
+        };
+        assert!(keep("GET /a?b=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+        assert!(!keep("GET /a?b=1 HTTP/1.1\r\nConnection: close\r\n\r\n"));
+        assert!(!keep("HEAD /a?b=1 HTTP/1.0\r\n\r\n"));
+        assert!(keep("GET /a?b=1 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+    }
+
+    #[test]
+    fn a_response_has_its_length_and_no_body_for_head() {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = a.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        });
+        let (mut s, _) = a.accept().unwrap();
+        let r = Response::text(200, "hello").with("X-A", "1");
+        write_response(&mut s, &r, false, true).unwrap();
+        write_response(&mut s, &r, true, false).unwrap();
+        drop(s);
+        let out = client.join().unwrap();
+        assert_eq!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-A: 1\r\nContent-Length: 5\r\n\
+             Connection: keep-alive\r\n\r\nhello\
+             HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-A: 1\r\nContent-Length: 5\r\n\
+             Connection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_head_too_large_or_malformed_is_refused() {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = a.local_addr().unwrap();
+        for (raw, status) in [
+            (
+                format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(20_000)),
+                "431",
+            ),
+            ("GET / HTTP/1.1\r\nBad Header\r\n\r\n".to_string(), "400"),
+        ] {
+            let client = std::thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                let _ = s.write_all(raw.as_bytes());
+                let mut out = Vec::new();
+                let _ = s.read_to_end(&mut out);
+                String::from_utf8_lossy(&out).to_string()
+            });
+            let (s, _) = a.accept().unwrap();
+            connection(s, &Limits::default(), &|_| Response::text(200, "no")).unwrap();
+            let out = client.join().unwrap();
+            assert!(out.starts_with(&format!("HTTP/1.1 {status} ")), "{out}");
+        }
+    }
 }

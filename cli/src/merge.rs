@@ -431,3 +431,35 @@ fn format_tick(v: f64) -> String {
         format!("{v}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_quantiles_match_printed_tables() {
+        // t(0.975, df) from the NIST/SEMATECH e-Handbook table 1.3.6.7.2 (3 decimals).
+        for (df, t) in [
+            (1, 12.706),
+            (2, 4.303),
+            (3, 3.182),
+            (4, 2.776),
+            (9, 2.262),
+            (30, 2.042),
+            (100, 1.984),
+        ] {
+            assert!((t975(df) - t).abs() < 6e-4, "df {df}: {} vs {t}", t975(df));
+        }
+    }
+
+    #[test]
+    fn statistics_of_four_values() {
+        let s = stats(vec![4.0, 1.0, 3.0, 2.0]);
+        assert_eq!((s.n, s.mean, s.min, s.max, s.p50), (4, 2.5, 1.0, 4.0, 2.5));
+        // sd = sqrt(5/3); half width = 3.182446 * 1.290994 / 2 = 2.054.
+        assert_eq!((s.sd, s.ci95_low, s.ci95_high), (1.291, Some(0.446), Some(4.554)));
+        assert_eq!((s.p5, s.p95), (1.15, 3.85));
+        let one = stats(vec![7.0]);
+        assert_eq!((one.n, one.sd, one.ci95_low, one.ci95_high), (1, 0.0, None, None));
+    }
+}
