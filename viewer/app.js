@@ -1,7 +1,10 @@
 // Sentinel viewer: plays a run (served by `sentinel view RUN_DIR`) on an offline CesiumJS globe.
 //
-// Data: /api/meta (run facts), /api/run.czml (satellites, sensors, detections; every entity has
-// properties {nation, kind}), /api/events (a window of the event log around the clock).
+// Data: /api/meta (run facts), /api/status (progress of the server's CZML build: the server
+// listens at once and builds the CZML in the background; the page shows the progress until it is
+// ready), /api/run.czml (satellites, sensors, detections; every entity has properties
+// {nation, kind}), /api/events (a window of the event log around the clock).
+// window.sentinelProgress lists the build states the page showed ({czml, ticks_done, ticks}).
 // Query parameters: ?tick=N starts the clock at tick N, paused.
 // When loaded and drawn, window.sentinelReady holds the entity and event counts (and the body
 // element gets data-sentinel-ready="true"); on failure window.sentinelError holds the message.
@@ -28,8 +31,40 @@
     return r.json();
   }
 
-  // No Cesium ion: no token, no ion imagery, terrain or geocoder.
+  // No Cesium ion: no token, no ion imagery, terrain or geocoder, and no "Cesium ion" logo
+  // (CesiumJS shows it by default; the imagery's own credit stays).
   Cesium.Ion.defaultAccessToken = '';
+  Cesium.CreditDisplay.cesiumCredit = undefined;
+
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // Polls /api/status until the server's CZML is ready, showing its progress over the globe.
+  async function waitForCzml() {
+    window.sentinelProgress = [];
+    const box = $('progress');
+    for (;;) {
+      const s = await getJson('/api/status');
+      if (s.czml === 'ready') {
+        box.hidden = true;
+        return s;
+      }
+      if (s.czml === 'failed') {
+        box.hidden = true;
+        throw new Error(`the server could not make the run's globe data: ${s.error}`);
+      }
+      window.sentinelProgress.push({ czml: s.czml, ticks_done: s.ticks_done, ticks: s.ticks });
+      const pct = s.ticks > 0 ? Math.floor((100 * s.ticks_done) / s.ticks) : 0;
+      box.hidden = false;
+      $('progress-text').textContent =
+        s.ticks_done > 0
+          ? `Preparing the globe: re-simulating the run, tick ${s.ticks_done} of ${s.ticks} (${pct} %, ${s.elapsed_s} s)`
+          : `Preparing the globe (${s.elapsed_s} s)…`;
+      // Without a tick count yet (a CZML file being read) the bar is indeterminate.
+      if (s.ticks_done > 0) $('progress-bar').value = pct;
+      else $('progress-bar').removeAttribute('value');
+      await sleep(400);
+    }
+  }
 
   const viewer = new Cesium.Viewer('globe', {
     baseLayer: Cesium.ImageryLayer.fromProviderAsync(
@@ -385,6 +420,7 @@
       `seed ${meta.seed} · ${meta.ticks} ticks of ${meta.tick_s} s · ${meta.objects} objects · ${meta.sensors} sensors` +
       (meta.view ? ` · ${meta.view}'s view` : '');
 
+    await waitForCzml();
     const ds = await Cesium.CzmlDataSource.load('/api/run.czml');
     state.ds = ds;
     await viewer.dataSources.add(ds);

@@ -11,6 +11,7 @@ mod check;
 mod diff;
 mod export;
 mod fork;
+mod http;
 mod interrupt;
 mod loader;
 mod manifest;

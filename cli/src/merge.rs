@@ -35,24 +35,40 @@ pub struct Stats {
     pub n: usize,
     /// Mean.
     pub mean: f64,
-    /// Sample standard deviation.
+    /// Sample standard deviation (n - 1 in the denominator).
     pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
     /// 5th percentile.
     pub p5: f64,
     /// Median.
     pub p50: f64,
     /// 95th percentile.
     pub p95: f64,
-    /// 95% confidence interval of the mean (normal approximation), low.
-    pub ci95_low: f64,
+    /// Largest value.
+    pub max: f64,
+    /// 95% confidence interval of the mean by Student's t with n - 1 degrees of freedom
+    /// (mean -/+ t(0.975, n - 1) sd / sqrt(n)), low end; `null` with fewer than 2 runs.
+    pub ci95_low: Option<f64>,
     /// High end.
-    pub ci95_high: f64,
+    pub ci95_high: Option<f64>,
 }
 
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom, t(0.975, df).
+pub fn t975(df: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    debug_assert!(df >= 1);
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("df >= 1 is a valid Student t")
+        .inverse_cdf(0.975)
+}
+
+/// Statistics of the values of one metric (at least one value).
 fn stats(mut v: Vec<f64>) -> Stats {
+    debug_assert!(!v.is_empty());
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let mean = v.iter().sum::<f64>() / n.max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n as f64;
     let sd = if n > 1 {
         (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
     } else {
@@ -60,24 +76,23 @@ fn stats(mut v: Vec<f64>) -> Stats {
     };
     // Percentiles by linear interpolation between order statistics.
     let q = |p: f64| -> f64 {
-        if n == 0 {
-            return f64::NAN;
-        }
         let x = p * (n - 1) as f64;
         let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
         v[lo] + (v[hi] - v[lo]) * (x - lo as f64)
     };
-    let half = 1.96 * sd / (n.max(1) as f64).sqrt();
+    let half = (n > 1).then(|| t975(n - 1) * sd / (n as f64).sqrt());
     let r = |x: f64| (x * 1000.0).round() / 1000.0;
     Stats {
         n,
         mean: r(mean),
         sd: r(sd),
+        min: v[0],
         p5: r(q(0.05)),
         p50: r(q(0.5)),
         p95: r(q(0.95)),
-        ci95_low: r(mean - half),
-        ci95_high: r(mean + half),
+        max: v[n - 1],
+        ci95_low: half.map(|h| r(mean - h)),
+        ci95_high: half.map(|h| r(mean + h)),
     }
 }
 
@@ -103,36 +118,47 @@ pub struct Ensemble {
     pub metrics: BTreeMap<String, Stats>,
 }
 
-/// The metrics of one run's scorecard, by name.
-fn metrics(r: &Report) -> BTreeMap<String, f64> {
+/// The figures of one run's scorecard, by name: every number of `report.json`, named by its path
+/// (`nations.JPN.custody.at_end`, `injects.M1.by_nation.JPN.told_s`, `liaisons.L.max_depth`). The
+/// scorecard itself is the list, so a figure added to [`Report`] is merged without a change here.
+/// Left out: the run's identity (scenario, seed, epoch, hours, log digest), the custody time series,
+/// figures that are absent (`null`: an inject a nation never saw), and the statistics of an empty
+/// list (an object whose `count` is 0 keeps only its count: no turnaround is not a turnaround of 0).
+pub fn metrics(r: &Report) -> BTreeMap<String, f64> {
+    let v = serde_json::to_value(r).expect("a scorecard is JSON");
     let mut m = BTreeMap::new();
-    let groups = r
-        .nations
-        .iter()
-        .chain(r.regional_centers.iter())
-        .map(|(k, f)| (k.clone(), f))
-        .chain(std::iter::once(("COALITION".to_string(), &r.coalition)));
-    for (name, f) in groups {
-        m.insert(format!("{name}.detections"), f.detections as f64);
-        m.insert(format!("{name}.custody_mean"), f.custody.mean);
-        m.insert(format!("{name}.custody_min"), f.custody.min as f64);
-        m.insert(format!("{name}.products_received"), f.products_received as f64);
-        m.insert(format!("{name}.requests_fulfilled"), f.requests_fulfilled as f64);
-    }
-    for i in &r.injects {
-        if let Some(s) = i.first_detection_s {
-            m.insert(format!("inject.{}.first_detection_s", i.inject), s as f64);
-        }
-        for (n, t) in &i.by_nation {
-            if let Some(s) = t.catalogued_s {
-                m.insert(format!("inject.{}.{n}.catalogued_s", i.inject), s as f64);
-            }
-            if let Some(s) = t.told_s {
-                m.insert(format!("inject.{}.{n}.told_s", i.inject), s as f64);
-            }
+    for (k, x) in v.as_object().expect("a scorecard is an object") {
+        if !matches!(k.as_str(), "scenario" | "seed" | "epoch" | "hours" | "events_sha256") {
+            flatten(k, x, &mut m);
         }
     }
     m
+}
+
+/// Adds the numbers under `v` to `out`, named `path.key...`; array elements are named by their
+/// `inject` id (the injects), else by their index.
+fn flatten(path: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            out.insert(path.to_string(), n.as_f64().expect("a finite number"));
+        }
+        Value::Object(o) => {
+            let empty = o.get("count").and_then(Value::as_u64) == Some(0);
+            for (k, x) in o {
+                if k != "series" && (!empty || k == "count") {
+                    flatten(&format!("{path}.{k}"), x, out);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let name = x["inject"].as_str().map_or_else(|| i.to_string(), str::to_string);
+                flatten(&format!("{path}.{name}"), x, out);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
 }
 
 /// Runs the command.
@@ -223,16 +249,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         ens.batch.scenario,
         ens.batch.seed_base
     );
-    println!(
-        "{:<48} {:>4} {:>12} {:>10} {:>12} {:>12} {:>12} {:>25}",
-        "metric", "n", "mean", "sd", "p5", "p50", "p95", "95% CI of mean"
-    );
-    for (k, s) in &ens.metrics {
-        println!(
-            "{k:<48} {:>4} {:>12.1} {:>10.1} {:>12.1} {:>12.1} {:>12.1} {:>12.1}-{:<12.1}",
-            s.n, s.mean, s.sd, s.p5, s.p50, s.p95, s.ci95_low, s.ci95_high
-        );
-    }
+    print!("{}", table(&ens));
     std::fs::create_dir_all(&args.out)?;
     let mut json = serde_json::to_string_pretty(&ens)?;
     json.push('\n');
@@ -240,24 +257,69 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, &out_json)?;
     let svg = args.out.join("ensemble.svg");
-    std::fs::write(&svg, custody_svg(&ens))?;
+    report::write_atomic(&svg, custody_svg(&ens).as_bytes())?;
     eprintln!("sentinel: wrote {} and {}", out_json.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Mean custody per nation and group with its 5-95% range over the runs.
+/// The statistics as a text table.
+fn table(e: &Ensemble) -> String {
+    let width = e.metrics.keys().map(String::len).max().unwrap_or(6).max(6);
+    let mut s = format!(
+        "{:<width$} {:>4} {:>12} {:>10} {:>12} {:>12} {:>12} {:>27}\n",
+        "figure", "n", "mean", "sd", "p5", "p50", "p95", "95% CI of mean (Student t)"
+    );
+    for (k, m) in &e.metrics {
+        let ci = match (m.ci95_low, m.ci95_high) {
+            (Some(lo), Some(hi)) => format!("{lo:.2} .. {hi:.2}"),
+            _ => "-".to_string(),
+        };
+        s += &format!(
+            "{k:<width$} {:>4} {:>12.2} {:>10.2} {:>12.2} {:>12.2} {:>12.2} {ci:>27}\n",
+            m.n, m.mean, m.sd, m.p5, m.p50, m.p95
+        );
+    }
+    s += "\n(figures: the numbers of each run's report.json, by path; n: runs that have the figure; \
+          sd: sample standard deviation; percentiles interpolated between order statistics; \
+          95% CI of the mean: mean -/+ t(0.975, n-1) sd / sqrt(n), Student's t with n-1 degrees of freedom)\n";
+    s
+}
+
+/// Mean custody per nation, regional center and the coalition over the runs: a bar for the mean
+/// of the runs' mean custody, a whisker for its 5th-95th percentiles, a bracket for the 95%
+/// confidence interval of the mean; an x axis with ticks and values.
 fn custody_svg(e: &Ensemble) -> String {
+    use crate::report::{nice_ticks, text, text_width};
     use svg::node::element::{Line, Rectangle};
-    let rows: Vec<(&str, &Stats)> = e
-        .metrics
+    let mut rows: Vec<(String, &Stats)> = Vec::new();
+    for (k, s) in &e.metrics {
+        let name = if let Some(n) = k.strip_prefix("nations.").and_then(|k| k.strip_suffix(".custody.mean")) {
+            n.to_string()
+        } else if let Some(n) = k
+            .strip_prefix("regional_centers.")
+            .and_then(|k| k.strip_suffix(".custody.mean"))
+        {
+            format!("{n} (center)")
+        } else {
+            continue;
+        };
+        rows.push((name, s));
+    }
+    if let Some(s) = e.metrics.get("coalition.custody.mean") {
+        rows.push(("COALITION".to_string(), s));
+    }
+    let label_w = rows.iter().map(|r| text_width(&r.0, 12)).fold(40.0, f64::max);
+    let (left, right, top, row_h, bottom) = (label_w + 24.0, 70.0, 72.0, 26.0, 64.0);
+    let w = (left + 640.0 + right).max(760.0);
+    let ph = row_h * rows.len().max(1) as f64;
+    let h = top + ph + bottom;
+    let hi = rows
         .iter()
-        .filter_map(|(k, s)| k.strip_suffix(".custody_mean").map(|n| (n, s)))
-        .collect();
-    let (w, left, top, row_h) = (900.0, 200.0, 50.0, 22.0);
-    let h = top + row_h * rows.len().max(1) as f64 + 40.0;
-    let max = rows.iter().map(|r| r.1.p95).fold(1.0f64, f64::max);
-    let x = |v: f64| left + (w - left - 40.0) * v / max;
-    let text = |x: f64, y: f64, anchor: &str, s: String| crate::report::text(x, y, 11, anchor, &s);
+        .map(|r| r.1.p95.max(r.1.ci95_high.unwrap_or(0.0)))
+        .fold(0.0f64, f64::max);
+    let ticks = nice_ticks(hi.max(1.0));
+    let max = *ticks.last().expect("ticks");
+    let x = |v: f64| left + (w - left - right) * v / max;
     let mut doc = svg::Document::new()
         .set("viewBox", (0, 0, w, h))
         .set("width", w)
@@ -266,33 +328,138 @@ fn custody_svg(e: &Ensemble) -> String {
         .add(text(
             w / 2.0,
             24.0,
+            15,
             "middle",
-            format!(
-                "Mean objects in custody over {} runs (bar: mean; line: 5-95%)",
-                e.runs.len()
-            ),
+            &format!("Objects in custody: {} over {} runs", e.batch.scenario, e.runs.len()),
+        ))
+        .add(text(
+            w / 2.0,
+            44.0,
+            11,
+            "middle",
+            "bar: mean over the runs of each run's mean custody; thin line: 5th-95th percentile of the runs; \
+             black bracket: 95% CI of the mean (Student t)",
         ));
+    let plot = (left, w - right, top, top + ph);
+    doc = x_axis(
+        doc,
+        plot,
+        &ticks,
+        "objects in custody (mean over the run, samples after tick 0)",
+    );
     for (i, (name, s)) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
+        let yc = y + row_h / 2.0;
         doc = doc
-            .add(text(left - 8.0, y + 14.0, "end", name.to_string()))
+            .add(text(left - 8.0, yc + 4.0, 12, "end", name))
             .add(
                 Rectangle::new()
                     .set("x", left)
-                    .set("y", y + 4.0)
-                    .set("width", x(s.mean) - left)
-                    .set("height", 12)
-                    .set("fill", "#1f77b4"),
+                    .set("y", yc - 7.0)
+                    .set("width", (x(s.mean) - left).max(0.0))
+                    .set("height", 14)
+                    .set("fill", if name == "COALITION" { "#555" } else { "#1f77b4" })
+                    .set("fill-opacity", 0.75),
             )
             .add(
                 Line::new()
                     .set("x1", x(s.p5))
                     .set("x2", x(s.p95))
-                    .set("y1", y + 10.0)
-                    .set("y2", y + 10.0)
+                    .set("y1", yc)
+                    .set("y2", yc)
                     .set("stroke", "#000")
-                    .set("stroke-width", 2),
+                    .set("stroke-width", 1),
             );
+        // The interval, unless it is a point (every run gave the same value).
+        if let (Some(lo), Some(hi)) = (s.ci95_low, s.ci95_high)
+            && hi > lo
+        {
+            for (xv, dx) in [(lo, 3.0), (hi, -3.0)] {
+                let d = format!("M {} {} h {dx} v 14 h {}", x(xv) + dx, yc - 7.0, -dx);
+                doc = doc.add(
+                    svg::node::element::Path::new()
+                        .set("d", d)
+                        .set("fill", "none")
+                        .set("stroke", "#000")
+                        .set("stroke-width", 1.5),
+                );
+            }
+        }
+        doc = doc.add(text(
+            x(s.p95.max(s.mean).max(s.ci95_high.unwrap_or(0.0))) + 6.0,
+            yc + 4.0,
+            11,
+            "start",
+            &format!("{:.1}", s.mean),
+        ));
     }
     doc.to_string()
+}
+
+/// A value axis along the bottom of `plot` (x0, x1, y0, y1), from 0 to the last of `ticks`: grid
+/// lines, tick marks, values, the axis lines and a title.
+fn x_axis(mut doc: svg::Document, plot: (f64, f64, f64, f64), ticks: &[f64], title: &str) -> svg::Document {
+    use crate::report::text;
+    use svg::node::element::Line;
+    let (left, x1, top, axis_y) = plot;
+    let max = *ticks.last().expect("ticks");
+    let x = |v: f64| left + (x1 - left) * v / max;
+    let line = |xa: f64, xb: f64, ya: f64, yb: f64, colour: &str| {
+        Line::new()
+            .set("x1", xa)
+            .set("x2", xb)
+            .set("y1", ya)
+            .set("y2", yb)
+            .set("stroke", colour)
+    };
+    for &v in ticks {
+        doc = doc
+            .add(line(x(v), x(v), top - 4.0, axis_y, "#e4e4e4"))
+            .add(line(x(v), x(v), axis_y, axis_y + 5.0, "#000"))
+            .add(text(x(v), axis_y + 18.0, 11, "middle", &format_tick(v)));
+    }
+    doc.add(line(left, x1, axis_y, axis_y, "#000"))
+        .add(line(left, left, top - 4.0, axis_y, "#000"))
+        .add(text((left + x1) / 2.0, axis_y + 40.0, 12, "middle", title))
+}
+
+/// A tick value without needless decimals.
+fn format_tick(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_quantiles_match_printed_tables() {
+        // t(0.975, df) from the NIST/SEMATECH e-Handbook table 1.3.6.7.2 (3 decimals).
+        for (df, t) in [
+            (1, 12.706),
+            (2, 4.303),
+            (3, 3.182),
+            (4, 2.776),
+            (9, 2.262),
+            (30, 2.042),
+            (100, 1.984),
+        ] {
+            assert!((t975(df) - t).abs() < 6e-4, "df {df}: {} vs {t}", t975(df));
+        }
+    }
+
+    #[test]
+    fn statistics_of_four_values() {
+        let s = stats(vec![4.0, 1.0, 3.0, 2.0]);
+        assert_eq!((s.n, s.mean, s.min, s.max, s.p50), (4, 2.5, 1.0, 4.0, 2.5));
+        // sd = sqrt(5/3); half width = 3.182446 * 1.290994 / 2 = 2.054.
+        assert_eq!((s.sd, s.ci95_low, s.ci95_high), (1.291, Some(0.446), Some(4.554)));
+        assert_eq!((s.p5, s.p95), (1.15, 3.85));
+        let one = stats(vec![7.0]);
+        assert_eq!((one.n, one.sd, one.ci95_low, one.ci95_high), (1, 0.0, None, None));
+    }
 }

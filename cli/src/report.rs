@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use sentinel_engine::summary::Latency;
 use serde::{Deserialize, Serialize};
@@ -209,12 +209,22 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     .context("cannot read manifest.json")?;
     let out_json = dir.join("report.json");
     let charts = dir.join("charts");
-    if !args.force && (out_json.exists() || charts.exists()) {
-        bail!("{} already has a report; pass --force to replace it", dir.display());
-    }
     let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
     let report = compute(&manifest, BufReader::with_capacity(1 << 20, events))?;
     print!("{}", render_tables(&report));
+    // Printing is always allowed; only replacing files needs --force.
+    let existing: Vec<PathBuf> = [out_json.clone(), charts.join("custody.svg"), charts.join("injects.svg")]
+        .into_iter()
+        .filter(|p| p.exists())
+        .collect();
+    if !args.force && !existing.is_empty() {
+        let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "sentinel: {} already exist(s) and was not rewritten (pass --force to replace the report files)",
+            names.join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut json = serde_json::to_string_pretty(&report)?;
     json.push('\n');
     write_atomic(&out_json, json.as_bytes())?;
@@ -614,6 +624,41 @@ pub fn text(x: f64, y: f64, size: u32, anchor: &str, content: &str) -> svg::node
         .set("text-anchor", anchor)
 }
 
+/// The width of `s` set in a sans-serif font of `size` px, estimated from the advance widths of
+/// Helvetica/Arial (in 1/1000 em) and rounded up by 18%: at least the width in DejaVu Sans (the
+/// widest common default sans-serif, up to 17% wider than Helvetica) and in Arial/Liberation Sans,
+/// so a label laid out by it is not clipped by the font a browser or rsvg picks.
+pub fn text_width(s: &str, size: u32) -> f64 {
+    let em: f64 = s
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | '\'' | '|' | '!' | '.' | ',' | ':' | ';' => 278.0,
+            'f' | 't' | 'r' | 'I' | ' ' | '(' | ')' | '[' | ']' | '/' | '-' => 333.0,
+            'm' | 'M' => 833.0,
+            'w' | 'W' => 944.0,
+            'A'..='Z' | '_' | '%' | '&' | '@' => 722.0,
+            c if c.is_ascii() => 556.0,
+            _ => 1000.0,
+        })
+        .sum();
+    em / 1000.0 * size as f64 * 1.18
+}
+
+/// Axis ticks from 0 to at least `max` (> 0) in steps of 1, 2 or 5 times a power of ten, about
+/// five of them.
+pub fn nice_ticks(max: f64) -> Vec<f64> {
+    debug_assert!(max > 0.0 && max.is_finite());
+    let raw = max / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let n = (max / step - 1e-9).ceil().max(1.0) as usize;
+    (0..=n).map(|k| ((k as f64 * step) * 1e6).round() / 1e6).collect()
+}
+
 /// Custody over time: one line per nation and one (thick) for the coalition.
 fn custody_svg(r: &Report) -> String {
     use svg::node::element::{Line as SvgLine, Polyline, Rectangle};
@@ -704,12 +749,25 @@ fn custody_svg(r: &Report) -> String {
     doc.to_string()
 }
 
+/// An inject's row label.
+fn inject_label(i: &InjectScore) -> String {
+    format!("{} ({})", i.inject, i.kind)
+}
+
 /// Inject timeline: one row per inject; the fire time, the first detection, and per nation the
 /// catalog update and the first partner product.
 fn injects_svg(r: &Report) -> String {
     use svg::node::element::{Circle, Line as SvgLine, Rectangle};
     let rows = r.injects.len().max(1) as f64;
-    let (w, left, right, top, row_h) = (960.0, 150.0, 40.0, 60.0, 36.0);
+    let legend = "black bar: inject; blue: first detection; green: a nation's catalog update; orange: a nation told by a partner";
+    // The canvas grows to fit the longest label and the legend: nothing is clipped.
+    let label_w = r
+        .injects
+        .iter()
+        .map(|i| text_width(&inject_label(i), 12))
+        .fold(100.0, f64::max);
+    let (left, right, top, row_h) = (label_w + 24.0, 40.0, 60.0, 36.0);
+    let w = (left + 770.0 + right).max(text_width(legend, 11) + 40.0);
     let h = top + rows * row_h + 60.0;
     let pw = w - left - right;
     let x = |t_h: f64| left + pw * t_h / r.hours.max(1e-9);
@@ -718,14 +776,15 @@ fn injects_svg(r: &Report) -> String {
         .set("width", w)
         .set("height", h)
         .add(Rectangle::new().set("width", w).set("height", h).set("fill", "white"))
-        .add(text(w / 2.0, 22.0, 16, "middle", &format!("Inject timeline: {}", r.scenario)))
         .add(text(
             w / 2.0,
-            40.0,
-            11,
+            22.0,
+            16,
             "middle",
-            "black bar: inject; blue: first detection; green: a nation's catalog update; orange: a nation told by a partner",
-        ));
+            &format!("Inject timeline: {}", r.scenario),
+        ))
+        .add(text(w / 2.0, 40.0, 11, "middle", legend))
+        .add(text(left + pw / 2.0, h - 14.0, 12, "middle", "hours from the epoch"));
     for k in 0..=6 {
         let t = r.hours * k as f64 / 6.0;
         doc = doc
@@ -748,22 +807,14 @@ fn injects_svg(r: &Report) -> String {
     for (i, inj) in r.injects.iter().enumerate() {
         let yc = top + row_h * (i as f64 + 0.5);
         let at = |s: u64| x(inj.at_h + s as f64 / 3600.0);
-        doc = doc
-            .add(text(
-                left - 8.0,
-                yc + 4.0,
-                12,
-                "end",
-                &format!("{} ({})", inj.inject, inj.kind),
-            ))
-            .add(
-                Rectangle::new()
-                    .set("x", x(inj.at_h) - 1.5)
-                    .set("y", yc - 12.0)
-                    .set("width", 3)
-                    .set("height", 24)
-                    .set("fill", "#000"),
-            );
+        doc = doc.add(text(left - 8.0, yc + 4.0, 12, "end", &inject_label(inj))).add(
+            Rectangle::new()
+                .set("x", x(inj.at_h) - 1.5)
+                .set("y", yc - 12.0)
+                .set("width", 3)
+                .set("height", 24)
+                .set("fill", "#000"),
+        );
         if let Some(s) = inj.first_detection_s {
             doc = doc.add(
                 Circle::new()

@@ -21,6 +21,8 @@ pub struct Resim {
     pub scenario: Scenario,
     /// The recorded seed.
     pub seed: u64,
+    /// When set, the ticks run so far are stored here (for a progress display).
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     sim: Sim,
     recorded_chain: Vec<String>,
     chain: Chain,
@@ -56,6 +58,7 @@ impl Resim {
         Ok(Resim {
             scenario: loaded.scenario,
             seed,
+            progress: None,
             sim,
             recorded_chain,
             chain: Chain::default(),
@@ -96,6 +99,9 @@ impl Resim {
             write_json_line(&mut self.bytes, rec, &iso, &mut self.scratch)?;
         }
         self.chain.push(&self.bytes);
+        if let Some(p) = &self.progress {
+            p.store(tick.0 + 1, std::sync::atomic::Ordering::Relaxed);
+        }
         let head = crate::loader::hex(self.chain.heads.last().expect("just pushed"));
         Ok(Some((tick, self.recorded_chain.get(tick.0 as usize) == Some(&head))))
     }

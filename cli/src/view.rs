@@ -1,28 +1,32 @@
 //! `sentinel view RUN_DIR`: a local web page that plays a run on an offline CesiumJS globe.
 //!
-//! A small HTTP server (`tiny_http`, bound to 127.0.0.1 unless `--bind` says otherwise) serves the
+//! A small HTTP server ([`crate::http`]: GET/HEAD only, bounded connections, header and write
+//! deadlines; bound to 127.0.0.1 unless `--bind` says otherwise) listens at once and serves the
 //! page (`viewer/index.html`, `app.js`, `style.css`, embedded in the binary), the CesiumJS build
-//! from `viewer/node_modules` under `/cesium/`, and the run: `/api/run.czml` (made once at start by
-//! [`crate::export::czml::write`]), `/api/meta` and `/api/events` (a window of the event log, read
-//! from disk on every request: a log can be gigabytes, so it is never held in memory; the first
-//! line of a tick is found by binary search over byte offsets, since the log is ordered by tick).
+//! from `viewer/node_modules` under `/cesium/`, and the run: `/api/status` (the CZML build's
+//! progress), `/api/run.czml` (made once, on a background thread, by
+//! [`crate::export::czml::write`]; `503` with the progress until it is ready), `/api/meta` and
+//! `/api/events` (a window of the event log, read from disk on every request: a log can be
+//! gigabytes, so it is never held in memory; the first line of a tick is found by binary search
+//! over byte offsets, since the log is ordered by tick).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::{Value, json};
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::chain::tick_of;
 use crate::export::czml::{self, CzmlStats};
+use crate::http::{Body, Limits, Request, Response};
 
 /// Arguments of `sentinel view`.
 #[derive(Args, Debug)]
@@ -68,25 +72,80 @@ const MAX_LIMIT: usize = 10_000;
 const DEFAULT_LIMIT: usize = 500;
 /// Log bytes one `/api/events` request reads at most (the answer says where it stopped).
 const SCAN_BUDGET: u64 = 64 << 20;
-/// Request-handling threads (CesiumJS fetches tiles and workers in parallel).
-const WORKERS: usize = 4;
+
+/// The run's CZML document: being built, built, or failed.
+enum Czml {
+    /// Being built since this instant.
+    Building(Instant),
+    /// Built: the document, its counts, and how long it took.
+    Ready(Arc<Vec<u8>>, CzmlStats, f64),
+    /// Failed, with the reason.
+    Failed(String),
+}
 
 /// What the server holds.
 struct State {
-    czml: Vec<u8>,
-    meta: Vec<u8>,
+    czml: RwLock<Czml>,
+    /// Ticks re-simulated so far while the CZML is built.
+    ticks_done: Arc<AtomicU64>,
+    /// Ticks of the run.
+    ticks: u64,
+    /// `/api/meta` without its `czml` member.
+    meta: Value,
     events: PathBuf,
     /// The nations `/api/events` keeps when the request names none.
     default_nations: Vec<String>,
     cesium: PathBuf,
 }
 
-/// Runs the command: prepares the run's data, then serves until killed (Ctrl-C).
+impl State {
+    /// `/api/status`: `{"czml": "building"|"ready"|"failed", "ticks_done", "ticks", "elapsed_s",
+    /// "error"?, "satellites"?, "sensors"?, "detections"?, "bytes"?}`.
+    fn status(&self) -> Value {
+        let mut v = json!({
+            "ticks": self.ticks,
+            "ticks_done": self.ticks_done.load(Ordering::Relaxed).min(self.ticks),
+        });
+        match &*self.czml.read().expect("not poisoned") {
+            Czml::Building(t) => {
+                v["czml"] = "building".into();
+                v["elapsed_s"] = ((t.elapsed().as_secs_f64() * 10.0).round() / 10.0).into();
+            }
+            Czml::Ready(bytes, stats, secs) => {
+                v["czml"] = "ready".into();
+                v["elapsed_s"] = (*secs).into();
+                v["ticks_done"] = self.ticks.into();
+                v["satellites"] = stats.satellites.into();
+                v["sensors"] = stats.sensors.into();
+                v["detections"] = stats.detections.into();
+                v["bytes"] = bytes.len().into();
+            }
+            Czml::Failed(e) => {
+                v["czml"] = "failed".into();
+                v["error"] = e.clone().into();
+            }
+        }
+        v
+    }
+}
+
+/// Runs the command: checks the run, listens at once, builds the CZML on a background thread, and
+/// serves until killed (Ctrl-C).
 pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let manifest = crate::verify::manifest(dir)?;
     let cesium = cesium_dir(args.cesium.as_deref())?;
     args.truth.check()?;
+    let nations = nations_of(dir);
+    if let Some(v) = &args.view
+        && !nations.is_empty()
+        && !nations.contains(v)
+    {
+        bail!(
+            "--view {v}: the run has no nation `{v}` (nations: {})",
+            nations.join(", ")
+        );
+    }
 
     // A nation's view log when the run wrote one; else the whole log, by default only the events that
     // name the nation.
@@ -103,50 +162,23 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     if !events.is_file() {
         bail!("{}: no event log", events.display());
     }
-
-    let started = Instant::now();
-    let (czml, stats) = match &args.czml {
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let stats = count_packets(&bytes).with_context(|| format!("{}: not a CZML document", path.display()))?;
-            (bytes, stats)
-        }
-        None => {
-            let opts = args.truth.czml(args.view.clone());
-            let mut out = Vec::new();
-            let stats = czml::write(dir, &opts, &mut out).context("making the run's CZML")?;
-            (out, stats)
-        }
-    };
-    eprintln!(
-        "sentinel: CZML: {} satellites, {} sensors, {} detections ({:.1} MB, {:.1} s)",
-        stats.satellites,
-        stats.sensors,
-        stats.detections,
-        czml.len() as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    );
-
-    let meta = meta(dir, &manifest, &args, &events, &stats, czml.len())?;
+    let listener = TcpListener::bind((args.bind, args.port))
+        .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
+    let addr = listener.local_addr()?;
     let state = Arc::new(State {
-        czml,
-        meta: serde_json::to_vec(&meta)?,
+        czml: RwLock::new(Czml::Building(Instant::now())),
+        ticks_done: Arc::new(AtomicU64::new(0)),
+        ticks: manifest["ticks"].as_u64().unwrap_or(0),
+        meta: meta(dir, &manifest, &args, &events, nations)?,
         events,
         default_nations,
         cesium,
     });
-
-    let server = Server::http((args.bind, args.port))
-        .map_err(|e| anyhow::anyhow!("listening on {}:{}: {e}", args.bind, args.port))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| anyhow::anyhow!("the server has no IP address"))?;
     let url = format!("http://{addr}/");
     println!(
         "sentinel: viewing `{}` (seed {}) at {url} (Ctrl-C stops it)",
-        meta["scenario"].as_str().unwrap_or("?"),
-        meta["seed"]
+        state.meta["scenario"].as_str().unwrap_or("?"),
+        state.meta["seed"]
     );
     if !args.bind.is_loopback() {
         eprintln!(
@@ -154,26 +186,57 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
             args.bind
         );
     }
+    {
+        let state = Arc::clone(&state);
+        let (dir, czml_file) = (dir.clone(), args.czml.clone());
+        let mut opts = args.truth.czml(args.view.clone());
+        opts.progress = Some(Arc::clone(&state.ticks_done));
+        std::thread::spawn(move || build_czml(&state, &dir, czml_file.as_deref(), &opts));
+    }
     if args.open {
         open_browser(&url);
     }
-
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let state = Arc::clone(&state);
-            std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    handle(&state, req);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.join();
-    }
+    let server_state = Arc::clone(&state);
+    crate::http::serve(listener, Limits::default(), move |req| handle(&server_state, req));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes (or reads, with `--czml`) the run's CZML document and stores it in `state`.
+fn build_czml(state: &State, dir: &Path, file: Option<&Path>, opts: &czml::CzmlOptions) {
+    let started = Instant::now();
+    let made = match file {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|bytes| {
+                let stats =
+                    count_packets(&bytes).with_context(|| format!("{}: not a CZML document", path.display()))?;
+                Ok((bytes, stats))
+            }),
+        None => {
+            let mut out = Vec::new();
+            czml::write(dir, opts, &mut out)
+                .context("making the run's CZML")
+                .map(|stats| (out, stats))
+        }
+    };
+    let secs = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+    let next = match made {
+        Ok((bytes, stats)) => {
+            eprintln!(
+                "sentinel: CZML ready: {} satellites, {} sensors, {} detections ({:.1} MB, {secs:.1} s)",
+                stats.satellites,
+                stats.sensors,
+                stats.detections,
+                bytes.len() as f64 / 1e6,
+            );
+            Czml::Ready(Arc::new(bytes), stats, secs)
+        }
+        Err(e) => {
+            eprintln!("sentinel: error: {e:#} (the page shows it; the event list is still served)");
+            Czml::Failed(format!("{e:#}"))
+        }
+    };
+    *state.czml.write().expect("not poisoned") = next;
 }
 
 /// The CesiumJS build directory: `--cesium`, `$SENTINEL_CESIUM`, or the source tree's.
@@ -213,23 +276,19 @@ fn count_packets(bytes: &[u8]) -> anyhow::Result<CzmlStats> {
     Ok(stats)
 }
 
-/// The `/api/meta` document.
-fn meta(
-    dir: &Path,
-    manifest: &Value,
-    args: &ViewArgs,
-    events: &Path,
-    stats: &CzmlStats,
-    czml_bytes: usize,
-) -> anyhow::Result<Value> {
-    // Nation ids, in the order of nations.json (sorted); an older run without it has none.
-    let nations: Vec<String> = match std::fs::read(dir.join("nations.json")) {
+/// Nation ids, in the order of nations.json (sorted); an older run without it has none.
+fn nations_of(dir: &Path) -> Vec<String> {
+    match std::fs::read(dir.join("nations.json")) {
         Ok(b) => match serde_json::from_slice::<BTreeMap<String, Value>>(&b) {
             Ok(m) => m.into_keys().collect(),
             Err(_) => Vec::new(),
         },
         Err(_) => Vec::new(),
-    };
+    }
+}
+
+/// The `/api/meta` document, without its `czml` member (added when the CZML is ready).
+fn meta(dir: &Path, manifest: &Value, args: &ViewArgs, events: &Path, nations: Vec<String>) -> anyhow::Result<Value> {
     let events_bytes = std::fs::metadata(events)?.len();
     Ok(json!({
         "scenario": manifest["scenario"],
@@ -245,12 +304,7 @@ fn meta(
         "events_file": events.strip_prefix(dir).unwrap_or(events).display().to_string(),
         "events_bytes": events_bytes,
         "routine_kinds": ROUTINE_KINDS,
-        "czml": {
-            "satellites": stats.satellites,
-            "sensors": stats.sensors,
-            "detections": stats.detections,
-            "bytes": czml_bytes,
-        },
+        "czml": null,
     }))
 }
 
@@ -261,68 +315,87 @@ fn open_browser(url: &str) {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+fn json_response(status: u16, body: Body) -> Response {
+    Response {
+        status,
+        headers: vec![
+            ("Content-Type", "application/json".into()),
+            ("Cache-Control", "no-cache".into()),
+        ],
+        body,
+    }
 }
 
-/// Answers one request (errors become status codes; a client gone away is ignored).
-fn handle(state: &State, req: Request) {
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        let _ = req.respond(Response::from_string("only GET").with_status_code(405));
-        return;
-    }
-    let url = req.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let text = |body: &'static str, ctype: &str| {
-        Response::from_data(body.as_bytes())
-            .with_header(header("Content-Type", ctype))
-            .with_header(header("Cache-Control", "no-cache"))
+/// Answers one request (errors become status codes).
+fn handle(state: &State, req: &Request) -> Response {
+    let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+    let page = |body: &'static str, ctype: &str| Response {
+        status: 200,
+        headers: vec![("Content-Type", ctype.into()), ("Cache-Control", "no-cache".into())],
+        body: Body::Static(body.as_bytes()),
     };
-    let result = match path {
-        "/" | "/index.html" => req.respond(text(INDEX_HTML, "text/html; charset=utf-8")),
-        "/app.js" => req.respond(text(APP_JS, "text/javascript; charset=utf-8")),
-        "/style.css" => req.respond(text(STYLE_CSS, "text/css; charset=utf-8")),
-        "/api/run.czml" => req.respond(
-            Response::from_data(state.czml.as_slice()).with_header(header("Content-Type", "application/json")),
-        ),
-        "/api/meta" => req.respond(
-            Response::from_data(state.meta.as_slice()).with_header(header("Content-Type", "application/json")),
-        ),
+    match path {
+        "/" | "/index.html" => page(INDEX_HTML, "text/html; charset=utf-8"),
+        "/app.js" => page(APP_JS, "text/javascript; charset=utf-8"),
+        "/style.css" => page(STYLE_CSS, "text/css; charset=utf-8"),
+        "/api/status" => json_response(200, Body::Owned(state.status().to_string().into_bytes())),
+        "/api/run.czml" => match &*state.czml.read().expect("not poisoned") {
+            Czml::Ready(bytes, ..) => json_response(200, Body::Shared(Arc::clone(bytes))),
+            Czml::Building(_) => {
+                json_response(503, Body::Owned(state.status().to_string().into_bytes())).with("Retry-After", "1")
+            }
+            Czml::Failed(_) => json_response(500, Body::Owned(state.status().to_string().into_bytes())),
+        },
+        "/api/meta" => {
+            let mut meta = state.meta.clone();
+            if let Czml::Ready(bytes, stats, _) = &*state.czml.read().expect("not poisoned") {
+                meta["czml"] = json!({
+                    "satellites": stats.satellites,
+                    "sensors": stats.sensors,
+                    "detections": stats.detections,
+                    "bytes": bytes.len(),
+                });
+            }
+            json_response(200, Body::Owned(meta.to_string().into_bytes()))
+        }
         "/api/events" => {
             match EventQuery::parse(query, &state.default_nations).and_then(|q| query_events(&state.events, &q)) {
-                Ok(body) => {
-                    req.respond(Response::from_string(body).with_header(header("Content-Type", "application/json")))
-                }
-                Err(e) => req.respond(Response::from_string(format!("{e:#}")).with_status_code(400)),
+                Ok(body) => json_response(200, Body::Owned(body.into_bytes())),
+                Err(e) => Response::text(400, format!("{e:#}")),
             }
         }
         _ => match path.strip_prefix("/cesium/") {
-            Some(rel) => serve_file(&state.cesium, rel, req),
-            None => req.respond(Response::from_string("not found").with_status_code(404)),
+            Some(rel) => serve_file(&state.cesium, rel),
+            None => Response::text(404, "not found"),
         },
-    };
-    let _ = result;
+    }
 }
 
 /// Serves a file under `root` (canonical) named by the URL path `rel`, refusing any path that
 /// leaves it.
-fn serve_file(root: &Path, rel: &str, req: Request) -> std::io::Result<()> {
+fn serve_file(root: &Path, rel: &str) -> Response {
     let Some(rel) = safe_relative(rel) else {
-        return req.respond(Response::from_string("bad path").with_status_code(400));
+        return Response::text(400, "bad path");
     };
     let path = root.join(&rel);
     // Symbolic links inside the tree could still lead out of it.
     let file = match path.canonicalize() {
-        Ok(p) if p.starts_with(root) && p.is_file() => File::open(&p),
-        _ => return req.respond(Response::from_string("not found").with_status_code(404)),
+        Ok(p) if p.starts_with(root) && p.is_file() => File::open(&p).and_then(|f| {
+            let len = f.metadata()?.len();
+            Ok((f, len))
+        }),
+        _ => return Response::text(404, "not found"),
     };
     match file {
-        Ok(f) => req.respond(
-            Response::from_file(f)
-                .with_header(header("Content-Type", content_type(&rel)))
-                .with_header(header("Cache-Control", "max-age=3600")),
-        ),
-        Err(_) => req.respond(Response::from_string("not found").with_status_code(404)),
+        Ok((f, len)) => Response {
+            status: 200,
+            headers: vec![
+                ("Content-Type", content_type(&rel).into()),
+                ("Cache-Control", "max-age=3600".into()),
+            ],
+            body: Body::File(f, len),
+        },
+        Err(_) => Response::text(404, "not found"),
     }
 }
 

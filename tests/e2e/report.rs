@@ -63,15 +63,82 @@ fn a_liaison_shortens_the_partners_time_to_learn_of_a_manoeuvre() {
     assert!(injects.contains("M1 (manoeuvre)"));
 }
 
+/// The advance width of `text` set in the font file `font` at `size_px`, by fontTools (`None` when
+/// the test venv or the font is missing, outside CI).
+fn text_width_px(font: &str, text: &str, size_px: f64) -> Option<f64> {
+    let (py, font) = (python()?, tool(font)?);
+    let code = "import sys\nfrom fontTools.ttLib import TTFont\nf = TTFont(sys.argv[1])\ncmap, hm = f.getBestCmap(), f['hmtx']\n\
+                print(sum(hm[cmap[ord(c)]][0] for c in sys.argv[2]) / f['head'].unitsPerEm)";
+    let o = std::process::Command::new(py)
+        .args(["-c", code, font.to_str().unwrap(), text])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some(String::from_utf8(o.stdout).unwrap().trim().parse::<f64>().unwrap() * size_px)
+}
+
+/// The `x` of the text element holding `label` and the document's width.
+fn label_x_and_width(svg: &str, label: &str) -> (f64, f64) {
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let end = svg.find(label).unwrap();
+    let tag = &svg[svg[..end].rfind("<text").unwrap()..end];
+    assert!(tag.contains("text-anchor=\"end\""), "{tag}");
+    (attr(tag, "x"), attr(&svg[..svg.find('>').unwrap()], "width"))
+}
+
 #[test]
-fn a_report_is_not_overwritten_without_force() {
+fn a_long_inject_label_fits_its_chart() {
+    let t = tempfile::tempdir().unwrap();
+    let long = "M1-long-inject-identifier-of-the-HIMAWARI-9-station-keeping-burn";
+    let text = std::fs::read_to_string(repo().join("tests/data/liaison-manoeuvre.ron")).unwrap();
+    let scenario = t.path().join("long.ron");
+    std::fs::write(&scenario, text.replace("id: \"M1\"", &format!("id: \"{long}\""))).unwrap();
+    let dir = t.path().join("run");
+    scorecard(&scenario, &dir);
+    let svg = String::from_utf8(read(&dir, "charts/injects.svg")).unwrap();
+    let label = format!("{long} (manoeuvre)");
+    let (x, width) = label_x_and_width(&svg, &label);
+    // The label is right-aligned at x, so it fits when x >= its width: measured by fontTools
+    // in the two fonts `sans-serif` maps to here (DejaVu Sans for rsvg, Liberation Sans for Chromium).
+    for font in ["dejavu/DejaVuSans.ttf", "liberation/LiberationSans-Regular.ttf"] {
+        let Some(w) = text_width_px(&format!("/usr/share/fonts/truetype/{font}"), &label, 12.0) else {
+            return;
+        };
+        assert!(x >= w && w > 300.0, "{font}: the label is {w} px wide and ends at {x}");
+    }
+    assert!(width > 960.0, "the canvas grew: {width}");
+}
+
+#[test]
+fn a_second_report_prints_but_does_not_overwrite_without_force() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("run");
-    scorecard(&repo().join("tests/data/liaison-manoeuvre.ron"), &dir);
+    let (_, first) = scorecard(&repo().join("tests/data/liaison-manoeuvre.ron"), &dir);
     let before = read(&dir, "report.json");
+    // A report.json edited by hand is kept: the second report prints and leaves the files alone.
+    std::fs::write(dir.join("report.json"), b"kept").unwrap();
     let o = sentinel(&["report", dir.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        first,
+        "the same scorecard is printed"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("report.json") && err.contains("not rewritten") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(read(&dir, "report.json"), b"kept");
+    // Only the charts left: still not rewritten.
+    std::fs::remove_file(dir.join("report.json")).unwrap();
+    let o = sentinel(&["report", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("injects.svg"));
+    assert!(!dir.join("report.json").exists());
     let o = sentinel(&["report", dir.to_str().unwrap(), "--force"]);
     assert!(o.status.success());
     assert_eq!(read(&dir, "report.json"), before, "the same run gives the same report");

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -25,8 +25,14 @@ impl Drop for Server {
 
 /// Starts `sentinel view RUN --port 0` and returns it with the port it printed.
 fn start(run: &Path) -> (Server, u16) {
+    start_with(run, &[])
+}
+
+/// Starts `sentinel view RUN --port 0 EXTRA...` and returns it with the port it printed.
+fn start_with(run: &Path, extra: &[&str]) -> (Server, u16) {
     let child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
         .args(["view", run.to_str().unwrap(), "--port", "0"])
+        .args(extra)
         .current_dir(util::repo())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -66,6 +72,18 @@ fn get(port: u16, path: &str) -> (u16, String, Vec<u8>) {
     (status, head.to_ascii_lowercase(), raw[split + 4..].to_vec())
 }
 
+/// Polls `/api/status` until the CZML is no longer being built (at most `secs` seconds).
+fn wait_ready(port: u16, secs: u64) -> Value {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = get_json(port, "/api/status");
+        if s["czml"] != "building" || Instant::now() > until {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn get_json(port: u16, path: &str) -> Value {
     let (status, _, body) = get(port, path);
     assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
@@ -99,7 +117,39 @@ fn view_serves_the_run_offline_and_the_globe_draws_it() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("ql");
     util::run_ok(&util::quick_look(), &run, &["--quiet"]);
-    let (server, port) = start(&run);
+    // The server gets its CZML from a named pipe, written once the page is open: the page must
+    // show the build's progress, then load the globe when it is ready.
+    let exported = tmp.path().join("run.czml");
+    let o = util::sentinel(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "czml",
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fifo = tmp.path().join("slow.czml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (server, port) = start_with(&run, &["--czml", fifo.to_str().unwrap()]);
+
+    // The page, in headless Chromium, at a tick with detections on the globe.
+    let events = util::read(&run, "events.jsonl");
+    let detections = util::lines_of_kind(&events, "detection");
+    let mid: Value = serde_json::from_str(&detections[detections.len() / 2]).unwrap();
+    let url = format!("http://127.0.0.1:{port}/?tick={}", mid["tick"]);
+    let shot = util::repo().join("target/test-artifacts/view.png");
+    let _ = std::fs::remove_file(&shot);
+    let browser = Command::new(node)
+        .arg(util::repo().join("tests/tools/view_test.mjs"))
+        .args([&url, shot.to_str().unwrap(), "60000"])
+        .args([&fifo, &exported])
+        .current_dir(util::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    assert_eq!(wait_ready(port, 90)["czml"], "ready");
 
     // The CZML the page loads: every satellite, sensor and detection packet.
     let czml = get_json(port, "/api/run.czml");
@@ -189,19 +239,8 @@ fn view_serves_the_run_offline_and_the_globe_draws_it() {
         );
     }
 
-    // The page, in headless Chromium, at a tick with detections on the globe.
-    let events = util::read(&run, "events.jsonl");
-    let detections = util::lines_of_kind(&events, "detection");
-    let mid: Value = serde_json::from_str(&detections[detections.len() / 2]).unwrap();
-    let url = format!("http://127.0.0.1:{port}/?tick={}", mid["tick"]);
-    let shot = util::repo().join("target/test-artifacts/view.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = Command::new(node)
-        .arg(util::repo().join("tests/tools/view_test.mjs"))
-        .args([&url, shot.to_str().unwrap(), "45000"])
-        .current_dir(util::repo())
-        .output()
-        .expect("node runs");
+    // The page: it showed the progress, then drew the globe.
+    let out = browser.wait_with_output().expect("node ran");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -221,6 +260,22 @@ fn view_serves_the_run_offline_and_the_globe_draws_it() {
     assert_eq!(ready["tilesLoaded"], true, "{r}");
     assert_eq!(r["dom"]["sentinelReady"], "true", "{r}");
     assert_eq!(r["nationBoxes"].as_u64(), Some(2), "{r}");
+    let progress = r["progress"].as_array().expect("the page polled the build's status");
+    assert!(
+        !progress.is_empty() && progress.iter().all(|p| p["czml"] == "building"),
+        "the page did not show the build in progress: {r}"
+    );
+    assert_eq!(r["progressVisible"], true, "{r}");
+    assert!(
+        r["progressText"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Preparing the globe")),
+        "{r}"
+    );
+    assert_eq!(r["progressHidden"], true, "the progress box is gone once loaded: {r}");
+    // No "Cesium ion" logo: never requested, not in the credit display.
+    assert_eq!(r["ionLogoRequests"], serde_json::json!([]), "{r}");
+    assert_eq!(r["ionLogoElements"].as_u64(), Some(0), "{r}");
     // The globe canvas was drawn: imagery, not a black or single-colour frame.
     let px = &ready["pixels"];
     let total = px["width"].as_u64().unwrap() * px["height"].as_u64().unwrap();
@@ -253,5 +308,162 @@ fn view_serves_the_run_offline_and_the_globe_draws_it() {
     assert_eq!(&clock[11..19], event, "{r}");
     let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot {} has {size} bytes", shot.display());
+    drop(server);
+}
+
+/// Opens a connection and sends `bytes`, leaving the request unfinished.
+fn half_sent(port: u16, bytes: &str) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    s.write_all(bytes.as_bytes()).unwrap();
+    s
+}
+
+/// What the server answered on a connection, up to its close (at most `secs` seconds).
+fn answer(s: &mut TcpStream, secs: u64) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(secs))).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).to_string()
+}
+
+#[test]
+fn view_listens_before_its_czml_is_ready_and_slow_clients_do_not_stall_it() {
+    if util::tool("viewer/node_modules/cesium/Build/Cesium/Cesium.js").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("ql");
+    util::run_ok(&util::quick_look(), &run, &["--quiet"]);
+    let exported = tmp.path().join("run.czml");
+    let o = util::sentinel(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "czml",
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let czml = std::fs::read(&exported).unwrap();
+
+    // The built-in build: progress ends at the run's last tick, and the document is the export's.
+    let (server, port) = start(&run);
+    let s = wait_ready(port, 120);
+    assert_eq!(s["czml"], "ready", "{s}");
+    assert_eq!(
+        (s["ticks_done"].as_u64(), s["ticks"].as_u64()),
+        (Some(1080), Some(1080)),
+        "{s}"
+    );
+    let (status, _, body) = get(port, "/api/run.czml");
+    assert!(
+        status == 200 && body == czml,
+        "/api/run.czml differs from `sentinel export`"
+    );
+    assert_eq!(
+        get_json(port, "/api/meta")["czml"]["bytes"].as_u64(),
+        Some(czml.len() as u64)
+    );
+    drop(server);
+
+    // A CZML that takes as long as the test likes to arrive: a named pipe nobody writes yet.
+    let fifo = tmp.path().join("slow.czml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (server, port) = start_with(&run, &["--czml", fifo.to_str().unwrap()]);
+    // Listening at once: the page, meta and events are served; the CZML answers 503 with progress.
+    let s = get_json(port, "/api/status");
+    assert_eq!(s["czml"], "building", "{s}");
+    let (status, head, body) = get(port, "/api/run.czml");
+    assert!(status == 503 && head.contains("retry-after: 1"), "{status} {head}");
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["czml"], "building");
+    assert_eq!(get_json(port, "/api/meta")["czml"], Value::Null);
+    assert!(get_json(port, "/api/events?from_tick=0&limit=5")["count"].as_u64() > Some(0));
+    assert_eq!(get(port, "/").0, 200);
+
+    // Slow and half-sent requests: heads cut short, bodies promised and never sent (a GET with a
+    // Content-Length stalled every worker of the former server), a chunked POST.
+    let mut heads: Vec<TcpStream> = (0..12)
+        .map(|_| half_sent(port, "GET /api/meta HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "))
+        .collect();
+    let mut bodies: Vec<TcpStream> = (0..12)
+        .map(|i| {
+            let r = if i % 2 == 0 {
+                "GET /api/meta HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nabc"
+            } else {
+                "POST /api/meta HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"
+            };
+            half_sent(port, r)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(get_json(port, "/api/meta")["seed"], 7);
+    }
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "other clients waited {:?}",
+        t0.elapsed()
+    );
+    // Requests with bodies are refused at once, without reading the body; cut heads time out.
+    for b in &mut bodies {
+        let a = answer(b, 10);
+        assert!(a.starts_with("HTTP/1.1 413 "), "{a}");
+    }
+    let t0 = Instant::now();
+    for h in &mut heads {
+        let a = answer(h, 40);
+        assert!(a.starts_with("HTTP/1.1 408 "), "{a}");
+    }
+    assert!(
+        t0.elapsed() < Duration::from_secs(30),
+        "cut heads were held {:?}",
+        t0.elapsed()
+    );
+
+    // A flood of idle connections: past the limit a connection is told 503 at once, never left
+    // hanging; a client is answered at once either way, and when they go, clients are served again.
+    let mut idle: Vec<TcpStream> = (0..80)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let t0 = Instant::now();
+    let mut probe = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let _ = probe.write_all(b"GET /api/meta HTTP/1.0\r\n\r\n");
+    let a = answer(&mut probe, 20);
+    assert!(
+        (a.is_empty() || a.starts_with("HTTP/1.1 503 ")) && t0.elapsed() < Duration::from_secs(5),
+        "{a:?} after {:?}",
+        t0.elapsed()
+    );
+    let refused = idle
+        .iter_mut()
+        .map(|s| {
+            s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).unwrap_or(0);
+            buf[..n].starts_with(b"HTTP/1.1 503 ")
+        })
+        .filter(|&refused| refused)
+        .count();
+    // Those past 64 (a connection just answered may not have been counted off yet).
+    assert!((16..=20).contains(&refused), "{refused} of 80 idle connections refused");
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(get_json(port, "/api/meta")["seed"], 7);
+
+    // The CZML arrives: the server is ready and serves it.
+    let writer = std::thread::spawn({
+        let (fifo, czml) = (fifo.clone(), czml.clone());
+        move || std::fs::write(fifo, czml).unwrap()
+    });
+    let s = wait_ready(port, 60);
+    writer.join().unwrap();
+    assert_eq!(s["czml"], "ready", "{s}");
+    assert_eq!(
+        s["satellites"].as_u64(),
+        get_json(port, "/api/meta")["czml"]["satellites"].as_u64()
+    );
+    let (status, _, body) = get(port, "/api/run.czml");
+    assert!(status == 200 && body == czml);
     drop(server);
 }

@@ -2,13 +2,19 @@
 // viewer/node_modules/playwright-core): waits for window.sentinelReady, checks that the globe canvas
 // was drawn, that no request left 127.0.0.1, and writes a screenshot.
 //
-//   node tests/tools/view_test.mjs URL SCREENSHOT.png [TIMEOUT_MS]
+//   node tests/tools/view_test.mjs URL SCREENSHOT.png [TIMEOUT_MS [FIFO CZML]]
 //
-// Prints one JSON object ({ready, requests, offsite, failed, consoleErrors, pageErrors, screenshot})
+// With FIFO and CZML (the server was started with `--czml FIFO`, a named pipe), the script waits
+// until the page shows the CZML build in progress, screenshots it (SCREENSHOT-progress.png), and
+// only then writes the CZML file into the pipe.
+//
+// Prints one JSON object ({ready, requests, offsite, failed, consoleErrors, pageErrors, screenshot,
+// progress: the CZML build states the page showed, ionLogo: requests for and elements of the
+// "Cesium ion" logo})
 // on standard output; exits 1 when the page failed or was not ready in time, 0 otherwise (the
 // caller asserts on the JSON).
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { chromium } = require(resolve(here, '../../viewer/node_modules/playwright-core'));
 
-const [url, shot, timeoutArg] = process.argv.slice(2);
+const [url, shot, timeoutArg, fifo, czml] = process.argv.slice(2);
 if (!url || !shot) {
   console.error('usage: node view_test.mjs URL SCREENSHOT.png [TIMEOUT_MS]');
   process.exit(2);
@@ -28,7 +34,7 @@ const local = (u) => {
   return p.hostname === '127.0.0.1';
 };
 
-const result = { url, requests: 0, offsite: [], failed: [], consoleErrors: [], pageErrors: [], screenshot: shot };
+const result = { url, requests: 0, offsite: [], failed: [], consoleErrors: [], pageErrors: [], screenshot: shot, ionLogoRequests: [] };
 const browser = await chromium.launch({
   executablePath: process.env.SENTINEL_CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -54,6 +60,7 @@ try {
   await context.route('**/*', (route) => {
     const u = route.request().url();
     result.requests++;
+    if (u.includes('ion-credit')) result.ionLogoRequests.push(u);
     if (local(u)) return route.continue();
     result.offsite.push(u);
     return route.abort('blockedbyclient');
@@ -75,10 +82,26 @@ try {
   });
 
   await page.goto(url, { waitUntil: 'load', timeout });
+  if (fifo) {
+    await page.waitForFunction(() => (window.sentinelProgress || []).length > 0 || window.sentinelError, null, {
+      timeout,
+      polling: 100,
+    });
+    result.progressText = await page.locator('#progress-text').textContent();
+    result.progressVisible = await page.locator('#progress').isVisible();
+    mkdirSync(dirname(resolve(shot)), { recursive: true });
+    await page.screenshot({ path: shot.replace(/\.png$/, '') + '-progress.png' });
+    writeFileSync(fifo, readFileSync(czml));
+  }
   await page.waitForFunction(() => window.sentinelReady || window.sentinelError, null, { timeout, polling: 200 });
   result.error = await page.evaluate(() => window.sentinelError || null);
   result.ready = await page.evaluate(() => window.sentinelReady || null);
   result.dom = await page.evaluate(() => ({ ...document.body.dataset }));
+  result.progress = await page.evaluate(() => window.sentinelProgress || null);
+  result.progressHidden = await page.evaluate(() => document.getElementById('progress').hidden);
+  result.ionLogoElements = await page.evaluate(
+    () => window.sentinelViewer.creditDisplay._cesiumCreditContainer.childElementCount,
+  );
   result.eventItems = await page.locator('#events li').count();
   result.nationBoxes = await page.locator('#nations input[type=checkbox]').count();
   mkdirSync(dirname(resolve(shot)), { recursive: true });

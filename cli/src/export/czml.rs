@@ -33,6 +33,8 @@ pub struct CzmlOptions {
     pub scenario: Option<std::path::PathBuf>,
     /// Worker threads for the re-simulation.
     pub threads: usize,
+    /// When set, the ticks re-simulated so far are stored here (a progress display reads it).
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Counts of what a document holds.
@@ -73,6 +75,7 @@ pub fn write(dir: &Path, opts: &CzmlOptions, out: &mut dyn Write) -> anyhow::Res
         bail!("the sample spacing must be at least 1 s");
     }
     let mut resim = Resim::open(dir, opts.scenario.as_deref(), opts.threads)?;
+    resim.progress = opts.progress.clone();
     let view = opts.view.as_deref();
     check_nation(&resim.scenario, view)?;
     let log_path = dir.join("events.jsonl");

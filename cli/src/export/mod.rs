@@ -123,6 +123,7 @@ impl TruthArgs {
             step_s: self.step_s,
             scenario: self.scenario.clone(),
             threads: self.threads(),
+            progress: None,
         }
     }
 }
