@@ -68,6 +68,8 @@ pub fn tool(relative: &str) -> Option<PathBuf> {
         "Node.js 20 or newer with npm"
     } else if relative.ends_with("chromium") {
         "Debian's chromium"
+    } else if relative.starts_with("/usr/share/fonts/") {
+        "Debian's fonts-dejavu-core and fonts-liberation"
     } else {
         "it"
     };
