@@ -7,7 +7,8 @@
 //! up ends the process at once with the same code. Every other command keeps the default action.
 //!
 //! Standard output to a closed pipe (`sentinel verify RUN | head -1`) ends the process silently
-//! with SIGPIPE, as other command-line tools do, instead of a panic in `println!` ([`default_sigpipe`]).
+//! with SIGPIPE, as other command-line tools do, instead of a panic in `println!` ([`default_sigpipe`];
+//! every command but `view`, whose server must outlive a browser closing a connection).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};

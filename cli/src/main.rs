@@ -92,7 +92,6 @@ impl std::fmt::Display for Reported {
 impl std::error::Error for Reported {}
 
 fn main() -> ExitCode {
-    interrupt::default_sigpipe();
     match run() {
         Ok(code) => code,
         Err(e) => {
@@ -110,6 +109,11 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // The viewer's server keeps SIGPIPE ignored: a browser closing a connection while a file is sent
+    // to it (sendfile) must not end the server.
+    if !matches!(cli.command, Command::View(_)) {
+        interrupt::default_sigpipe();
+    }
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check { scenario } => check::check(&scenario),
