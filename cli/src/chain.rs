@@ -3,7 +3,7 @@
 //! name the first tick that differs without holding either log in memory, and the last line is a
 //! digest of the whole log tick by tick.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use sha2::{Digest, Sha256};
 
@@ -66,6 +66,10 @@ pub fn tick_of(line: &[u8]) -> Option<u64> {
     std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
+/// Longest line of an event log, bytes (events are well under 1 kB); a longer one is an error, so
+/// that a damaged log without newlines is never read into memory whole.
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
 /// Reads a log (ordered by tick) one tick at a time.
 pub struct TickReader<R> {
     r: R,
@@ -103,10 +107,21 @@ impl<R: BufRead> TickReader<R> {
         }
         loop {
             self.line.clear();
-            if self.r.read_until(b'\n', &mut self.line)? == 0 {
+            if <&mut R as Read>::take(&mut self.r, MAX_LINE_BYTES).read_until(b'\n', &mut self.line)? == 0 {
                 break;
             }
             self.lines += 1;
+            if self.line.last() != Some(&b'\n') {
+                anyhow::bail!(
+                    "line {} is cut: {}",
+                    self.lines,
+                    if self.line.len() as u64 >= MAX_LINE_BYTES {
+                        format!("longer than {MAX_LINE_BYTES} bytes, no event is")
+                    } else {
+                        "it has no newline at its end (the log is truncated)".to_string()
+                    }
+                );
+            }
             let lt = tick_of(&self.line)
                 .ok_or_else(|| anyhow::anyhow!("line {} does not start with its tick", self.lines))?;
             if lt == t {

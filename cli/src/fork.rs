@@ -56,7 +56,7 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
     if args.at >= ticks {
         bail!("--at {} is past the run's last tick ({})", args.at, ticks - 1);
     }
-    let bytes = std::fs::read(&args.change).with_context(|| format!("cannot read {}", args.change.display()))?;
+    let bytes = loader::read_input(&args.change, "change file")?;
     let text = String::from_utf8(bytes.clone()).with_context(|| format!("{} is not UTF-8", args.change.display()))?;
     let src = SourceFile::new(args.change.display().to_string(), text);
     let fork_s = (args.at * loaded.scenario.clock.tick_s as u64) as i64;

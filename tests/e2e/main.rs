@@ -7,6 +7,7 @@ mod dis;
 mod duckdb;
 mod evaluate;
 mod exports;
+mod hostile;
 mod outputs;
 mod report;
 mod util;

@@ -640,3 +640,15 @@ pub(super) fn validate(
     out.regional_centers.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
+
+macro_rules! spanned_id {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The id as written.
+            pub(super) fn id_spanned(&self) -> &Spanned<String> {
+                &self.id
+            }
+        }
+    )*};
+}
+spanned_id!(RawRegionalCenter, RawAgreement, RawLiaison, RawRequest);

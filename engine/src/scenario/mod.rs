@@ -403,6 +403,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     };
     let mut d = Diagnostics::default();
     let err = |span: Range<usize>, msg: String, help: &str| Diagnostic::error(src, span, msg).with_help(help);
+    check_counts(&mut d, src, &raw);
 
     if raw.name.trim().is_empty() {
         d.push(err(
@@ -668,16 +669,6 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         });
     }
     sensors.sort_by(|a, b| a.id.cmp(&b.id));
-    if let Some(extra) = raw.sensors.get(MAX_SENSORS) {
-        d.push(err(
-            extra.id.span.clone(),
-            format!(
-                "the scenario has {} sensors; at most {MAX_SENSORS} are supported",
-                raw.sensors.len()
-            ),
-            "split the exercise into several scenarios",
-        ));
-    }
 
     // Catalog.
     let mut objects: BTreeMap<u32, CatalogObject> = BTreeMap::new();
@@ -707,6 +698,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             "add `catalog: [File(path: \"objects.tle\")]`",
         ));
     }
+    let mut too_many_objects = false;
     for source in &raw.catalog {
         let (parsed, attrs, where_) = match source {
             RawSource::File(f) => {
@@ -760,6 +752,21 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             }
         };
         for p in parsed {
+            if objects.len() >= crate::limits::MAX_OBJECTS {
+                // Once, at the first object past the limit.
+                if !too_many_objects {
+                    d.push(
+                        Diagnostic::error(
+                            &p.source,
+                            p.span.clone(),
+                            format!("more than {} catalog objects", crate::limits::MAX_OBJECTS),
+                        )
+                        .with_help("this is a resource limit (docs/scenario-reference.md, Limits); split the catalog"),
+                    );
+                }
+                too_many_objects = true;
+                continue;
+            }
             add_object(&mut d, &mut objects, p, &attrs, &where_);
         }
     }
@@ -867,6 +874,53 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     })
 }
 
+/// Refuses lists longer than the limits in [`crate::limits`], at the first item past the limit.
+fn check_counts(d: &mut Diagnostics, src: &SourceFile, raw: &RawScenario) {
+    use crate::limits::{MAX_EXCHANGE_ITEMS, MAX_INJECTS, MAX_NATIONS};
+    let mut over = |what: &str, len: usize, max: usize, first_extra: Option<&Spanned<String>>| {
+        if let Some(x) = first_extra {
+            d.push(
+                Diagnostic::error(src, x.span.clone(), format!("the scenario has {len} {what}; at most {max} are supported"))
+                    .with_help("this is a resource limit (docs/scenario-reference.md, Limits); split the exercise into several scenarios"),
+            );
+        }
+    };
+    over(
+        "nations",
+        raw.nations.len(),
+        MAX_NATIONS,
+        raw.nations.get(MAX_NATIONS).map(|n| &n.id),
+    );
+    over(
+        "sensors",
+        raw.sensors.len(),
+        MAX_SENSORS,
+        raw.sensors.get(MAX_SENSORS).map(|n| &n.id),
+    );
+    over(
+        "injects",
+        raw.injects.len(),
+        MAX_INJECTS,
+        raw.injects.get(MAX_INJECTS).map(|n| n.id()),
+    );
+    for (what, ids) in [
+        (
+            "regional centers",
+            raw.regional_centers.iter().map(|x| x.id_spanned()).collect::<Vec<_>>(),
+        ),
+        ("agreements", raw.agreements.iter().map(|x| x.id_spanned()).collect()),
+        ("liaisons", raw.liaisons.iter().map(|x| x.id_spanned()).collect()),
+        ("tasking requests", raw.tasking.iter().map(|x| x.id_spanned()).collect()),
+    ] {
+        over(
+            what,
+            ids.len(),
+            MAX_EXCHANGE_ITEMS,
+            ids.get(MAX_EXCHANGE_ITEMS).copied(),
+        );
+    }
+}
+
 fn add_object(
     d: &mut Diagnostics,
     objects: &mut BTreeMap<u32, CatalogObject>,
@@ -937,12 +991,7 @@ fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
 
 /// Default of `track_report_s`.
 pub const DEFAULT_TRACK_REPORT_S: u32 = 600;
-/// Longest tick, seconds (31 days).
-pub const MAX_TICK_S: u32 = 31 * 86_400;
-/// Longest run, seconds (ten years).
-pub const MAX_DURATION_S: u64 = 10 * 366 * 86_400;
-/// Most sensors a scenario may have (sensor indices are 16-bit).
-pub const MAX_SENSORS: usize = u16::MAX as usize;
+pub use crate::limits::{MAX_DURATION_S, MAX_SENSORS, MAX_TICK_S};
 
 const ID_HELP: &str = "ids are 1-64 characters of letters, digits, `-`, `_` or `.`";
 

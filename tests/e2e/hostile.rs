@@ -1,0 +1,135 @@
+//! Hostile and damaged input: non-regular files, oversized values, manifests naming files outside
+//! their run directory. Each is a clear error (exit 2, the file named), never a hang or a panic.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::*;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fails_with(args: &[&str], needle: &str) -> String {
+    let o = sentinel(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "sentinel {args:?}: exit code\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(needle), "sentinel {args:?}: expected `{needle}` in\n{err}");
+    err
+}
+
+#[test]
+fn a_fifo_or_a_device_is_refused_before_it_is_read() {
+    let t = tempfile::tempdir().unwrap();
+    let fifo = t.path().join("catalog.ron");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let f = fifo.to_str().unwrap();
+    fails_with(
+        &["check", f],
+        &format!("cannot read scenario file {f}: it is a FIFO (named pipe); give a regular file"),
+    );
+    fails_with(
+        &["check", "/dev/zero"],
+        "cannot read scenario file /dev/zero: it is a character device; give a regular file",
+    );
+    fails_with(
+        &["check", "tests"],
+        "cannot read scenario file tests: it is a directory",
+    );
+}
+
+#[test]
+fn a_fork_change_file_that_is_a_device_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&quick_look(), &run, &[]);
+    fails_with(
+        &[
+            "fork",
+            run.to_str().unwrap(),
+            "--at",
+            "1",
+            "--with",
+            "/dev/zero",
+            "--out",
+            t.path().join("f").to_str().unwrap(),
+        ],
+        "cannot read change file /dev/zero: it is a character device",
+    );
+}
+
+#[test]
+fn a_long_value_is_cut_in_errors() {
+    let t = tempfile::tempdir().unwrap();
+    let long = "y".repeat(1 << 20);
+    let path = t.path().join("long.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "Scenario(name: \"l\", epoch: \"2026-05-30T00:00:00Z\", duration_s: 60, tick_s: 10,\n\
+             nations: [(id: \"{long}\", name: \"n\")], catalog: [])\n"
+        ),
+    )
+    .unwrap();
+    let err = fails_with(
+        &["check", path.to_str().unwrap()],
+        &format!(
+            "long.ron:2:16: nation id `{}… (1048576 bytes)` is not a valid id",
+            "y".repeat(80)
+        ),
+    );
+    assert!(err.len() < 8_000, "{} bytes of stderr", err.len());
+}
+
+/// Rewrites one key of a run's manifest.
+fn set_manifest(run: &Path, key: &str, file: &str) {
+    let path = run.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m[key]["file"] = file.into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn a_manifest_naming_files_outside_its_run_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&quick_look(), &run, &[]);
+    let outside = t.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::copy(run.join("events.jsonl"), outside.join("events.jsonl")).unwrap();
+    std::fs::copy(run.join("nations.json"), run.join("nations-copy.json")).unwrap();
+    let r = run.to_str().unwrap();
+    let abs = outside.join("events.jsonl");
+    for (key, file) in [
+        ("events", "../outside/events.jsonl"),
+        ("events", abs.to_str().unwrap()),
+        ("nations_summary", "nations-copy.json"),
+    ] {
+        set_manifest(&run, key, file);
+        let err = fails_with(
+            &["verify", r],
+            &format!("`{key}.file` is {file:?}; a run directory's manifest names only its own files"),
+        );
+        assert!(
+            err.contains(&format!("{r}/manifest.json is not a valid manifest")),
+            "{err}"
+        );
+        // Every command reading a run reads the manifest through the same reader.
+        fails_with(&["diff", r, r], "is not a valid manifest");
+        set_manifest(
+            &run,
+            key,
+            if key == "events" {
+                "events.jsonl"
+            } else {
+                "nations.json"
+            },
+        );
+    }
+    assert!(sentinel(&["verify", r]).status.success());
+    // A symlink leading out of the run directory.
+    std::fs::remove_file(run.join("events.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&abs, run.join("events.jsonl")).unwrap();
+    fails_with(&["verify", r], "events.jsonl is a link to");
+}
