@@ -20,11 +20,17 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Wraps a text under a display name.
+    /// Wraps a text under a display name. A leading UTF-8 byte-order mark is dropped (editors do
+    /// not show it, so positions count from the character after it).
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => Arc::from(rest),
+            None => text,
+        };
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
             line_starts: Arc::default(),
         }
     }

@@ -165,7 +165,7 @@ struct RawFileSource {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInlineTle {
-    lines: Vec<Spanned<String>>,
+    lines: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     owner: Option<Spanned<String>>,
     #[serde(default)]
@@ -594,9 +594,9 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                         "typical values are 1e-4 to 1e-8",
                     ));
                 }
-                non_negative(&mut d, src, &r.range_sigma_m, "range_sigma_m");
-                non_negative(&mut d, src, &r.az_sigma_deg, "az_sigma_deg");
-                non_negative(&mut d, src, &r.el_sigma_deg, "el_sigma_deg");
+                sigma(&mut d, src, &r.range_sigma_m, "range_sigma_m", 100_000.0);
+                sigma(&mut d, src, &r.az_sigma_deg, "az_sigma_deg", 10.0);
+                sigma(&mut d, src, &r.el_sigma_deg, "el_sigma_deg", 10.0);
                 capacity(&mut d, src, &r.capacity);
                 SensorKind::Radar(RadarSpec {
                     min_elevation_deg: *r.min_elevation_deg,
@@ -644,7 +644,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                     "limiting_magnitude",
                     "GEODSS-class telescopes reach about 16-17",
                 );
-                non_negative(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec");
+                sigma(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec", 36_000.0);
                 capacity(&mut d, src, &o.capacity);
                 SensorKind::Optical(OpticalSpec {
                     min_elevation_deg: *o.min_elevation_deg,
@@ -744,6 +744,14 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 attrs_ok(&mut d, &attrs_of!(t), "inline TLE");
                 let lines: Vec<(String, Range<usize>)> =
                     t.lines.iter().map(|l| (l.value.clone(), l.span.clone())).collect();
+                if lines.is_empty() {
+                    d.push(err(
+                        t.lines.span.clone(),
+                        "an inline TLE has no lines".into(),
+                        "write `lines: [\"NAME\", \"1 ...\", \"2 ...\"]` (the name is optional)",
+                    ));
+                    continue;
+                }
                 (
                     catalog::parse_inline_tle(src, &lines, &mut d).into_iter().collect(),
                     attrs_of!(t),
@@ -772,7 +780,18 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     }
 
     // Overrides.
+    let mut overridden: BTreeMap<u64, Range<usize>> = BTreeMap::new();
     for o in &raw.object_overrides {
+        if let Some(first) = overridden.get(&*o.id) {
+            let (l, c) = src.line_col(first.start);
+            d.push(err(
+                o.id.span.clone(),
+                format!("object {} is overridden twice", *o.id),
+                &format!("the first override is at {}:{l}:{c}; merge them into one", src.name),
+            ));
+            continue;
+        }
+        overridden.insert(*o.id, o.id.span.clone());
         attrs_ok(&mut d, &attrs_of!(o), &format!("override for object {}", *o.id));
         match u32::try_from(*o.id).ok().and_then(|id| objects.get_mut(&id)) {
             Some(obj) => apply_attrs(obj, &attrs_of!(o)),
@@ -1020,15 +1039,16 @@ fn positive(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str,
     }
 }
 
-fn non_negative(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str) {
-    if !(v.value >= 0.0 && v.value.is_finite()) {
+/// A 1-sigma noise value: finite, zero or positive, at most `max` (see the scenario reference).
+fn sigma(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str, max: f64) {
+    if !(v.value >= 0.0 && v.value <= max) {
         d.push(
             Diagnostic::error(
                 src,
                 v.span.clone(),
-                format!("{name} must be zero or positive, not {}", v.value),
+                format!("{name} {:?} is outside [0, {max}]", v.value),
             )
-            .with_help("noise is a 1-sigma value"),
+            .with_help("noise is a 1-sigma value; larger values would put measurements anywhere"),
         );
     }
 }
