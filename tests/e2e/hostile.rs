@@ -133,3 +133,55 @@ fn a_manifest_naming_files_outside_its_run_is_refused() {
     std::os::unix::fs::symlink(&abs, run.join("events.jsonl")).unwrap();
     fails_with(&["verify", r], "events.jsonl is a link to");
 }
+
+#[test]
+fn export_refuses_a_damaged_log_and_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&quick_look(), &run, &[]);
+    let r = run.to_str().unwrap();
+    let log = run.join("events.jsonl");
+    let good = std::fs::read(&log).unwrap();
+    let out = t.path().join("out.tdm");
+    let o = out.to_str().unwrap();
+    assert!(sentinel(&["export", r, "--format", "tdm", "--out", o]).status.success());
+    std::fs::remove_file(&out).unwrap();
+    let lines = good.iter().filter(|&&b| b == b'\n').count();
+    // Cut mid-line (the size differs: refused before reading).
+    std::fs::write(&log, &good[..good.len() - 10]).unwrap();
+    fails_with(
+        &["export", r, "--format", "tdm", "--out", o],
+        &format!(
+            "{} is {} bytes, its run's manifest says {} (truncated or appended to",
+            log.display(),
+            good.len() - 10,
+            good.len()
+        ),
+    );
+    // Emptied.
+    std::fs::write(&log, b"").unwrap();
+    fails_with(
+        &["export", r, "--format", "tdm", "--out", o],
+        "is 0 bytes, its run's manifest says",
+    );
+    // One line replaced by garbage of the same size: the digest differs.
+    let mut bad = good.clone();
+    let second = bad.iter().position(|&b| b == b'\n').unwrap() + 1;
+    bad[second..second + 5].copy_from_slice(b"xxxxx");
+    std::fs::write(&log, &bad).unwrap();
+    fails_with(
+        &["export", r, "--format", "tdm", "--out", o],
+        &format!("{lines} lines): the log was modified; `sentinel verify` checks a run"),
+    );
+    assert!(!out.exists(), "an output was written from a damaged log");
+    // A log whose last line lost its newline (same size: a byte appended elsewhere) is cut at its line.
+    let mut cut = good.clone();
+    cut.pop();
+    cut.insert(0, b' ');
+    std::fs::write(&log, &cut).unwrap();
+    fails_with(
+        &["export", r, "--format", "tdm", "--out", o],
+        &format!("events.jsonl:{lines}: the line is cut"),
+    );
+    assert!(!out.exists());
+}
