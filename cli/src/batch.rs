@@ -127,7 +127,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
             return Err(crate::Reported.into());
         }
     };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    crate::paths::create_dir_all(&args.out)?;
     let info = BatchInfo {
         format: "sentinel-batch/1".into(),
         scenario: loaded.scenario.name.clone(),

@@ -13,6 +13,7 @@ mod fork;
 mod loader;
 mod manifest;
 mod merge;
+mod paths;
 mod render;
 mod replay;
 mod report;

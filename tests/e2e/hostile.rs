@@ -185,3 +185,19 @@ fn export_refuses_a_damaged_log_and_writes_nothing() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn out_below_a_regular_file_names_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    let out = file.join("sub/run");
+    fails_with(
+        &["run", quick_look().to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &format!(
+            "cannot create {}: {} is a file, not a directory",
+            file.join("sub").display(),
+            file.display()
+        ),
+    );
+}
