@@ -44,10 +44,19 @@ impl Chain {
 }
 
 /// Reads a `ticks.sha256` file's chain values.
-pub fn read(r: impl BufRead) -> anyhow::Result<Vec<String>> {
+pub fn read(mut r: impl BufRead) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
-    for (i, line) in r.lines().enumerate() {
-        let line = line?;
+    let mut bytes = Vec::new();
+    for i in 0.. {
+        // A chain line is at most 86 bytes (`TICK HEX`); a longer one is damage, never read whole.
+        bytes.clear();
+        if Read::take(&mut r, 128).read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        let line = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|l| l.strip_suffix('\n'))
+            .ok_or_else(|| anyhow::anyhow!("ticks.sha256:{}: not a `TICK HEX` line", i + 1))?;
         let (t, h) = line
             .split_once(' ')
             .ok_or_else(|| anyhow::anyhow!("ticks.sha256:{}: not `TICK HEX`", i + 1))?;

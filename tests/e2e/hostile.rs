@@ -201,3 +201,18 @@ fn out_below_a_regular_file_names_the_file() {
         ),
     );
 }
+
+#[test]
+fn a_recorded_scenario_path_that_is_a_device_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&quick_look(), &run, &[]);
+    let path = run.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["scenario_path"] = "/dev/zero".into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    fails_with(
+        &["replay", run.to_str().unwrap()],
+        "cannot read scenario file /dev/zero: it is a character device",
+    );
+}
