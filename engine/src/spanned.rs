@@ -88,8 +88,15 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
         } else {
             byte_offset(text, e.span.end.line, e.span.end.col).max(start + 1)
         };
+        let message = match e.code {
+            ron::Error::ExceededRecursionLimit => format!(
+                "values are nested more than {} deep here (a resource limit; no scenario field needs this)",
+                crate::limits::MAX_RON_DEPTH
+            ),
+            code => code.to_string(),
+        };
         RonError {
-            message: e.code.to_string(),
+            message,
             span: start..end.min(text.len().max(start)),
         }
     })

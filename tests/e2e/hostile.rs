@@ -216,3 +216,41 @@ fn a_recorded_scenario_path_that_is_a_device_is_refused() {
         "cannot read scenario file /dev/zero: it is a character device",
     );
 }
+
+#[test]
+fn counts_and_nesting_past_the_limits_are_errors_at_the_first_item_past_them() {
+    let t = tempfile::tempdir().unwrap();
+    let nations: Vec<String> = (0..1001).map(|i| format!("(id: \"N{i}\", name: \"n\"),\n")).collect();
+    let path = t.path().join("many.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "Scenario(name: \"m\", epoch: \"2026-05-30T00:00:00Z\", duration_s: 60, tick_s: 10,\nnations: [\n{}],\n\
+             catalog: [File(path: \"{}\")])\n",
+            nations.concat(),
+            repo()
+                .join("scenarios/data/celestrak-stations-2026-05-30.tle")
+                .display()
+        ),
+    )
+    .unwrap();
+    fails_with(
+        &["check", path.to_str().unwrap()],
+        "many.ron:1003:6: the scenario has 1001 nations; at most 1000 are supported",
+    );
+    let deep = t.path().join("deep.ron");
+    let d = 100_000;
+    std::fs::write(
+        &deep,
+        format!(
+            "Scenario(name: \"d\", epoch: {}{}, duration_s: 60)\n",
+            "[".repeat(d),
+            "]".repeat(d)
+        ),
+    )
+    .unwrap();
+    fails_with(
+        &["check", deep.to_str().unwrap()],
+        "values are nested more than 64 deep here",
+    );
+}
