@@ -14,6 +14,9 @@ pub const MAX_OBJECTS: usize = 500_000;
 pub const MAX_NATIONS: usize = 1_000;
 /// Most sensors a scenario may have (sensor indices are 16-bit).
 pub const MAX_SENSORS: usize = u16::MAX as usize;
+/// Most members of one regional center. Each ordered pair of members is an agreement of the run
+/// (256 members: 65,280 agreements, about 60 MB); real centers have tens.
+pub const MAX_CENTER_MEMBERS: usize = 256;
 /// Most injects in a scenario.
 pub const MAX_INJECTS: usize = 100_000;
 /// Most regional centers, agreements, liaisons and tasking requests, each.

@@ -238,6 +238,26 @@ fn counts_and_nesting_past_the_limits_are_errors_at_the_first_item_past_them() {
         &["check", path.to_str().unwrap()],
         "many.ron:1003:6: the scenario has 1001 nations; at most 1000 are supported",
     );
+    // A regional center of 257 members (each pair of members is an agreement of the run).
+    let members: Vec<String> = (0..257).map(|i| format!("\"N{i}\",\n")).collect();
+    let center = t.path().join("center.ron");
+    std::fs::write(
+        &center,
+        format!(
+            "Scenario(name: \"m\", epoch: \"2026-05-30T00:00:00Z\", duration_s: 60, tick_s: 10,\nnations: [\n{}],\n\
+             catalog: [File(path: \"{}\")],\nregional_centers: [(id: \"RC\", members: [\n{}])])\n",
+            nations[..300].concat(),
+            repo()
+                .join("scenarios/data/celestrak-stations-2026-05-30.tle")
+                .display(),
+            members.concat(),
+        ),
+    )
+    .unwrap();
+    fails_with(
+        &["check", center.to_str().unwrap()],
+        "center.ron:562:1: regional center `RC` has 257 members; at most 256 are supported",
+    );
     let deep = t.path().join("deep.ron");
     let d = 100_000;
     std::fs::write(
