@@ -87,6 +87,8 @@ pub struct TickReader<R> {
     line: Vec<u8>,
     /// Lines read so far.
     pub lines: u64,
+    /// SHA-256 of the lines read so far, when asked for ([`TickReader::hashing`]).
+    sha: Option<Sha256>,
 }
 
 impl<R: BufRead> TickReader<R> {
@@ -98,7 +100,31 @@ impl<R: BufRead> TickReader<R> {
             pending: None,
             line: Vec::new(),
             lines: 0,
+            sha: None,
         }
+    }
+
+    /// Like [`TickReader::new`], also hashing every line read, for [`TickReader::check_against`].
+    pub fn hashing(r: R) -> Self {
+        TickReader {
+            sha: Some(Sha256::new()),
+            ..TickReader::new(r)
+        }
+    }
+
+    /// Checks the lines read (all of the log: call when [`TickReader::has_more`] is false) against
+    /// a manifest's `events` entry; the error names `name` and what differs.
+    pub fn check_against(&mut self, entry: &serde_json::Value, name: &str) -> anyhow::Result<()> {
+        let sha = hex(&self.sha.take().expect("made with TickReader::hashing").finalize());
+        if entry["sha256"].as_str() != Some(sha.as_str()) || entry["lines"].as_u64() != Some(self.lines) {
+            anyhow::bail!(
+                "{name}: SHA-256 {sha} ({} lines) differs from its run's manifest ({}, {} lines): the log was modified; `sentinel verify` checks a run",
+                self.lines,
+                entry["sha256"],
+                entry["lines"]
+            );
+        }
+        Ok(())
     }
 
     /// The bytes of tick `t`'s lines (empty when it has none). Ticks must be asked in increasing order.
@@ -120,6 +146,9 @@ impl<R: BufRead> TickReader<R> {
                 break;
             }
             self.lines += 1;
+            if let Some(sha) = &mut self.sha {
+                sha.update(&self.line);
+            }
             if self.line.last() != Some(&b'\n') {
                 anyhow::bail!(
                     "line {} is cut: {}",

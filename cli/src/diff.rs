@@ -50,7 +50,7 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let open = |d: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
         let path = d.join("events.jsonl");
         let (f, _) = open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        Ok(TickReader::new(BufReader::with_capacity(1 << 20, f)))
+        Ok(TickReader::hashing(BufReader::with_capacity(1 << 20, f)))
     };
     let (mut ra, mut rb) = (open(&args.run_a)?, open(&args.run_b)?);
     let (log_a, log_b) = (args.run_a.join("events.jsonl"), args.run_b.join("events.jsonl"));
@@ -113,6 +113,13 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     }
     let extra_a = ra.has_more()?;
     let extra_b = rb.has_more()?;
+    // What was compared must be what the runs recorded.
+    if !extra_a {
+        ra.check_against(&ma["events"], &log_a.display().to_string())?;
+    }
+    if !extra_b {
+        rb.check_against(&mb["events"], &log_b.display().to_string())?;
+    }
     let secs = started.elapsed().as_secs_f64();
     let (la, lb) = (ra.lines, rb.lines);
     let Some((t, x, y)) = first else {

@@ -274,3 +274,27 @@ fn counts_and_nesting_past_the_limits_are_errors_at_the_first_item_past_them() {
         "values are nested more than 64 deep here",
     );
 }
+
+#[test]
+fn diff_checks_each_log_against_its_manifest() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    run_ok(&quick_look(), &a, &[]);
+    run_ok(&quick_look(), &b, &[]);
+    assert!(
+        sentinel(&["diff", a.to_str().unwrap(), b.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // The same bytes changed in both logs: they still agree with each other, not with their manifests.
+    for d in [&a, &b] {
+        let mut log = std::fs::read(d.join("events.jsonl")).unwrap();
+        let at = log.windows(11).position(|w| w == b"\"detection\"").unwrap() + 9;
+        log[at] = b'm';
+        std::fs::write(d.join("events.jsonl"), &log).unwrap();
+    }
+    fails_with(
+        &["diff", a.to_str().unwrap(), b.to_str().unwrap()],
+        &format!("{}: SHA-256 ", a.join("events.jsonl").display()),
+    );
+}
