@@ -932,6 +932,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn omm_values_sgp4_cannot_use_are_errors_at_the_value() {
+        let bad: Vec<(&str, &str)> = OMM_FIELDS
+            .iter()
+            .map(|&(k, v)| match k {
+                "ECCENTRICITY" => (k, "1.5"),
+                "MEAN_MOTION" => (k, "-2.0"),
+                _ => (k, v),
+            })
+            .collect();
+        for (name, text, fmt) in [
+            ("v.kvn", kvn(&bad), CatalogFormat::OmmKvn),
+            ("v.xml", xml(&bad), CatalogFormat::OmmXml),
+        ] {
+            let src = SourceFile::new(name, text.clone());
+            let mut d = Diagnostics::default();
+            assert!(parse(&src, fmt, &mut d).is_empty());
+            let msgs: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+            assert_eq!(msgs.len(), 2, "{msgs:?}");
+            for (value, says) in [
+                ("1.5", "ECCENTRICITY 1.5 is outside [0, 1)"),
+                ("-2.0", "MEAN_MOTION -2 rev/day is not positive"),
+            ] {
+                let (l, c) = src.line_col(text.find(value).unwrap());
+                assert!(
+                    msgs.iter()
+                        .any(|m| m.starts_with(&format!("{name}:{l}:{c}: error: {says}"))),
+                    "{msgs:?}"
+                );
+            }
+        }
+    }
+
     const ISS: &str = "ISS (ZARYA)\n1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927\n2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n";
 
     #[test]
