@@ -130,10 +130,10 @@ pub fn complete(dir: &Path) -> bool {
     let Ok(m) = crate::verify::manifest(dir) else {
         return false;
     };
-    let Ok(bytes) = std::fs::read(dir.join("events.jsonl")) else {
+    let Ok((_, _, sha)) = crate::verify::digest_file(&dir.join("events.jsonl")) else {
         return false;
     };
-    m["events"]["sha256"].as_str() == Some(loader::hex(&Sha256::digest(&bytes)).as_str())
+    m["events"]["sha256"].as_str() == Some(sha.as_str())
 }
 
 /// Runs the command.
@@ -149,7 +149,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
             return Err(crate::Reported.into());
         }
     };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    crate::paths::create_dir_all(&args.out)?;
     let info = BatchInfo {
         format: "sentinel-batch/1".into(),
         scenario: loaded.scenario.name.clone(),
@@ -158,9 +158,10 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
         seed_base: args.seed_base,
     };
     let info_path = args.out.join("batch.json");
-    match std::fs::read(&info_path) {
+    match loader::read_capped(&info_path, sentinel_engine::limits::MAX_MANIFEST_BYTES) {
         Ok(b) => {
-            let existing: BatchInfo = serde_json::from_slice(&b).context("batch.json is not a batch description")?;
+            let existing: BatchInfo = serde_json::from_slice(&b)
+                .with_context(|| format!("{} is not a batch description", info_path.display()))?;
             if existing != info {
                 bail!(
                     "{} belongs to another batch ({existing:?}); use another --out",
@@ -168,6 +169,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        Err(e) if info_path.symlink_metadata().is_ok() => bail!("cannot read {}: {e}", info_path.display()),
         Err(_) => {
             let tmp = args.out.join(format!(".batch.json.{}", std::process::id()));
             std::fs::write(&tmp, serde_json::to_string_pretty(&info)? + "\n")?;

@@ -3,7 +3,7 @@
 //! name the first tick that differs without holding either log in memory, and the last line is a
 //! digest of the whole log tick by tick.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use sha2::{Digest, Sha256};
 
@@ -44,10 +44,19 @@ impl Chain {
 }
 
 /// Reads a `ticks.sha256` file's chain values.
-pub fn read(r: impl BufRead) -> anyhow::Result<Vec<String>> {
+pub fn read(mut r: impl BufRead) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
-    for (i, line) in r.lines().enumerate() {
-        let line = line?;
+    let mut bytes = Vec::new();
+    for i in 0.. {
+        // A chain line is at most 86 bytes (`TICK HEX`); a longer one is damage, never read whole.
+        bytes.clear();
+        if Read::take(&mut r, 128).read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        let line = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|l| l.strip_suffix('\n'))
+            .ok_or_else(|| anyhow::anyhow!("ticks.sha256:{}: not a `TICK HEX` line", i + 1))?;
         let (t, h) = line
             .split_once(' ')
             .ok_or_else(|| anyhow::anyhow!("ticks.sha256:{}: not `TICK HEX`", i + 1))?;
@@ -66,6 +75,10 @@ pub fn tick_of(line: &[u8]) -> Option<u64> {
     std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
+/// Longest line of an event log, bytes (events are well under 1 kB); a longer one is an error, so
+/// that a damaged log without newlines is never read into memory whole.
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
 /// Reads a log (ordered by tick) one tick at a time.
 pub struct TickReader<R> {
     r: R,
@@ -74,6 +87,8 @@ pub struct TickReader<R> {
     line: Vec<u8>,
     /// Lines read so far.
     pub lines: u64,
+    /// SHA-256 of the lines read so far, when asked for ([`TickReader::hashing`]).
+    sha: Option<Sha256>,
 }
 
 impl<R: BufRead> TickReader<R> {
@@ -85,7 +100,31 @@ impl<R: BufRead> TickReader<R> {
             pending: None,
             line: Vec::new(),
             lines: 0,
+            sha: None,
         }
+    }
+
+    /// Like [`TickReader::new`], also hashing every line read, for [`TickReader::check_against`].
+    pub fn hashing(r: R) -> Self {
+        TickReader {
+            sha: Some(Sha256::new()),
+            ..TickReader::new(r)
+        }
+    }
+
+    /// Checks the lines read (all of the log: call when [`TickReader::has_more`] is false) against
+    /// a manifest's `events` entry; the error names `name` and what differs.
+    pub fn check_against(&mut self, entry: &serde_json::Value, name: &str) -> anyhow::Result<()> {
+        let sha = hex(&self.sha.take().expect("made with TickReader::hashing").finalize());
+        if entry["sha256"].as_str() != Some(sha.as_str()) || entry["lines"].as_u64() != Some(self.lines) {
+            anyhow::bail!(
+                "{name}: SHA-256 {sha} ({} lines) differs from its run's manifest ({}, {} lines): the log was modified; `sentinel verify` checks a run",
+                self.lines,
+                entry["sha256"],
+                entry["lines"]
+            );
+        }
+        Ok(())
     }
 
     /// The bytes of tick `t`'s lines (empty when it has none). Ticks must be asked in increasing order.
@@ -103,10 +142,24 @@ impl<R: BufRead> TickReader<R> {
         }
         loop {
             self.line.clear();
-            if self.r.read_until(b'\n', &mut self.line)? == 0 {
+            if <&mut R as Read>::take(&mut self.r, MAX_LINE_BYTES).read_until(b'\n', &mut self.line)? == 0 {
                 break;
             }
             self.lines += 1;
+            if let Some(sha) = &mut self.sha {
+                sha.update(&self.line);
+            }
+            if self.line.last() != Some(&b'\n') {
+                anyhow::bail!(
+                    "line {} is cut: {}",
+                    self.lines,
+                    if self.line.len() as u64 >= MAX_LINE_BYTES {
+                        format!("longer than {MAX_LINE_BYTES} bytes, no event is")
+                    } else {
+                        "it has no newline at its end (the log is truncated)".to_string()
+                    }
+                );
+            }
             let lt = tick_of(&self.line)
                 .ok_or_else(|| anyhow::anyhow!("line {} does not start with its tick", self.lines))?;
             if lt == t {
@@ -122,11 +175,6 @@ impl<R: BufRead> TickReader<R> {
             }
         }
         Ok(&self.buf)
-    }
-
-    /// The underlying reader, positioned after the last line read (and any line read ahead).
-    pub fn into_inner(self) -> R {
-        self.r
     }
 
     /// Whether lines remain after the last tick read.

@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::chain::TickReader;
+use crate::loader::open_regular;
 use crate::replay::first_difference;
 use crate::verify::manifest;
 
@@ -47,17 +48,18 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let (ma, mb) = (manifest(&args.run_a)?, manifest(&args.run_b)?);
     let ticks = ma["ticks"].as_u64().unwrap_or(0).max(mb["ticks"].as_u64().unwrap_or(0));
     let open = |d: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
-        let f =
-            File::open(d.join("events.jsonl")).with_context(|| format!("cannot open {}/events.jsonl", d.display()))?;
-        Ok(TickReader::new(BufReader::with_capacity(1 << 20, f)))
+        let path = d.join("events.jsonl");
+        let (f, _) = open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        Ok(TickReader::hashing(BufReader::with_capacity(1 << 20, f)))
     };
     let (mut ra, mut rb) = (open(&args.run_a)?, open(&args.run_b)?);
+    let (log_a, log_b) = (args.run_a.join("events.jsonl"), args.run_b.join("events.jsonl"));
     let mut first: Option<(u64, String, String)> = None;
     let (mut by_kind, mut by_nation, mut by_sensor) = (Tally::new(), Tally::new(), Tally::new());
     let (mut differing_ticks, mut only_a, mut only_b) = (0u64, 0u64, 0u64);
     for t in 0..ticks {
-        let a = ra.tick(t)?.to_vec();
-        let b = rb.tick(t)?;
+        let a = ra.tick(t).with_context(|| format!("{}", log_a.display()))?.to_vec();
+        let b = rb.tick(t).with_context(|| format!("{}", log_b.display()))?;
         if a == b {
             continue;
         }
@@ -111,6 +113,13 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     }
     let extra_a = ra.has_more()?;
     let extra_b = rb.has_more()?;
+    // What was compared must be what the runs recorded.
+    if !extra_a {
+        ra.check_against(&ma["events"], &log_a.display().to_string())?;
+    }
+    if !extra_b {
+        rb.check_against(&mb["events"], &log_b.display().to_string())?;
+    }
     let secs = started.elapsed().as_secs_f64();
     let (la, lb) = (ra.lines, rb.lines);
     let Some((t, x, y)) = first else {

@@ -16,6 +16,7 @@ mod interrupt;
 mod loader;
 mod manifest;
 mod merge;
+mod paths;
 mod recorded;
 mod render;
 mod replay;

@@ -76,7 +76,7 @@ pub fn apply(
 
 /// Reads a change file (`sentinel fork --with`) and its digest.
 pub fn read_change(path: &Path) -> anyhow::Result<(SourceFile, InputFile)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = loader::read_input(path, "change file")?;
     let file = InputFile {
         path: path.to_string_lossy().into_owned(),
         bytes: bytes.len() as u64,

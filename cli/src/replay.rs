@@ -6,17 +6,15 @@
 //! Exit 0 when identical, 1 naming the first divergent tick and event or what else differs.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::chain::TickReader;
-use crate::loader;
 use crate::recorded::Moved;
 use crate::truth::Resim;
 use crate::verify::manifest;
@@ -131,45 +129,26 @@ fn progress(ticks: u64, quiet: bool) -> ProgressBar {
 /// The recorded `events.jsonl`, read tick by tick alongside the replay and hashed as it is read, so
 /// the replay compares the log itself (not only its chain file) and its digest with the manifest's.
 struct RecordedLog {
-    reader: TickReader<BufReader<Hashing<File>>>,
+    reader: TickReader<BufReader<File>>,
 }
 
 impl RecordedLog {
     fn open(dir: &Path) -> anyhow::Result<RecordedLog> {
         let path = dir.join("events.jsonl");
         let f = File::open(&path).with_context(|| format!("cannot open the recorded log {}", path.display()))?;
-        let hashing = Hashing {
-            inner: f,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
         Ok(RecordedLog {
-            reader: TickReader::new(BufReader::with_capacity(1 << 20, hashing)),
+            reader: TickReader::hashing(BufReader::with_capacity(1 << 20, f)),
         })
     }
 
     /// After the last tick: what is wrong with the log as a whole (lines past the end, a digest or
-    /// size other than the manifest's, a chain of another length or head).
+    /// line count other than the manifest's, a chain of another length or head).
     fn finish(mut self, m: &serde_json::Value, resim: &Resim, ticks: u64) -> anyhow::Result<Vec<String>> {
         let mut problems = Vec::new();
         if self.reader.has_more()? {
             problems.push("events.jsonl has lines after the run's last tick".to_string());
-        }
-        let mut rest = Vec::new();
-        let mut inner = self.reader.into_inner();
-        inner.read_to_end(&mut rest)?;
-        let h = inner.into_inner();
-        let sha = loader::hex(&h.hasher.finalize());
-        if m["events"]["sha256"].as_str() != Some(sha.as_str()) || m["events"]["bytes"].as_u64() != Some(h.bytes) {
-            problems.push(format!(
-                "events.jsonl has sha256 {} and {} bytes; the manifest records {} and {}",
-                &sha[..16],
-                h.bytes,
-                m["events"]["sha256"]
-                    .as_str()
-                    .map_or("none", |s| s.get(..16).unwrap_or(s)),
-                m["events"]["bytes"]
-            ));
+        } else if let Err(e) = self.reader.check_against(&m["events"], "events.jsonl") {
+            problems.push(format!("{e:#}"));
         }
         if resim.recorded_ticks() as u64 != ticks {
             problems.push(format!(
@@ -184,22 +163,6 @@ impl RecordedLog {
             ));
         }
         Ok(problems)
-    }
-}
-
-/// A reader that hashes and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
     }
 }
 

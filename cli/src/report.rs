@@ -190,27 +190,28 @@ pub struct Report {
 }
 
 /// Runs the command.
-/// Computes the scorecard of a run directory.
+/// Computes the scorecard of a run directory: its manifest through the one manifest reader, its log
+/// checked against the manifest's size and SHA-256 as it is read (a damaged log is an error naming
+/// the file, not a scorecard).
 pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
-    let manifest: ManifestIn = serde_json::from_slice(
-        &fs::read(dir.join("manifest.json")).with_context(|| format!("{} has no manifest.json", dir.display()))?,
-    )
-    .context("cannot read manifest.json")?;
-    let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
-    compute(&manifest, BufReader::with_capacity(1 << 20, events))
+    let m = crate::verify::manifest(dir)?;
+    let manifest: ManifestIn = serde_json::from_value(m.clone())
+        .with_context(|| format!("{}/manifest.json: not a run manifest", dir.display()))?;
+    let path = dir.join("events.jsonl");
+    let (file, _) =
+        crate::loader::open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let mut hashing = crate::loader::Hashing::new(file);
+    let report = compute(&manifest, BufReader::with_capacity(1 << 20, &mut hashing))
+        .with_context(|| format!("{}", path.display()))?;
+    hashing.check_against(&m["events"], &path)?;
+    Ok(report)
 }
 
 pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
-    let manifest: ManifestIn = serde_json::from_slice(
-        &fs::read(dir.join("manifest.json"))
-            .with_context(|| format!("{} is not a run directory (no manifest.json)", dir.display()))?,
-    )
-    .context("cannot read manifest.json")?;
     let out_json = dir.join("report.json");
     let charts = dir.join("charts");
-    let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
-    let report = compute(&manifest, BufReader::with_capacity(1 << 20, events))?;
+    let report = of_run(dir)?;
     print!("{}", render_tables(&report));
     // Printing is always allowed; only replacing files needs --force.
     let existing: Vec<PathBuf> = [out_json.clone(), charts.join("custody.svg"), charts.join("injects.svg")]

@@ -133,7 +133,7 @@ pub fn execute(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    crate::paths::create_dir_all(parent)?;
     let name = out
         .file_name()
         .map_or("run".into(), |n| n.to_string_lossy().into_owned());

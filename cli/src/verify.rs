@@ -3,16 +3,17 @@
 //! every file that does not.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use sha2::{Digest, Sha256};
 
 use crate::chain::{Chain, TickReader};
-use crate::loader::hex;
+use crate::loader::{hex, open_regular, read_capped};
+use sentinel_engine::limits::MAX_MANIFEST_BYTES;
 
 /// Arguments of `sentinel verify`.
 #[derive(Args, Debug)]
@@ -21,30 +22,106 @@ pub struct VerifyArgs {
     pub run_dir: PathBuf,
 }
 
-/// The run's manifest, read as JSON.
+/// The run's manifest, read as JSON: the one manifest reader of every command that reads a run.
+/// The files it names must be the run's own (`events.jsonl`, `nations.json`, `ticks.sha256`,
+/// `views/NATION.jsonl`), inside the run directory: never an absolute path, `..` or a symlink
+/// leading out of it.
 pub fn manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let bytes = std::fs::read(dir.join("manifest.json"))
-        .with_context(|| format!("{} is not a run directory (cannot read manifest.json)", dir.display()))?;
-    serde_json::from_slice(&bytes).context("manifest.json is not valid JSON")
+    let path = dir.join("manifest.json");
+    let bytes = read_capped(&path, MAX_MANIFEST_BYTES).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not a run directory (cannot read manifest.json: {e})",
+            dir.display()
+        )
+    })?;
+    let m: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid JSON", path.display()))?;
+    check_names(dir, &m).with_context(|| format!("{} is not a valid manifest", path.display()))?;
+    Ok(m)
+}
+
+/// The file entries of a manifest with the name each must have.
+fn expected_names(m: &serde_json::Value) -> Vec<(String, &serde_json::Value, String)> {
+    let mut out = vec![
+        ("events".to_string(), &m["events"], "events.jsonl".to_string()),
+        (
+            "nations_summary".to_string(),
+            &m["nations_summary"],
+            "nations.json".to_string(),
+        ),
+        ("tick_chain".to_string(), &m["tick_chain"], "ticks.sha256".to_string()),
+    ];
+    for (i, v) in m["views"].as_array().into_iter().flatten().enumerate() {
+        let nation = v["nation"].as_str().unwrap_or_default();
+        out.push((format!("views[{i}]"), v, format!("views/{nation}.jsonl")));
+    }
+    out
+}
+
+fn check_names(dir: &Path, m: &serde_json::Value) -> anyhow::Result<()> {
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    for (key, entry, want) in expected_names(m) {
+        let Some(name) = entry["file"].as_str() else {
+            bail!("`{key}` has no file name");
+        };
+        let plain = !want.contains("..")
+            && Path::new(&want)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if name != want || !plain {
+            bail!(
+                "`{key}.file` is {:?}; a run directory's manifest names only its own files ({want:?} here), never paths elsewhere",
+                clip(name)
+            );
+        }
+        // A symlink may not lead out of the run directory.
+        if let Ok(real) = dir.join(name).canonicalize()
+            && !real.starts_with(&root)
+        {
+            bail!("{name} is a link to {}, outside the run directory", real.display());
+        }
+    }
+    Ok(())
+}
+
+fn clip(s: &str) -> String {
+    sentinel_engine::diag::clip(s).into_owned()
+}
+
+/// Size, line count and SHA-256 (hex) of a file, streamed.
+pub fn digest_file(path: &Path) -> Result<(u64, u64, String), String> {
+    let (file, _) = open_regular(path)?;
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let (mut bytes, mut lines, mut sha) = (0u64, 0u64, Sha256::new());
+    loop {
+        let buf = r.fill_buf().map_err(|e| e.to_string())?;
+        if buf.is_empty() {
+            return Ok((bytes, lines, hex(&sha.finalize())));
+        }
+        sha.update(buf);
+        lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        bytes += buf.len() as u64;
+        let n = buf.len();
+        r.consume(n);
+    }
 }
 
 /// Checks one file against its manifest entry; `Err` says what is wrong.
 fn check_file(dir: &Path, entry: &serde_json::Value) -> Result<String, String> {
     let name = entry["file"].as_str().ok_or("the manifest entry has no file name")?;
-    let bytes = std::fs::read(dir.join(name)).map_err(|e| format!("{name}: cannot read it: {e}"))?;
+    let (bytes, lines, sha) = digest_file(&dir.join(name)).map_err(|e| format!("{name}: cannot read it: {e}"))?;
     let want = |k: &str| entry[k].as_u64();
-    if want("bytes") != Some(bytes.len() as u64) {
+    if want("bytes") != Some(bytes) {
         return Err(format!(
-            "{name}: {} bytes, the manifest says {} (truncated or appended to)",
-            bytes.len(),
+            "{name}: {bytes} bytes, the manifest says {} (truncated or appended to)",
             entry["bytes"]
         ));
     }
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     if want("lines") != Some(lines) {
         return Err(format!("{name}: {lines} lines, the manifest says {}", entry["lines"]));
     }
-    let sha = hex(&Sha256::digest(&bytes));
     if entry["sha256"].as_str() != Some(sha.as_str()) {
         return Err(format!(
             "{name}: SHA-256 {sha} differs from the manifest's {} (modified)",
@@ -92,7 +169,10 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     if chain_ok {
         if m["tick_chain_head"].as_str() == Some(chain.head_hex().as_str())
-            && std::fs::read_to_string(dir.join("ticks.sha256")).ok().as_deref() == Some(chain.text().as_str())
+            && read_capped(&dir.join("ticks.sha256"), chain.text().len() as u64)
+                .ok()
+                .as_deref()
+                == Some(chain.text().as_bytes())
         {
             println!("ok      tick chain ({ticks} ticks, head {})", &chain.head_hex()[..16]);
         } else {

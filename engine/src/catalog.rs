@@ -385,7 +385,7 @@ fn parse_tle_pair(
         return None;
     }
     match Elements::from_tle(name, t1.as_bytes(), t2.as_bytes()) {
-        Ok(elements) => Some(ParsedElements {
+        Ok(elements) => check_values(src, &elements, |f| tle_field(l1, l2, f), diags).then(|| ParsedElements {
             elements,
             source: src.clone(),
             span: l1.start..l1.start + t1.len(),
@@ -492,11 +492,15 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
         let s = raw.get();
         let start = s.as_ptr() as usize - text.as_ptr() as usize;
         match serde_json::from_str::<Elements>(s) {
-            Ok(elements) => out.push(ParsedElements {
-                elements,
-                source: src.clone(),
-                span: start..start + 1,
-            }),
+            Ok(elements) => {
+                if check_values(src, &elements, |f| json_field(s, start, f), diags) {
+                    out.push(ParsedElements {
+                        elements,
+                        source: src.clone(),
+                        span: start..start + 1,
+                    });
+                }
+            }
             Err(e) => {
                 let inner = crate::diag::byte_offset(s, e.line(), e.column().max(1));
                 let at = start + inner;
@@ -606,7 +610,7 @@ fn elements_from_fields<'a>(
         Some("S") => sgp4::Classification::Secret,
         _ => sgp4::Classification::Unclassified,
     };
-    Some(Elements {
+    let elements = Elements {
         object_name: text_of("OBJECT_NAME"),
         international_designator: text_of("OBJECT_ID"),
         norad_id,
@@ -624,7 +628,94 @@ fn elements_from_fields<'a>(
         mean_motion,
         revolution_number: opt_u64("REV_AT_EPOCH"),
         ephemeris_type: opt_u64("EPHEMERIS_TYPE") as u8,
-    })
+    };
+    let at = |name: &str| field(name).map_or(whole.clone(), |(_, r)| r);
+    check_values(src, &elements, at, diags).then_some(elements)
+}
+
+/// The checked element values by OMM keyword, in the order of [`values_of`].
+const CHECKED: [&str; 9] = [
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ECCENTRICITY",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "MEAN_MOTION",
+    "MEAN_MOTION_DOT",
+    "MEAN_MOTION_DDOT",
+    "BSTAR",
+];
+
+fn values_of(e: &Elements) -> [f64; 9] {
+    [
+        e.inclination,
+        e.right_ascension,
+        e.eccentricity,
+        e.argument_of_perigee,
+        e.mean_anomaly,
+        e.mean_motion,
+        e.mean_motion_dot,
+        e.mean_motion_ddot,
+        e.drag_term,
+    ]
+}
+
+/// Checks an element set's values against what SGP4 can propagate: every number finite,
+/// eccentricity in [0, 1), inclination in [0, 180] deg, mean motion positive. `at(keyword)` is
+/// the position of a field (by OMM keyword). Every problem goes to `diags`; false when there was one.
+fn check_values(src: &SourceFile, e: &Elements, at: impl Fn(&str) -> Range<usize>, diags: &mut Diagnostics) -> bool {
+    let mut ok = true;
+    for (name, v) in CHECKED.into_iter().zip(values_of(e)) {
+        let why = if !v.is_finite() {
+            Some(format!("{name} {v} is not a finite number"))
+        } else {
+            match name {
+                "ECCENTRICITY" if !(0.0..1.0).contains(&v) => Some(format!("{name} {v} is outside [0, 1)")),
+                "INCLINATION" if !(0.0..=180.0).contains(&v) => Some(format!("{name} {v} deg is outside [0, 180]")),
+                "MEAN_MOTION" if v <= 0.0 => Some(format!("{name} {v} rev/day is not positive")),
+                _ => None,
+            }
+        };
+        if let Some(why) = why {
+            diags.push(
+                Diagnostic::error(src, at(name), why)
+                    .with_help("SGP4 needs a closed orbit: 0 <= eccentricity < 1, inclination 0-180 deg, mean motion > 0; fetch the element set again"),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Byte range, in a TLE pair, of the field holding an OMM keyword's value.
+fn tle_field(l1: &Line, l2: &Line, name: &str) -> Range<usize> {
+    let (line, cols) = match name {
+        "INCLINATION" => (l2, 8..16),
+        "RA_OF_ASC_NODE" => (l2, 17..25),
+        "ECCENTRICITY" => (l2, 26..33),
+        "ARG_OF_PERICENTER" => (l2, 34..42),
+        "MEAN_ANOMALY" => (l2, 43..51),
+        "MEAN_MOTION" => (l2, 52..63),
+        "MEAN_MOTION_DOT" => (l1, 33..43),
+        "MEAN_MOTION_DDOT" => (l1, 44..52),
+        _ => (l1, 53..61),
+    };
+    line.start + cols.start..line.start + cols.end
+}
+
+/// Byte range of the value of key `name` in one JSON object `obj` (which starts at `base`); the
+/// object's first byte when the key is not found.
+fn json_field(obj: &str, base: usize, name: &str) -> Range<usize> {
+    let key = format!("\"{name}\"");
+    let Some(k) = obj.find(&key) else {
+        return base..base + 1;
+    };
+    let after = &obj[k + key.len()..];
+    let value = after.trim_start().strip_prefix(':').unwrap_or(after).trim_start();
+    let start = obj.len() - value.len();
+    let len = value.find([',', '}', '\n']).unwrap_or(value.len()).max(1);
+    let len = value[..len.min(value.len())].trim_end().len().max(1);
+    base + start..base + start + len
 }
 
 /// Byte range of CSV field `i` in `line`, honouring double quotes.
@@ -839,6 +930,39 @@ mod tests {
                 .any(|x| x.to_string().contains("c.xml:1:6") && x.to_string().contains("ends inside")),
             "{d}"
         );
+    }
+
+    #[test]
+    fn omm_values_sgp4_cannot_use_are_errors_at_the_value() {
+        let bad: Vec<(&str, &str)> = OMM_FIELDS
+            .iter()
+            .map(|&(k, v)| match k {
+                "ECCENTRICITY" => (k, "1.5"),
+                "MEAN_MOTION" => (k, "-2.0"),
+                _ => (k, v),
+            })
+            .collect();
+        for (name, text, fmt) in [
+            ("v.kvn", kvn(&bad), CatalogFormat::OmmKvn),
+            ("v.xml", xml(&bad), CatalogFormat::OmmXml),
+        ] {
+            let src = SourceFile::new(name, text.clone());
+            let mut d = Diagnostics::default();
+            assert!(parse(&src, fmt, &mut d).is_empty());
+            let msgs: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+            assert_eq!(msgs.len(), 2, "{msgs:?}");
+            for (value, says) in [
+                ("1.5", "ECCENTRICITY 1.5 is outside [0, 1)"),
+                ("-2.0", "MEAN_MOTION -2 rev/day is not positive"),
+            ] {
+                let (l, c) = src.line_col(text.find(value).unwrap());
+                assert!(
+                    msgs.iter()
+                        .any(|m| m.starts_with(&format!("{name}:{l}:{c}: error: {says}"))),
+                    "{msgs:?}"
+                );
+            }
+        }
     }
 
     const ISS: &str = "ISS (ZARYA)\n1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927\n2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n";

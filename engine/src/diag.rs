@@ -2,8 +2,11 @@
 //!
 //! The engine never prints; it returns [`Diagnostics`] and the CLI renders them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
+
+use crate::limits::MAX_ECHO_CHARS;
 
 /// One input text (the scenario or a catalog file) that diagnostics can point into.
 #[derive(Debug, Clone)]
@@ -17,32 +20,46 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Wraps a text under a display name.
+    /// Wraps a text under a display name. A leading UTF-8 byte-order mark is dropped (editors do
+    /// not show it, so positions count from the character after it).
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => Arc::from(rest),
+            None => text,
+        };
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
             line_starts: Arc::default(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
+        let starts = self.line_starts();
         let line = starts.partition_point(|&s| s <= offset);
         let line_start = starts[line - 1];
         let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
     }
 
-    /// Byte offset of a 1-based line and column (in characters).
+    /// Byte offset of a 1-based line and column (in characters); the end when past it. Uses the
+    /// line index, so it costs the length of that line, not of the file.
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
-        byte_offset(&self.text, line, col)
+        let Some(&start) = self.line_starts().get(line.max(1) - 1) else {
+            return self.text.len();
+        };
+        byte_offset(&self.text[start..], 1, col) + start
     }
 }
 
@@ -64,6 +81,52 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// A user value for a message: at most [`MAX_ECHO_CHARS`] characters; a longer one is cut and its
+/// size in bytes given.
+pub fn clip(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(MAX_ECHO_CHARS) {
+        None => Cow::Borrowed(s),
+        Some((i, _)) => Cow::Owned(format!("{}… ({} bytes)", &s[..i], s.len())),
+    }
+}
+
+/// Cuts every value quoted with backticks or double quotes in a message to [`MAX_ECHO_CHARS`]
+/// (see [`clip`]), then the whole message to [`MAX_MESSAGE_CHARS`], so that no input, however
+/// long, is echoed in full.
+pub fn clip_quoted(message: String) -> String {
+    if message.len() <= MAX_ECHO_CHARS {
+        return message;
+    }
+    let mut out = message;
+    for q in ['`', '"'] {
+        if out.split(q).skip(1).step_by(2).any(|v| v.len() > MAX_ECHO_CHARS) {
+            let parts: Vec<String> = out
+                .split(q)
+                .enumerate()
+                .map(|(i, p)| {
+                    if i % 2 == 1 {
+                        clip(p).into_owned()
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect();
+            out = parts.join(&q.to_string());
+        }
+    }
+    clip_to(out, MAX_MESSAGE_CHARS)
+}
+
+fn clip_to(s: String, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        None => s,
+        Some((i, _)) => format!("{}… ({} bytes)", &s[..i], s.len()),
+    }
+}
+
+/// Longest message, characters, after quoted values are cut.
+const MAX_MESSAGE_CHARS: usize = 1_000;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,13 +153,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at `span` in `source`.
+    /// An error at `span` in `source`. Long quoted values in the message are cut (see [`clip_quoted`]).
     pub fn error(source: &SourceFile, span: std::ops::Range<usize>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             source: Some(source.clone()),
             span,
-            message: message.into(),
+            message: clip_quoted(message.into()),
             help: None,
         }
     }
@@ -111,7 +174,7 @@ impl Diagnostic {
 
     /// Adds the fix.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(clip_quoted(help.into()));
         self
     }
 
@@ -187,3 +250,36 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn offset_of_uses_the_line_index_and_agrees_with_a_scan() {
+        let f = SourceFile::new("x", "ab\ncdé\n\nlast");
+        for (line, col) in [
+            (1, 1),
+            (1, 3),
+            (2, 3),
+            (2, 4),
+            (2, 9),
+            (3, 1),
+            (4, 2),
+            (4, 9),
+            (5, 1),
+            (99, 1),
+        ] {
+            assert_eq!(f.offset_of(line, col), byte_offset(&f.text, line, col), "{line}:{col}");
+        }
+    }
+
+    #[test]
+    fn long_quoted_values_are_cut_with_their_size() {
+        let long = "z".repeat(200);
+        let m = clip_quoted(format!("id `{long}` and \"{long}\" are bad"));
+        let cut = format!("{}… (200 bytes)", "z".repeat(MAX_ECHO_CHARS));
+        assert_eq!(m, format!("id `{cut}` and \"{cut}\" are bad"));
+        assert_eq!(clip_quoted("short `x`".into()), "short `x`");
+    }
+}

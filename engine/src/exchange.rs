@@ -3,7 +3,7 @@
 //! tasking requests. Everything here is ordered by stable ids (nation, agreement, liaison and
 //! request ids, product numbers assigned in sensor-then-object order), never by entity or map order.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use rand::RngExt;
@@ -299,14 +299,18 @@ impl Exchange {
             })
             .collect();
         let mut specs = scenario.agreements.clone();
+        // Directions the planner's own agreements cover (a set: scanning the growing list for
+        // each pair of members made this quartic in a center's size).
+        let own: BTreeSet<(&str, &str)> = scenario
+            .agreements
+            .iter()
+            .filter(|x| x.regional_center.is_none())
+            .map(|x| (x.from.as_str(), x.to.as_str()))
+            .collect();
         for c in &scenario.regional_centers {
             for a in &c.members {
                 for b in &c.members {
-                    if a != b
-                        && !specs
-                            .iter()
-                            .any(|x| x.regional_center.is_none() && &x.from == a && &x.to == b)
-                    {
+                    if a != b && !own.contains(&(a.as_str(), b.as_str())) {
                         specs.push(Agreement {
                             id: format!("{}:{a}->{b}", c.id),
                             from: a.clone(),
@@ -323,6 +327,16 @@ impl Exchange {
             }
         }
         specs.sort_by(|a, b| a.id.cmp(&b.id));
+        // Agreement cuts by agreement id, in inject order (one pass over the injects, not one per agreement).
+        let mut agreement_cuts: BTreeMap<&str, Vec<(Secs, Secs)>> = BTreeMap::new();
+        for i in &scenario.injects {
+            if let InjectKind::AgreementCut { agreement } = &i.kind {
+                agreement_cuts
+                    .entry(agreement.as_str())
+                    .or_default()
+                    .push((i.at, i.end.unwrap_or(Secs::MAX)));
+            }
+        }
         let mut pairs: BTreeMap<(Nation, Nation), Vec<usize>> = BTreeMap::new();
         let agreements: Vec<AgreementRt> = specs
             .into_iter()
@@ -331,10 +345,7 @@ impl Exchange {
                 let (from, to) = (rank(&spec.from), rank(&spec.to));
                 pairs.entry((from, to)).or_default().push(i);
                 AgreementRt {
-                    cuts: cuts(
-                        scenario,
-                        |k| matches!(k, InjectKind::AgreementCut { agreement } if *agreement == spec.id),
-                    ),
+                    cuts: agreement_cuts.get(spec.id.as_str()).cloned().unwrap_or_default(),
                     id: Arc::from(spec.id.as_str()),
                     degrade_rng: StreamFamily::new(seed, "degrade", &spec.id),
                     spec,

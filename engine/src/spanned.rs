@@ -73,9 +73,11 @@ pub struct RonError {
 pub fn parse_ron<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
     BASE.with(|b| b.set((text.as_ptr() as usize, text.len())));
     INNER_ERROR_AT.with(|c| c.set(None));
-    let opts = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-    );
+    let opts = ron::Options::default()
+        .with_default_extension(
+            ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+        )
+        .with_recursion_limit(crate::limits::MAX_RON_DEPTH);
     let result = opts.from_str::<T>(text);
     let inner = INNER_ERROR_AT.with(|c| c.take());
     BASE.with(|b| b.set((0, 0)));
@@ -86,8 +88,15 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
         } else {
             byte_offset(text, e.span.end.line, e.span.end.col).max(start + 1)
         };
+        let message = match e.code {
+            ron::Error::ExceededRecursionLimit => format!(
+                "values are nested more than {} deep here (a resource limit; no scenario field needs this)",
+                crate::limits::MAX_RON_DEPTH
+            ),
+            code => code.to_string(),
+        };
         RonError {
-            message: e.code.to_string(),
+            message,
             span: start..end.min(text.len().max(start)),
         }
     })

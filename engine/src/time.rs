@@ -111,8 +111,17 @@ pub fn parse_exercise_time(text: &str, epoch: &NaiveDateTime) -> Result<i64, Str
     })?;
     let d = t - *epoch;
     if d.subsec_nanos() != 0 {
+        let secs = d.num_milliseconds() as f64 / 1000.0;
+        let whose = if epoch.and_utc().timestamp_subsec_nanos() != 0 {
+            format!(
+                "the epoch {} has a fraction of a second",
+                epoch.format("%Y-%m-%dT%H:%M:%S%.fZ")
+            )
+        } else {
+            format!("`{text}` has a fraction of a second")
+        };
         return Err(format!(
-            "`{text}` has a fraction of a second; exercise times are whole seconds"
+            "`{text}` is {secs} s from the epoch ({whose}); exercise times are whole seconds from the epoch: write it as `T+HH:MM:SS`"
         ));
     }
     Ok(d.num_seconds())
@@ -143,6 +152,15 @@ mod tests {
         ] {
             assert!(parse_exercise_time(bad, &e).is_err(), "{bad}");
         }
+        // An epoch with a fraction of a second (allowed): relative times hold; an absolute whole-second
+        // time is not a whole number of seconds from it, and the error says that the epoch's fraction is why.
+        let f = parse_utc("2026-07-10T00:00:00.5Z").unwrap();
+        assert_eq!(parse_exercise_time("T+00:01", &f), Ok(60));
+        assert_eq!(
+            parse_exercise_time("2026-07-10T00:01:00Z", &f),
+            Err("`2026-07-10T00:01:00Z` is 59.5 s from the epoch (the epoch 2026-07-10T00:00:00.500Z has a fraction of a second); exercise times are whole seconds from the epoch: write it as `T+HH:MM:SS`".to_string())
+        );
+        assert_eq!(parse_exercise_time("2026-07-10T00:01:00.5Z", &f), Ok(60));
     }
 
     use super::*;

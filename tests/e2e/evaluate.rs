@@ -130,15 +130,13 @@ fn replay_reproduces_a_run_and_names_the_first_divergent_tick_and_event() {
     assert_eq!(o.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("first divergent tick 1001"), "{stdout}");
 
-    // Intact lines, one line appended after the last tick; or an empty line: both named.
+    // Intact lines, one line appended after the last tick; or an empty line: both named. (A log
+    // whose every line matches but whose digest does not cannot be made without another line.)
     std::fs::write(out.join("events.jsonl"), format!("{events}{{\"tick\":1080}}\n")).unwrap();
     let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("lines after the run's last tick") && stdout.contains("events.jsonl has sha256"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("lines after the run's last tick"), "{stdout}");
     std::fs::write(out.join("events.jsonl"), format!("{events}\n")).unwrap();
     let o = sentinel(&["replay", out.to_str().unwrap(), "--quiet"]);
     let stdout = String::from_utf8_lossy(&o.stdout);

@@ -7,6 +7,7 @@ mod dis;
 mod duckdb;
 mod evaluate;
 mod exports;
+mod hostile;
 mod interrupt;
 mod outputs;
 mod report;

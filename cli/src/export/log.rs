@@ -2,11 +2,14 @@
 //! gigabytes): detections grouped into passes, and tracks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+
+use crate::chain::MAX_LINE_BYTES;
+use crate::loader::{hex, open_regular};
 use serde::Deserialize;
 
 /// Measured geometry as logged.
@@ -75,23 +78,42 @@ pub struct Pass {
     pub detections: Vec<Detection>,
 }
 
-/// Every line of the log whose `kind` is one of `kinds`, as (line number, bytes).
+/// Every line of the log whose `kind` is one of `kinds`, as (line number, bytes). The log is
+/// checked against its run's manifest while it is streamed (size first, then the SHA-256 and line
+/// count at the end): a modified, truncated or emptied log is an error naming the file and what
+/// differs, so nothing is made from it. A line cut mid-way is an error at `file:line`.
 fn scan(
     path: &Path,
     kinds: &[&str],
     mut f: impl FnMut(&str, usize, &[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let want = Expected::of(path)?;
+    let (file, len) = open_regular(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if len != want.bytes {
+        bail!(
+            "{} is {len} bytes, its run's manifest says {} (truncated or appended to; `sentinel verify` checks a run)",
+            path.display(),
+            want.bytes
+        );
+    }
     let mut r = BufReader::with_capacity(1 << 20, file);
     let needles: Vec<(String, &str)> = kinds.iter().map(|k| (format!("\"kind\":\"{k}\""), *k)).collect();
     let mut line = Vec::new();
     let mut n = 0usize;
+    let mut sha = Sha256::new();
     loop {
         line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
+        if (&mut r).take(MAX_LINE_BYTES).read_until(b'\n', &mut line)? == 0 {
+            break;
         }
         n += 1;
+        sha.update(&line);
+        if line.last() != Some(&b'\n') {
+            bail!(
+                "{}:{n}: the line is cut (no newline at its end, or longer than {MAX_LINE_BYTES} bytes)",
+                path.display()
+            );
+        }
         // The kind is the third key of every line, after the tick (at most 20 digits) and the time;
         // look only near the start.
         let head = &line[..line.len().min(128)];
@@ -101,6 +123,46 @@ fn scan(
         {
             f(kind, n, &line).with_context(|| format!("{}:{n}: unexpected event line", path.display()))?;
         }
+    }
+    let got = hex(&sha.finalize());
+    if got != want.sha256 || n as u64 != want.lines {
+        bail!(
+            "{}: SHA-256 {got} ({n} lines) differs from its run's manifest ({}, {} lines): the log was modified; `sentinel verify` checks a run",
+            path.display(),
+            want.sha256,
+            want.lines
+        );
+    }
+    Ok(())
+}
+
+/// What a run's manifest records of a log.
+struct Expected {
+    bytes: u64,
+    lines: u64,
+    sha256: String,
+}
+
+impl Expected {
+    /// The manifest entry of `path` (the run's `events.jsonl` or one of its views).
+    fn of(path: &Path) -> anyhow::Result<Expected> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let m = crate::verify::manifest(dir)?;
+        let name = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().into_owned();
+        let entry = std::iter::once(&m["events"])
+            .chain(m["views"].as_array().into_iter().flatten())
+            .find(|e| e["file"].as_str() == Some(name.as_str()))
+            .with_context(|| format!("{}/manifest.json does not list {name}", dir.display()))?;
+        let field = |k: &str| {
+            entry[k]
+                .as_u64()
+                .with_context(|| format!("the manifest's entry for {name} has no {k}"))
+        };
+        Ok(Expected {
+            bytes: field("bytes")?,
+            lines: field("lines")?,
+            sha256: entry["sha256"].as_str().unwrap_or_default().to_string(),
+        })
     }
 }
 

@@ -248,7 +248,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => std::io::stdout().lock().write_all(&bytes)?,
         Some(p) => {
             if let Some(parent) = p.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                crate::paths::create_dir_all(parent)?;
             }
             crate::report::write_atomic(&p, &bytes)?;
             eprintln!("sentinel: wrote {} ({summary}; {} bytes)", p.display(), bytes.len());

@@ -17,6 +17,7 @@ use crate::spanned::Spanned;
 use crate::time::parse_exercise_time;
 
 use super::{ID_HELP, MAX_DURATION_S, valid_id};
+use crate::limits::MAX_CENTER_MEMBERS;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -341,6 +342,18 @@ pub(super) fn validate(
             }
             member_of.insert(m.value.clone(), (c.id.value.clone(), m.span.start));
             members.insert(m.value.clone());
+        }
+        if let Some(extra) = c.members.get(MAX_CENTER_MEMBERS) {
+            cx.err(
+                d,
+                &extra.span,
+                format!(
+                    "regional center `{}` has {} members; at most {MAX_CENTER_MEMBERS} are supported",
+                    *c.id,
+                    c.members.len()
+                ),
+                "each pair of members is an agreement of the run; this is a resource limit (docs/scenario-reference.md, Limits)",
+            );
         }
         if c.members.len() < 2 {
             cx.err(
@@ -680,3 +693,15 @@ pub(super) fn validate(
     out.regional_centers.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
+
+macro_rules! spanned_id {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The id as written.
+            pub(super) fn id_spanned(&self) -> &Spanned<String> {
+                &self.id
+            }
+        }
+    )*};
+}
+spanned_id!(RawRegionalCenter, RawAgreement, RawLiaison, RawRequest);

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::catalog;
 use crate::diag::Diagnostics;
 use crate::injects::{CatalogRules, Inject, InjectKind, LaunchOrbit, LaunchedObject, Revisit};
+use crate::limits::MAX_FRAGMENTS;
 use crate::policy::Secs;
 use crate::spanned::Spanned;
 
@@ -396,15 +397,15 @@ pub(super) fn validate(
             RawInject::Breakup(b) => {
                 let n = match &b.fragments {
                     Some(f) => {
-                        if !(1..=2000).contains(&f.value) {
+                        if !(1..=MAX_FRAGMENTS).contains(&f.value) {
                             cx.err(
                                 d,
                                 &f.span,
-                                format!("{what}: {} fragments is outside 1-2000", f.value),
+                                format!("{what}: {} fragments is outside 1-{MAX_FRAGMENTS}", f.value),
                                 "the number of catalogued fragments to create; leave it out for the breakup model's count",
                             );
                         }
-                        f.value.clamp(1, 2000)
+                        f.value.clamp(1, MAX_FRAGMENTS)
                     }
                     None => MODEL_FRAGMENTS,
                 };

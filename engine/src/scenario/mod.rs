@@ -165,7 +165,7 @@ struct RawFileSource {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInlineTle {
-    lines: Vec<Spanned<String>>,
+    lines: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     owner: Option<Spanned<String>>,
     #[serde(default)]
@@ -403,6 +403,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     };
     let mut d = Diagnostics::default();
     let err = |span: Range<usize>, msg: String, help: &str| Diagnostic::error(src, span, msg).with_help(help);
+    check_counts(&mut d, src, &raw);
 
     if raw.name.trim().is_empty() {
         d.push(err(
@@ -593,9 +594,9 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                         "typical values are 1e-4 to 1e-8",
                     ));
                 }
-                non_negative(&mut d, src, &r.range_sigma_m, "range_sigma_m");
-                non_negative(&mut d, src, &r.az_sigma_deg, "az_sigma_deg");
-                non_negative(&mut d, src, &r.el_sigma_deg, "el_sigma_deg");
+                sigma(&mut d, src, &r.range_sigma_m, "range_sigma_m", 100_000.0);
+                sigma(&mut d, src, &r.az_sigma_deg, "az_sigma_deg", 10.0);
+                sigma(&mut d, src, &r.el_sigma_deg, "el_sigma_deg", 10.0);
                 capacity(&mut d, src, &r.capacity);
                 SensorKind::Radar(RadarSpec {
                     min_elevation_deg: *r.min_elevation_deg,
@@ -643,7 +644,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                     "limiting_magnitude",
                     "GEODSS-class telescopes reach about 16-17",
                 );
-                non_negative(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec");
+                sigma(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec", 36_000.0);
                 capacity(&mut d, src, &o.capacity);
                 SensorKind::Optical(OpticalSpec {
                     min_elevation_deg: *o.min_elevation_deg,
@@ -668,16 +669,6 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         });
     }
     sensors.sort_by(|a, b| a.id.cmp(&b.id));
-    if let Some(extra) = raw.sensors.get(MAX_SENSORS) {
-        d.push(err(
-            extra.id.span.clone(),
-            format!(
-                "the scenario has {} sensors; at most {MAX_SENSORS} are supported",
-                raw.sensors.len()
-            ),
-            "split the exercise into several scenarios",
-        ));
-    }
 
     // Catalog.
     let mut objects: BTreeMap<u32, CatalogObject> = BTreeMap::new();
@@ -707,6 +698,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             "add `catalog: [File(path: \"objects.tle\")]`",
         ));
     }
+    let mut too_many_objects = false;
     for source in &raw.catalog {
         let (parsed, attrs, where_) = match source {
             RawSource::File(f) => {
@@ -752,6 +744,14 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 attrs_ok(&mut d, &attrs_of!(t), "inline TLE");
                 let lines: Vec<(String, Range<usize>)> =
                     t.lines.iter().map(|l| (l.value.clone(), l.span.clone())).collect();
+                if lines.is_empty() {
+                    d.push(err(
+                        t.lines.span.clone(),
+                        "an inline TLE has no lines".into(),
+                        "write `lines: [\"NAME\", \"1 ...\", \"2 ...\"]` (the name is optional)",
+                    ));
+                    continue;
+                }
                 (
                     catalog::parse_inline_tle(src, &lines, &mut d).into_iter().collect(),
                     attrs_of!(t),
@@ -760,12 +760,38 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             }
         };
         for p in parsed {
+            if objects.len() >= crate::limits::MAX_OBJECTS {
+                // Once, at the first object past the limit.
+                if !too_many_objects {
+                    d.push(
+                        Diagnostic::error(
+                            &p.source,
+                            p.span.clone(),
+                            format!("more than {} catalog objects", crate::limits::MAX_OBJECTS),
+                        )
+                        .with_help("this is a resource limit (docs/scenario-reference.md, Limits); split the catalog"),
+                    );
+                }
+                too_many_objects = true;
+                continue;
+            }
             add_object(&mut d, &mut objects, p, &attrs, &where_);
         }
     }
 
     // Overrides.
+    let mut overridden: BTreeMap<u64, Range<usize>> = BTreeMap::new();
     for o in &raw.object_overrides {
+        if let Some(first) = overridden.get(&*o.id) {
+            let (l, c) = src.line_col(first.start);
+            d.push(err(
+                o.id.span.clone(),
+                format!("object {} is overridden twice", *o.id),
+                &format!("the first override is at {}:{l}:{c}; merge them into one", src.name),
+            ));
+            continue;
+        }
+        overridden.insert(*o.id, o.id.span.clone());
         attrs_ok(&mut d, &attrs_of!(o), &format!("override for object {}", *o.id));
         match u32::try_from(*o.id).ok().and_then(|id| objects.get_mut(&id)) {
             Some(obj) => apply_attrs(obj, &attrs_of!(o)),
@@ -867,6 +893,53 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     })
 }
 
+/// Refuses lists longer than the limits in [`crate::limits`], at the first item past the limit.
+fn check_counts(d: &mut Diagnostics, src: &SourceFile, raw: &RawScenario) {
+    use crate::limits::{MAX_EXCHANGE_ITEMS, MAX_INJECTS, MAX_NATIONS};
+    let mut over = |what: &str, len: usize, max: usize, first_extra: Option<&Spanned<String>>| {
+        if let Some(x) = first_extra {
+            d.push(
+                Diagnostic::error(src, x.span.clone(), format!("the scenario has {len} {what}; at most {max} are supported"))
+                    .with_help("this is a resource limit (docs/scenario-reference.md, Limits); split the exercise into several scenarios"),
+            );
+        }
+    };
+    over(
+        "nations",
+        raw.nations.len(),
+        MAX_NATIONS,
+        raw.nations.get(MAX_NATIONS).map(|n| &n.id),
+    );
+    over(
+        "sensors",
+        raw.sensors.len(),
+        MAX_SENSORS,
+        raw.sensors.get(MAX_SENSORS).map(|n| &n.id),
+    );
+    over(
+        "injects",
+        raw.injects.len(),
+        MAX_INJECTS,
+        raw.injects.get(MAX_INJECTS).map(|n| n.id()),
+    );
+    for (what, ids) in [
+        (
+            "regional centers",
+            raw.regional_centers.iter().map(|x| x.id_spanned()).collect::<Vec<_>>(),
+        ),
+        ("agreements", raw.agreements.iter().map(|x| x.id_spanned()).collect()),
+        ("liaisons", raw.liaisons.iter().map(|x| x.id_spanned()).collect()),
+        ("tasking requests", raw.tasking.iter().map(|x| x.id_spanned()).collect()),
+    ] {
+        over(
+            what,
+            ids.len(),
+            MAX_EXCHANGE_ITEMS,
+            ids.get(MAX_EXCHANGE_ITEMS).copied(),
+        );
+    }
+}
+
 fn add_object(
     d: &mut Diagnostics,
     objects: &mut BTreeMap<u32, CatalogObject>,
@@ -937,12 +1010,7 @@ fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
 
 /// Default of `track_report_s`.
 pub const DEFAULT_TRACK_REPORT_S: u32 = 600;
-/// Longest tick, seconds (31 days).
-pub const MAX_TICK_S: u32 = 31 * 86_400;
-/// Longest run, seconds (ten years).
-pub const MAX_DURATION_S: u64 = 10 * 366 * 86_400;
-/// Most sensors a scenario may have (sensor indices are 16-bit).
-pub const MAX_SENSORS: usize = u16::MAX as usize;
+pub use crate::limits::{MAX_DURATION_S, MAX_SENSORS, MAX_TICK_S};
 
 const ID_HELP: &str = "ids are 1-64 characters of letters, digits, `-`, `_` or `.`";
 
@@ -971,15 +1039,16 @@ fn positive(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str,
     }
 }
 
-fn non_negative(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str) {
-    if !(v.value >= 0.0 && v.value.is_finite()) {
+/// A 1-sigma noise value: finite, zero or positive, at most `max` (see the scenario reference).
+fn sigma(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str, max: f64) {
+    if !(v.value >= 0.0 && v.value <= max) {
         d.push(
             Diagnostic::error(
                 src,
                 v.span.clone(),
-                format!("{name} must be zero or positive, not {}", v.value),
+                format!("{name} {:?} is outside [0, {max}]", v.value),
             )
-            .with_help("noise is a 1-sigma value"),
+            .with_help("noise is a 1-sigma value; larger values would put measurements anywhere"),
         );
     }
 }
