@@ -184,8 +184,9 @@ pub struct Exchange {
     breakup_of: Vec<Option<Arc<str>>>,
     /// Per nation, per satellite: the version of the elements in its catalog (0 = unknown to it).
     belief: Vec<Vec<u32>>,
-    /// `belief` as it was at tick 0 (what nation views may show from the start).
-    initial_belief: Vec<Vec<u32>>,
+    /// Catalog numbers every nation's catalog holds at tick 0 (what nation views may show from the
+    /// start): the scenario's catalog, not the objects injects add.
+    catalogued_at_start: Vec<u32>,
     /// UCT tracks counted towards a catalog decision, per (nation, satellite).
     evidence: BTreeMap<(Nation, u32), u32>,
     /// Breakups each nation has detected.
@@ -429,7 +430,11 @@ impl Exchange {
         Exchange {
             rules: scenario.catalog_rules.clone(),
             belief: vec![versions.clone(); nations.len()],
-            initial_belief: vec![versions.clone(); nations.len()],
+            catalogued_at_start: population
+                .iter()
+                .filter(|m| m.added_at.is_none())
+                .map(|m| m.object.id)
+                .collect(),
             history: vec![Vec::new(); population.len()],
             cause: vec![None; population.len()],
             breakup_of: population
@@ -473,15 +478,12 @@ impl Exchange {
         }
     }
 
-    /// Catalog numbers a nation's catalog held when the exchange was built (its belief at tick 0).
+    /// Catalog numbers a nation's catalog held at tick 0 (empty for an unknown nation).
     pub(crate) fn known_at_start(&self, nation: &str) -> Vec<u32> {
-        let Ok(n) = self.nations.binary_search_by(|x| (**x).cmp(nation)) else {
+        if self.nations.binary_search_by(|x| (**x).cmp(nation)).is_err() {
             return Vec::new();
-        };
-        (0..self.sats.len())
-            .filter(|&s| self.initial_belief[n][s] > 0)
-            .map(|s| self.sats[s].id)
-            .collect()
+        }
+        self.catalogued_at_start.clone()
     }
 
     /// Sets or clears a nation's standing priority for an object (priority-change injects).
