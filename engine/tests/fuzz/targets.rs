@@ -10,6 +10,8 @@ use sentinel_engine::catalog::{self, CatalogFormat};
 use sentinel_engine::{Diagnostics, Scenario, Sim, SimOptions, SourceFile, SourceLoader, Tick};
 
 use crate::case::Case;
+#[cfg(test)]
+use crate::corpus;
 use crate::exec::TargetResult;
 
 /// Ticks a loaded input is stepped.
@@ -207,4 +209,32 @@ pub fn scenario_of(case: &Case) -> Result<Scenario, Diagnostics> {
         .collect();
     let src = SourceFile::new(case.files[0].0.as_str(), case.text(0));
     sentinel_engine::load_scenario(&src, &mut CaseLoader(files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the fuzzer (tests/data/fuzz/omm-*-epoch-*): SGP4's epoch arithmetic overflows for a
+    /// year before 1; such epochs are errors at the EPOCH value (KVN) or at the object (JSON).
+    #[test]
+    fn epochs_outside_1957_2199_are_errors_at_their_position() {
+        let kvn = corpus::catalogs()[3][1].text(0);
+        let line = kvn.lines().position(|l| l.starts_with("EPOCH")).unwrap() + 1;
+        for (year, errors) in [("2025", 0), ("1956", 1), ("0000", 1), ("-993", 1), ("2200", 1)] {
+            let text = kvn.replace("EPOCH = 2025", &format!("EPOCH = {year}"));
+            let mut d = Diagnostics::default();
+            let parsed = catalog::parse_omm_kvn(&SourceFile::new("a.kvn", text), &mut d);
+            assert_eq!((parsed.len(), d.error_count()), (1 - errors, errors), "{year}: {d}");
+            if errors == 1 {
+                assert_eq!(d.0[0].location().unwrap(), format!("a.kvn:{line}:9"), "{d}");
+                assert!(d.0[0].message.contains("outside the years 1957-2199"), "{d}");
+            }
+        }
+        let json = r#"[{"OBJECT_NAME": "X", "OBJECT_ID": "2000-001A", "EPOCH": "0000-11-17T19:17:15", "MEAN_MOTION": 2.0, "ECCENTRICITY": 0.01, "INCLINATION": 55.0, "RA_OF_ASC_NODE": 1.0, "ARG_OF_PERICENTER": 1.0, "MEAN_ANOMALY": 1.0, "EPHEMERIS_TYPE": 0, "CLASSIFICATION_TYPE": "U", "NORAD_CAT_ID": 1, "ELEMENT_SET_NO": 999, "REV_AT_EPOCH": 1, "BSTAR": 0, "MEAN_MOTION_DOT": 0, "MEAN_MOTION_DDOT": 0}]"#;
+        let mut d = Diagnostics::default();
+        assert!(catalog::parse_omm_json(&SourceFile::new("a.json", json), &mut d).is_empty());
+        assert_eq!(d.0.len(), 1, "{d}");
+        assert_eq!(d.0[0].location().unwrap(), "a.json:1:2");
+    }
 }
