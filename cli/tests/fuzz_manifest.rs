@@ -159,8 +159,8 @@ fn allowance(manifest: &[u8], ran: &Ran) -> Option<&'static str> {
     (failed && text.contains("/dev/")).then_some("device or FIFO path read without bound (input hardening)")
 }
 
-/// Runs the command the input picks; `Err` describes a finding.
-fn exec(dir: &Path, manifest: &[u8], timeout: Duration) -> Result<(), String> {
+/// Runs the command the input picks; `Ok` has its exit code, `Err` describes a finding.
+fn exec(dir: &Path, manifest: &[u8], timeout: Duration) -> Result<Option<i32>, String> {
     std::fs::write(dir.join("run/manifest.json"), manifest).unwrap();
     let args = COMMANDS[(fnv(manifest) % COMMANDS.len() as u64) as usize];
     let ran = run(dir, args, timeout);
@@ -184,7 +184,7 @@ fn exec(dir: &Path, manifest: &[u8], timeout: Duration) -> Result<(), String> {
     };
     match (problem, allowance(manifest, &ran)) {
         (Some(p), None) => Err(p),
-        _ => Ok(()),
+        _ => Ok(ran.code),
     }
 }
 
@@ -239,6 +239,7 @@ fn fuzz_manifest() {
         .map_or_else(|| repo().join("target"), PathBuf::from)
         .join("fuzz-findings");
     let mut found = 0;
+    let mut codes = std::collections::BTreeMap::new();
     while iters.map_or(start.elapsed().as_secs_f64() < secs, |n| iter < n) && found < 5 {
         iter += 1;
         let mut m = pool[rng.random_range(0..pool.len())].clone();
@@ -246,7 +247,8 @@ fn fuzz_manifest() {
         mutate::mutate(&mut rng, &mut m, &[other.as_slice()], &dict, 1 << 20);
         execs += 1;
         match exec(dir, &m, timeout) {
-            Ok(()) => {
+            Ok(code) => {
+                *codes.entry(code).or_insert(0u64) += 1;
                 if serde_json::from_slice::<serde_json::Value>(&m).is_ok() && pool.len() < 512 {
                     pool.push(m);
                 }
@@ -266,7 +268,7 @@ fn fuzz_manifest() {
     }
     let t = start.elapsed().as_secs_f64();
     println!(
-        "fuzz_manifest: seed {seed}, {execs} executions in {t:.0} s ({:.0}/s), pool {}, {found} findings",
+        "fuzz_manifest: seed {seed}, {execs} executions in {t:.0} s ({:.0}/s), pool {}, {found} findings; exit codes {codes:?}",
         execs as f64 / t.max(1e-9),
         pool.len()
     );
