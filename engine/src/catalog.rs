@@ -145,6 +145,9 @@ pub fn parse_omm_kvn(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
 pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedElements> {
     use quick_xml::events::Event as X;
     let text: &str = &src.text;
+    // quick-xml skips one leading UTF-8 BOM without counting it in its positions: add it back, so
+    // positions stay byte offsets of `text`.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
     let mut fields: Fields = Fields::new();
@@ -152,10 +155,13 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
     let mut leaf: Option<(String, usize)> = None;
     // Leaf names are borrowed from the source text; the record keeps slices of it.
     loop {
-        let before = reader.buffer_position() as usize;
+        let before = reader.buffer_position() as usize + bom;
         match reader.read_event() {
             Err(e) => {
-                let at = (reader.error_position() as usize).min(text.len().saturating_sub(1));
+                let mut at = (reader.error_position() as usize + bom).min(text.len().saturating_sub(1));
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
                 diags.push(
                     Diagnostic::error(src, at..at + 1, format!("invalid OMM XML: {e}"))
                         .with_help("the file must be CCSDS OMM XML (`<omm>` elements, alone or inside `<ndm>`)"),
@@ -177,7 +183,7 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                     omm_start = Some(before);
                     fields.clear();
                 }
-                leaf = Some((name, reader.buffer_position() as usize));
+                leaf = Some((name, reader.buffer_position() as usize + bom));
             }
             Ok(X::Text(_)) => {}
             Ok(X::End(e)) => {
@@ -203,7 +209,7 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                 if name.eq_ignore_ascii_case("omm")
                     && let Some(s0) = omm_start.take()
                 {
-                    let end = reader.buffer_position() as usize;
+                    let end = reader.buffer_position() as usize + bom;
                     push_record(src, &fields, s0..end, diags, &mut out);
                     fields.clear();
                 }
@@ -492,6 +498,14 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
         let s = raw.get();
         let start = s.as_ptr() as usize - text.as_ptr() as usize;
         match serde_json::from_str::<Elements>(s) {
+            Ok(elements) if !EPOCH_YEARS.contains(&chrono::Datelike::year(&elements.datetime)) => diags.push(
+                Diagnostic::error(
+                    src,
+                    json_field(s, start, "EPOCH"),
+                    format!("EPOCH {} is outside the years 1957-2199", elements.datetime),
+                )
+                .with_help("element sets exist from 1957 on: check the year of the epoch"),
+            ),
             Ok(elements) => {
                 if check_values(src, &elements, |f| json_field(s, start, f), diags) {
                     out.push(ParsedElements {
@@ -515,6 +529,10 @@ pub fn parse_omm_json(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEl
     }
     out
 }
+
+/// Years an OMM epoch may have: SGP4's epoch arithmetic overflows for years before 1, and no
+/// element set predates 1957.
+const EPOCH_YEARS: std::ops::RangeInclusive<i32> = 1957..=2199;
 
 /// Builds elements from OMM keyword fields (CSV columns, KVN lines, XML elements): `field(name)`
 /// gives a field's text and its byte range in `src`. Problems go to `diags` with the field's position
@@ -589,7 +607,15 @@ fn elements_from_fields<'a>(
             chrono::NaiveDateTime::default()
         }
         Some((t, span)) => match crate::time::parse_utc(t) {
-            Ok(v) => v,
+            Ok(v) if EPOCH_YEARS.contains(&chrono::Datelike::year(&v)) => v,
+            Ok(_) => {
+                diags.push(
+                    Diagnostic::error(src, span, format!("EPOCH `{t}` is outside the years 1957-2199"))
+                        .with_help("element sets exist from 1957 on: check the year of the epoch"),
+                );
+                bad.set(true);
+                chrono::NaiveDateTime::default()
+            }
             Err(_) => {
                 diags.push(
                     Diagnostic::error(src, span, format!("EPOCH `{t}` is not a UTC time"))
