@@ -46,7 +46,7 @@ type Tally = BTreeMap<String, (u64, u64)>;
 pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (ma, mb) = (manifest(&args.run_a)?, manifest(&args.run_b)?);
-    let ticks = ma["ticks"].as_u64().unwrap_or(0).max(mb["ticks"].as_u64().unwrap_or(0));
+    let ticks = crate::verify::ticks(&args.run_a, &ma)?.max(crate::verify::ticks(&args.run_b, &mb)?);
     let open = |d: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
         let path = d.join("events.jsonl");
         let (f, _) = open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;

@@ -40,6 +40,35 @@ pub fn manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
     Ok(m)
 }
 
+/// The run's tick count from its manifest, checked against the size of its `ticks.sha256` (one
+/// `TICK HEX` line per tick), so that a manifest claiming more ticks than the run has cannot make a
+/// command loop over ticks that are not there: what a command reads stays bounded by what is on disk.
+pub fn ticks(dir: &Path, m: &serde_json::Value) -> anyhow::Result<u64> {
+    let ticks = m["ticks"]
+        .as_u64()
+        .with_context(|| format!("{}/manifest.json has no tick count", dir.display()))?;
+    let path = dir.join("ticks.sha256");
+    let len = std::fs::metadata(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    // Lines `T HEX\n`: 66 bytes plus the digits of T, for T in 0..ticks.
+    let want: u128 = (1..=20u32)
+        .map(|digits| {
+            let lo = if digits == 1 { 0 } else { 10u128.pow(digits - 1) };
+            let hi = 10u128.pow(digits).min(u128::from(ticks));
+            hi.saturating_sub(lo) * (66 + u128::from(digits))
+        })
+        .sum();
+    if u128::from(len) != want {
+        bail!(
+            "{}/manifest.json says the run has {ticks} ticks, but {} is {len} bytes ({want} for {ticks} ticks): the run directory is damaged; `sentinel verify` checks a run",
+            dir.display(),
+            path.display()
+        );
+    }
+    Ok(ticks)
+}
+
 /// The file entries of a manifest with the name each must have.
 fn expected_names(m: &serde_json::Value) -> Vec<(String, &serde_json::Value, String)> {
     let mut out = vec![
@@ -152,7 +181,14 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     // The chain must be the log's, tick by tick.
-    let ticks = m["ticks"].as_u64().context("manifest.json has no tick count")?;
+    let ticks = match ticks(dir, &m) {
+        Ok(t) => t,
+        Err(e) => {
+            println!("FAILED  {e:#}");
+            println!("sentinel: verify FAILED for {}", dir.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
     let events = File::open(dir.join("events.jsonl")).context("cannot open events.jsonl")?;
     let mut reader = TickReader::new(BufReader::with_capacity(1 << 20, events));
     let mut chain = Chain::default();
