@@ -3,7 +3,7 @@
 //! while it ran counted by a global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
@@ -14,8 +14,59 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+/// Live bytes past which the process stops at once (abandoned workers of hung inputs keep running,
+/// and one that allocates without bound would otherwise take the machine's memory): it prints the
+/// input being run, from [`set_current`], and aborts, so the test fails with what reproduces it.
+const HARD_CAP: usize = 4 << 30;
+/// Held by the tests that measure allocations (the counters are process-wide, so two such tests
+/// running at once would see each other's allocations).
+pub static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Target index + 1 and mutation number of the input being run (0: none).
+static CURRENT: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Records the input about to run: (seed, target index, mutation number).
+pub fn set_current(seed: u64, target: usize, iteration: u64) {
+    CURRENT[0].store(seed, Ordering::Relaxed);
+    CURRENT[1].store(target as u64 + 1, Ordering::Relaxed);
+    CURRENT[2].store(iteration, Ordering::Relaxed);
+}
+
+/// Writes `n` in decimal to stderr without allocating.
+fn put(n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), &buf[i..]);
+}
+
+fn over_cap() -> ! {
+    let w = |b: &[u8]| {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b);
+    };
+    w(b"\nfuzz: live allocations passed the hard cap (4 GiB) while running seed ");
+    put(CURRENT[0].load(Ordering::Relaxed));
+    w(b", target index ");
+    put(CURRENT[1].load(Ordering::Relaxed).saturating_sub(1));
+    w(b", mutation ");
+    put(CURRENT[2].load(Ordering::Relaxed));
+    w(b" (or a hung input abandoned before it); rerun with SENTINEL_FUZZ_SEED and SENTINEL_FUZZ_ITERS\n");
+    std::process::abort();
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if LIVE.load(Ordering::Relaxed).saturating_add(layout.size()) > HARD_CAP {
+            over_cap();
+        }
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
@@ -28,6 +79,10 @@ unsafe impl GlobalAlloc for Counting {
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size > layout.size() && LIVE.load(Ordering::Relaxed).saturating_add(new_size - layout.size()) > HARD_CAP
+        {
+            over_cap();
+        }
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
@@ -194,6 +249,7 @@ mod tests {
 
     #[test]
     fn classifies_panics_hangs_memory_and_checks() {
+        let _serial = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
         let mut r = Runner::new(Duration::from_millis(2000), 32 << 20);
         assert_eq!(r.run(Box::new(|| Ok(vec!["s".into()]))), Verdict::Ok(vec!["s".into()]));
         assert_eq!(r.run(Box::new(|| Err("bad".into()))), Verdict::Check("bad".into()));

@@ -3,13 +3,15 @@
 //! a few ticks. See "Fuzzing" in ARCHITECTURE.md and README.md.
 //!
 //! One test, `fuzz`: it replays every regression fixture in `tests/data/fuzz/` (each must be
-//! handled without a finding), then fuzzes each target for its share of `SENTINEL_FUZZ_SECS`
-//! (default 90) and fails on any panic, hang, memory blow-up or failed check not covered by a
-//! documented allowance (`allow.rs`). Findings are written to `target/fuzz-findings/`.
+//! handled without a finding), then fuzzes each target and fails on any panic, hang, memory
+//! blow-up or failed check not covered by a documented allowance (`allow.rs`). Findings are written
+//! to `target/fuzz-findings/`. By default (CI) it runs a fixed number of mutations per target
+//! ([`CI_ITERS`]) from seed 1, so every CI run tries the same inputs whatever the machine's speed;
+//! `SENTINEL_FUZZ_SECS` switches to a time budget for long local runs.
 //!
 //! Environment: `SENTINEL_FUZZ_SECS` (total budget), `SENTINEL_FUZZ_SEED` (default 1; `time` for
-//! one from the clock), `SENTINEL_FUZZ_ITERS` (an exact number of mutations per target instead of
-//! a time budget, to reproduce a (seed, iteration)), `SENTINEL_FUZZ_TARGETS` (comma-separated),
+//! one from the clock), `SENTINEL_FUZZ_ITERS` (an exact number of mutations per target, to
+//! reproduce a (seed, iteration)), `SENTINEL_FUZZ_TARGETS` (comma-separated),
 //! `SENTINEL_FUZZ_TIMEOUT_MS` (per input; default 2000, 10000 in debug builds),
 //! `SENTINEL_FUZZ_REPLAY` (a file: run only it and print the verdict).
 
@@ -141,7 +143,13 @@ fn record(t: &Target, case: &Case, v: &Verdict, seed: u64, iter: u64, tally: &mu
 }
 
 /// Runs the seeds, then mutants until `budget` ends (or `iters` mutants).
-fn fuzz_target(t: &Target, seed: u64, budget: Duration, iters: Option<u64>, runner: &mut Runner) -> Tally {
+fn fuzz_target(
+    t: &Target,
+    (seed, index): (u64, usize),
+    budget: Duration,
+    iters: Option<u64>,
+    runner: &mut Runner,
+) -> Tally {
     let start = Instant::now();
     let mut tally = Tally::default();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ t.name.bytes().fold(0u64, |h, b| h.rotate_left(8) ^ b as u64));
@@ -181,6 +189,7 @@ fn fuzz_target(t: &Target, seed: u64, budget: Duration, iters: Option<u64>, runn
             mutate::mutate(&mut rng, &mut c.files[i].1, &others, &dict, t.max_len);
             c
         });
+        exec::set_current(seed, index, iter);
         let run = t.run.clone();
         let job_case = case.clone();
         let v = runner.run(Box::new(move || run(&job_case)));
@@ -236,9 +245,13 @@ fn replay(targets: &[Target], file: &Path, runner: &mut Runner) -> Result<(), St
     }
 }
 
+/// Mutations per target in the default (CI) run: about a minute in the test profile on 2 cores.
+const CI_ITERS: u64 = 30_000;
+
 #[test]
 fn fuzz() {
-    let secs: f64 = env("SENTINEL_FUZZ_SECS").unwrap_or(90.0);
+    let _serial = exec::MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let secs: Option<f64> = env("SENTINEL_FUZZ_SECS");
     let seed: u64 = match std::env::var("SENTINEL_FUZZ_SEED").as_deref() {
         Ok("time") => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -247,7 +260,8 @@ fn fuzz() {
         Ok(s) => s.parse().expect("SENTINEL_FUZZ_SEED is a number or `time`"),
         Err(_) => 1,
     };
-    let iters: Option<u64> = env("SENTINEL_FUZZ_ITERS");
+    let iters: Option<u64> = env("SENTINEL_FUZZ_ITERS").or(secs.is_none().then_some(CI_ITERS));
+    let secs = secs.unwrap_or(0.0);
     let default_ms = if cfg!(debug_assertions) { 10_000 } else { 2_000 };
     let timeout = Duration::from_millis(env("SENTINEL_FUZZ_TIMEOUT_MS").unwrap_or(default_ms));
     let mut runner = Runner::new(timeout, 1 << 30);
@@ -292,19 +306,26 @@ fn fuzz() {
         let only: Vec<&str> = only.split(',').collect();
         targets.retain(|t| only.contains(&t.name));
     }
-    println!(
-        "fuzz: seed {seed}, {secs} s over {} targets, {} ms per input",
-        targets.len(),
-        timeout.as_millis()
-    );
+    match iters {
+        Some(n) => println!(
+            "fuzz: seed {seed}, {n} mutations per target over {} targets, {} ms per input",
+            targets.len(),
+            timeout.as_millis()
+        ),
+        None => println!(
+            "fuzz: seed {seed}, {secs} s over {} targets, {} ms per input",
+            targets.len(),
+            timeout.as_millis()
+        ),
+    }
     let share = Duration::from_secs_f64(secs / targets.len().max(1) as f64);
     let mut new_findings = Vec::new();
     println!(
         "{:<10} {:>10} {:>8} {:>8} {:>6} {:>7} {:>8} {:>8}",
         "target", "execs", "exec/s", "loaded", "pool", "signals", "findings", "allowed"
     );
-    for t in &targets {
-        let tally = fuzz_target(t, seed, share, iters, &mut runner);
+    for (index, t) in targets.iter().enumerate() {
+        let tally = fuzz_target(t, (seed, index), share, iters, &mut runner);
         let allowed: u64 = tally.allowed.values().sum();
         println!(
             "{:<10} {:>10} {:>8.0} {:>8} {:>6} {:>7} {:>8} {:>8}",
