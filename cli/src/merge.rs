@@ -168,10 +168,11 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     let mut info: Option<BatchInfo> = None;
     for d in &args.dirs {
-        let b: BatchInfo = serde_json::from_slice(
-            &std::fs::read(d.join("batch.json"))
-                .with_context(|| format!("{} is not a batch directory (no batch.json)", d.display()))?,
-        )?;
+        let path = d.join("batch.json");
+        let bytes = crate::loader::read_capped(&path, sentinel_engine::limits::MAX_MANIFEST_BYTES)
+            .map_err(|e| anyhow::anyhow!("{} is not a batch directory (cannot read batch.json: {e})", d.display()))?;
+        let b: BatchInfo =
+            serde_json::from_slice(&bytes).with_context(|| format!("{}: not a batch description", path.display()))?;
         match &info {
             None => info = Some(b),
             Some(i) if *i != b => bail!(

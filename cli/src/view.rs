@@ -278,7 +278,7 @@ fn count_packets(bytes: &[u8]) -> anyhow::Result<CzmlStats> {
 
 /// Nation ids, in the order of nations.json (sorted); an older run without it has none.
 fn nations_of(dir: &Path) -> Vec<String> {
-    match std::fs::read(dir.join("nations.json")) {
+    match crate::loader::read_capped(&dir.join("nations.json"), sentinel_engine::limits::MAX_MANIFEST_BYTES) {
         Ok(b) => match serde_json::from_slice::<BTreeMap<String, Value>>(&b) {
             Ok(m) => m.into_keys().collect(),
             Err(_) => Vec::new(),
