@@ -24,10 +24,6 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
-fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -190,17 +186,10 @@ fn exec(dir: &Path, manifest: &[u8], timeout: Duration) -> Result<Option<i32>, S
 
 #[test]
 fn fuzz_manifest() {
-    let secs: f64 = env("SENTINEL_FUZZ_SECS").unwrap_or(20.0);
-    let seed: u64 = match std::env::var("SENTINEL_FUZZ_SEED").as_deref() {
-        Ok("time") => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-        Ok(s) => s.parse().expect("SENTINEL_FUZZ_SEED is a number or `time`"),
-        Err(_) => 1,
-    };
-    let iters: Option<u64> = env("SENTINEL_FUZZ_ITERS");
-    let timeout = Duration::from_millis(env("SENTINEL_FUZZ_TIMEOUT_MS").unwrap_or(20_000));
+    let secs: f64 = mutate::env("SENTINEL_FUZZ_SECS").unwrap_or(20.0);
+    let seed = mutate::seed_from_env();
+    let iters: Option<u64> = mutate::env("SENTINEL_FUZZ_ITERS");
+    let timeout = Duration::from_millis(mutate::env("SENTINEL_FUZZ_TIMEOUT_MS").unwrap_or(20_000));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let original = setup(dir);

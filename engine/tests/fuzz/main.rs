@@ -43,10 +43,6 @@ const MAX_CATALOG_BYTES: usize = 64 << 10;
 /// Inputs kept for mutation (seeds and inputs that produced new feedback).
 const POOL_LIMIT: usize = 4000;
 
-fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 /// Every target with its seeds.
 fn all_targets() -> Vec<Target> {
     let scenario_seeds = corpus::scenarios();
@@ -251,19 +247,12 @@ const CI_ITERS: u64 = 30_000;
 #[test]
 fn fuzz() {
     let _serial = exec::MEASURING.lock().unwrap_or_else(|e| e.into_inner());
-    let secs: Option<f64> = env("SENTINEL_FUZZ_SECS");
-    let seed: u64 = match std::env::var("SENTINEL_FUZZ_SEED").as_deref() {
-        Ok("time") => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-        Ok(s) => s.parse().expect("SENTINEL_FUZZ_SEED is a number or `time`"),
-        Err(_) => 1,
-    };
-    let iters: Option<u64> = env("SENTINEL_FUZZ_ITERS").or(secs.is_none().then_some(CI_ITERS));
+    let secs: Option<f64> = mutate::env("SENTINEL_FUZZ_SECS");
+    let seed = mutate::seed_from_env();
+    let iters: Option<u64> = mutate::env("SENTINEL_FUZZ_ITERS").or(secs.is_none().then_some(CI_ITERS));
     let secs = secs.unwrap_or(0.0);
     let default_ms = if cfg!(debug_assertions) { 10_000 } else { 2_000 };
-    let timeout = Duration::from_millis(env("SENTINEL_FUZZ_TIMEOUT_MS").unwrap_or(default_ms));
+    let timeout = Duration::from_millis(mutate::env("SENTINEL_FUZZ_TIMEOUT_MS").unwrap_or(default_ms));
     let mut runner = Runner::new(timeout, 1 << 30);
     let mut targets = all_targets();
     exec::quiet_panics(true);

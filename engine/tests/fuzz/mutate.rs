@@ -413,6 +413,23 @@ fn line_endings(rng: &mut ChaCha8Rng, v: &mut Vec<u8>) {
     }
 }
 
+/// A fuzzing setting from the environment (`SENTINEL_FUZZ_*`), parsed; `None` when unset or bad.
+pub fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// `SENTINEL_FUZZ_SEED`: a number, `time` for one from the clock, or 1 when unset.
+pub fn seed_from_env() -> u64 {
+    match std::env::var("SENTINEL_FUZZ_SEED").as_deref() {
+        Ok("time") => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        Ok(s) => s.parse().expect("SENTINEL_FUZZ_SEED is a number or `time`"),
+        Err(_) => 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
