@@ -2,7 +2,8 @@
 # Installs the independent readers and the browser the end-to-end tests use, from the package
 # registries, into places the tests know (idempotent; a second run takes a second):
 #   target/test-tools/py      CPython venv: ccsds-ndm (TDM/OEM XML+KVN), czml3, duckdb, opendis,
-#                             scipy (Student t), fonttools (label widths in DejaVu/Liberation Sans)
+#                             scipy (Student t; least_squares for od_fit.py), fonttools (label
+#                             widths in DejaVu/Liberation Sans), sgp4 (Vallado's SGP4, for od_fit.py)
 #   target/test-tools/py-ndm  CPython venv: ccsds-ndm-py (a second, independent CCSDS NDM reader;
 #                             it installs a module of the same name as ccsds-ndm, hence its own venv)
 #   viewer/node_modules       cesium (served offline by `sentinel view`), playwright-core
@@ -72,7 +73,7 @@ chromium() {
 }
 
 py_hint="Install Python 3 with venv and pip (Debian: apt-get install python3-venv) and network access to PyPI."
-step "python venv $tools/py" "$py_hint" venv "$tools/py" ccsds-ndm==3.1.1 czml3==4.0.0 duckdb==2.0.1 opendis==1.0 scipy==1.16.3 fonttools==4.68.0
+step "python venv $tools/py" "$py_hint" venv "$tools/py" ccsds-ndm==3.1.1 czml3==4.0.0 duckdb==2.0.1 opendis==1.0 scipy==1.16.3 fonttools==4.68.0 sgp4==2.27
 step "python venv $tools/py-ndm" "$py_hint" venv "$tools/py-ndm" ccsds-ndm-py==0.0.9
 step "npm ci in viewer/ (CesiumJS, playwright-core)" "Install Node.js 20 or newer with npm." npm_ci
 step "Chromium and fonts (/usr/bin/chromium, DejaVu, Liberation)" "Install Debian's chromium fonts-dejavu-core fonts-liberation (apt-get, as root)." chromium
