@@ -14,6 +14,7 @@ pub mod frames;
 pub mod injects;
 pub mod limits;
 pub mod object;
+pub mod od;
 pub mod orbit;
 pub mod policy;
 pub mod rng;

@@ -222,22 +222,22 @@ fn solve6(a: [[f64; 6]; 6], b: [f64; 6]) -> Option<[f64; 6]> {
 
 /// Equinoctial elements (Broucke and Cefola), regular for circular and equatorial orbits.
 #[derive(Debug, Clone, Copy)]
-struct Equinoctial {
-    a_km: f64,
-    h: f64,
-    k: f64,
-    p: f64,
-    q: f64,
+pub(crate) struct Equinoctial {
+    pub(crate) a_km: f64,
+    pub(crate) h: f64,
+    pub(crate) k: f64,
+    pub(crate) p: f64,
+    pub(crate) q: f64,
     /// Mean longitude.
-    l: f64,
+    pub(crate) l: f64,
 }
 
 impl Equinoctial {
-    fn get(&self, j: usize) -> f64 {
+    pub(crate) fn get(&self, j: usize) -> f64 {
         [self.a_km, self.h, self.k, self.p, self.q, self.l][j]
     }
 
-    fn set(&mut self, j: usize, x: f64) {
+    pub(crate) fn set(&mut self, j: usize, x: f64) {
         match j {
             0 => self.a_km = x,
             1 => self.h = x,
@@ -248,7 +248,7 @@ impl Equinoctial {
         }
     }
 
-    fn of(k: &Keplerian) -> Equinoctial {
+    pub(crate) fn of(k: &Keplerian) -> Equinoctial {
         let lp = k.raan + k.argp;
         let t = (k.i / 2.0).tan();
         Equinoctial {
@@ -261,7 +261,7 @@ impl Equinoctial {
         }
     }
 
-    fn keplerian(&self) -> Keplerian {
+    pub(crate) fn keplerian(&self) -> Keplerian {
         let e = (self.h * self.h + self.k * self.k).sqrt().clamp(1e-7, 0.99);
         let lp = self.k.atan2(self.h);
         let t = (self.p * self.p + self.q * self.q).sqrt();
@@ -277,7 +277,12 @@ impl Equinoctial {
     }
 }
 
-fn to_elements(k: &Keplerian, at: chrono::NaiveDateTime, template: &sgp4::Elements, id: u64) -> sgp4::Elements {
+pub(crate) fn to_elements(
+    k: &Keplerian,
+    at: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    id: u64,
+) -> sgp4::Elements {
     let n_rad_s = (MU_KM3_S2 / (k.a_km * k.a_km * k.a_km)).sqrt();
     let mut el = template.clone();
     el.norad_id = id;

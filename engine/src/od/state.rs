@@ -1,0 +1,119 @@
+//! Equinoctial mean elements and their conversions to and from SGP4 elements.
+
+use crate::frames::Vec3;
+use crate::orbit::{Equinoctial, Keplerian, MU_KM3_S2, to_elements};
+
+/// A 6-vector (equinoctial mean elements, or a TEME state in km and km/s).
+pub type Vec6 = nalgebra::SVector<f64, 6>;
+/// A 6x6 matrix (covariances, Jacobians).
+pub type Mat6 = nalgebra::SMatrix<f64, 6, 6>;
+
+/// Equinoctial mean elements of an SGP4 element set.
+pub fn mean_of(el: &sgp4::Elements) -> Vec6 {
+    let n_rad_s = el.mean_motion * std::f64::consts::TAU / 86_400.0;
+    let k = Keplerian {
+        a_km: (MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt(),
+        e: el.eccentricity,
+        i: el.inclination.to_radians(),
+        raan: el.right_ascension.to_radians(),
+        argp: el.argument_of_perigee.to_radians(),
+        m: el.mean_anomaly.to_radians(),
+    };
+    let q = Equinoctial::of(&k);
+    Vec6::new(q.a_km, q.h, q.k, q.p, q.q, q.l)
+}
+
+/// SGP4 elements for equinoctial mean elements `x` at `epoch` (drag terms, name and ids from
+/// `template`).
+pub fn elements_of(x: &Vec6, epoch: chrono::NaiveDateTime, template: &sgp4::Elements) -> sgp4::Elements {
+    let q = Equinoctial {
+        a_km: x[0],
+        h: x[1],
+        k: x[2],
+        p: x[3],
+        q: x[4],
+        l: x[5],
+    };
+    to_elements(&q.keplerian(), epoch, template, template.norad_id)
+}
+
+/// TEME position (km) and velocity (km/s) of elements `x` `minutes` after their epoch.
+pub fn state_of(
+    x: &Vec6,
+    epoch: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    minutes: f64,
+) -> Result<(Vec3, Vec3), String> {
+    let c = sgp4::Constants::from_elements_afspc_compatibility_mode(&elements_of(x, epoch, template))
+        .map_err(|e| e.to_string())?;
+    let p = c
+        .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+        .map_err(|e| e.to_string())?;
+    Ok((p.position, p.velocity))
+}
+
+/// Finite-difference steps for x (km, then dimensionless and radians): about a metre of position
+/// for near-Earth orbits; a hundred times more for deep-space ones (period of 225 minutes or more),
+/// where SDP4's resonance terms make the map from elements to state rough at the metre level.
+pub(crate) fn steps(x: &Vec6) -> [f64; 6] {
+    let f = if x[0] > DEEP_SPACE_A_KM { 100.0 } else { 1.0 };
+    [1e-3 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f]
+}
+
+/// Semi-major axis of a 225-minute period (SGP4's deep-space threshold), km.
+const DEEP_SPACE_A_KM: f64 = 12_008.0;
+
+/// ∂(TEME state at `minutes`)/∂x by forward differences (rows: x, y, z km, vx, vy, vz km/s).
+pub fn state_jacobian(
+    x: &Vec6,
+    epoch: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    minutes: f64,
+) -> Result<Mat6, String> {
+    let (r0, v0) = state_of(x, epoch, template, minutes)?;
+    let mut j = Mat6::zeros();
+    for (c, h) in steps(x).iter().enumerate() {
+        let mut xp = *x;
+        xp[c] += h;
+        let (r, v) = state_of(&xp, epoch, template, minutes)?;
+        for k in 0..3 {
+            j[(k, c)] = (r[k] - r0[k]) / h;
+            j[(k + 3, c)] = (v[k] - v0[k]) / h;
+        }
+    }
+    Ok(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_round_trip_through_equinoctial() {
+        let el = sgp4::Elements::from_tle(
+            None,
+            b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
+            b"2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
+        )
+        .unwrap();
+        let x = mean_of(&el);
+        let back = elements_of(&x, el.datetime, &el);
+        for (a, b) in [
+            (back.mean_motion, el.mean_motion),
+            (back.eccentricity, el.eccentricity),
+            (back.inclination, el.inclination),
+            (back.right_ascension, el.right_ascension),
+            (back.argument_of_perigee, el.argument_of_perigee),
+            (back.mean_anomaly, el.mean_anomaly),
+        ] {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        let (r1, _) = state_of(&x, el.datetime, &el, 30.0).unwrap();
+        let c = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).unwrap();
+        let r2 = c
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(30.0))
+            .unwrap()
+            .position;
+        assert!(crate::frames::norm(crate::frames::sub(r1, r2)) < 1e-6);
+    }
+}
