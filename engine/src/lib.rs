@@ -12,6 +12,7 @@ pub mod event;
 pub mod exchange;
 pub mod frames;
 pub mod injects;
+pub mod iod;
 pub mod limits;
 pub mod object;
 pub mod od;
