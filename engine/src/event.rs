@@ -72,11 +72,15 @@ pub enum EventKind {
     BreakupDetected,
     /// A nation's catalog: objects known and in custody per regime (sampled).
     Custody,
+    /// A nation's orbit determination failed; the entry keeps its previous estimate.
+    OdFailed,
+    /// A nation associated a track with the wrong catalog entry (truth: hidden from views).
+    CrossTag,
 }
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 30] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::Inject,
         EventKind::InjectEnd,
         EventKind::ObjectLost,
@@ -107,6 +111,8 @@ impl EventKind {
         EventKind::NewObjectCatalogued,
         EventKind::BreakupDetected,
         EventKind::Custody,
+        EventKind::OdFailed,
+        EventKind::CrossTag,
     ];
 
     /// The `kind` string.
@@ -142,6 +148,8 @@ impl EventKind {
             EventKind::NewObjectCatalogued => "new_object_catalogued",
             EventKind::BreakupDetected => "breakup_detected",
             EventKind::Custody => "custody",
+            EventKind::OdFailed => "od_failed",
+            EventKind::CrossTag => "cross_tag",
         }
     }
 }
@@ -549,7 +557,50 @@ pub enum Event {
         known: std::collections::BTreeMap<&'static str, u32>,
         /// Objects in custody per regime.
         in_custody: std::collections::BTreeMap<&'static str, u32>,
+        /// Catalog accuracy against truth per regime (nation scope only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        accuracy: Option<Accuracy>,
     },
+    /// See [`EventKind::OdFailed`].
+    OdFailed {
+        /// Nation.
+        nation: Arc<str>,
+        /// Catalog number of the entry.
+        object: u32,
+        /// Why.
+        reason: Arc<str>,
+    },
+    /// See [`EventKind::CrossTag`].
+    CrossTag {
+        /// Nation.
+        nation: Arc<str>,
+        /// The object the track really was.
+        object: u32,
+        /// The entry it was associated with (the object that entry started from).
+        entry: u32,
+        /// Sensor of the track.
+        sensor: Arc<str>,
+    },
+}
+
+/// Catalog accuracy of a nation, per regime: its entries' position error against the truth at a
+/// custody sample.
+pub type Accuracy = std::collections::BTreeMap<&'static str, RegimeAccuracy>;
+
+/// Accuracy figures of one regime.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RegimeAccuracy {
+    /// Catalogued entries scored.
+    pub entries: u32,
+    /// Median position error, km.
+    pub median_km: f64,
+    /// 95th-percentile position error, km.
+    pub p95_km: f64,
+    /// Share of entries within the accuracy requirement (`uct_gate_km`).
+    pub accurate: f64,
+    /// Share of entries whose error lies inside their 3-sigma position ellipsoid (97.1 % when the
+    /// covariance is realistic).
+    pub in_3sigma: f64,
 }
 
 /// The body of [`Event::TaskingRequested`] (boxed: it is larger than the hot sensor events).
@@ -767,6 +818,8 @@ impl Event {
             Event::NewObjectCatalogued { .. } => EventKind::NewObjectCatalogued,
             Event::BreakupDetected { .. } => EventKind::BreakupDetected,
             Event::Custody { .. } => EventKind::Custody,
+            Event::OdFailed { .. } => EventKind::OdFailed,
+            Event::CrossTag { .. } => EventKind::CrossTag,
         }
     }
 
@@ -790,7 +843,9 @@ impl Event {
             | Event::ShareDelayed { object, .. }
             | Event::CatalogUpdate { object, .. }
             | Event::ManoeuvreDetected { object, .. }
-            | Event::NewObjectCatalogued { object, .. } => *object,
+            | Event::NewObjectCatalogued { object, .. }
+            | Event::OdFailed { object, .. }
+            | Event::CrossTag { object, .. } => *object,
             Event::BreakupDetected { first_fragment, .. } => *first_fragment,
             Event::TaskingRequested(e) => e.object,
             Event::TaskingReported(e) => e.object,

@@ -23,6 +23,9 @@ pub const MAX_INJECTS: usize = 100_000;
 pub const MAX_EXCHANGE_ITEMS: usize = 100_000;
 /// Most fragments one breakup inject may create.
 pub const MAX_FRAGMENTS: u32 = 2_000;
+/// Tentative catalog entries (initial orbits of uncorrelated tracks awaiting confirmation) a
+/// nation holds at once; further uncorrelated tracks start none until some are catalogued.
+pub const MAX_TENTATIVE_ENTRIES: usize = 10_000;
 /// Deepest nesting of RON values (lists, tuples, structs) in a scenario or change file.
 pub const MAX_RON_DEPTH: usize = 64;
 /// Longest tick, seconds (31 days).

@@ -19,7 +19,13 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
     match event {
         // Truth: nations learn of injects only through what their sensors see; custody samples score
         // the catalog against the truth (elements current or not).
-        Event::ObjectLost { .. } | Event::Inject(_) | Event::InjectEnd { .. } | Event::Custody { .. } => false,
+        // Cross-tags compare the association with the true object.
+        Event::ObjectLost { .. }
+        | Event::Inject(_)
+        | Event::InjectEnd { .. }
+        | Event::Custody { .. }
+        | Event::CrossTag { .. } => false,
+        Event::OdFailed { nation: n, .. } => &**n == nation,
         Event::ManoeuvreDetected { nation: n, .. }
         | Event::NewObjectCatalogued { nation: n, .. }
         | Event::BreakupDetected { nation: n, .. } => &**n == nation,

@@ -155,7 +155,7 @@ pub struct Coverage {
 }
 
 /// A track being accumulated during a pass.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OpenTrack {
     /// First detection tick.
     pub first_tick: u64,
@@ -165,19 +165,46 @@ pub struct OpenTrack {
     pub detections: u32,
     /// Measured geometry of the last detection.
     pub measured: Geometry,
-    /// Some detection did not correlate with the nation's catalog (an uncorrelated track).
-    pub uct: bool,
-    /// Largest residual against the catalog prediction, km (infinite for an unknown object).
-    pub residual_km: f64,
-    /// Earth-fixed position (km) and GMST (sin, cos) of the last detection, for recipients to
-    /// correlate the track with their own catalogs.
-    pub last_ecef_km: Vec3,
-    /// See `last_ecef_km`.
-    pub last_gmst: (f64, f64),
+    /// Measurements kept for orbit determination (at most [`MAX_TRACK_MEAS`]: when full, every
+    /// other one is dropped and only every `stride`-th detection is kept from then on).
+    pub meas: Vec<crate::od::Meas>,
+    /// The newest detection when `meas` does not hold it.
+    pub latest: Option<crate::od::Meas>,
+    /// See `meas`.
+    pub stride: u32,
+}
+
+/// Largest number of measurements a track keeps.
+pub const MAX_TRACK_MEAS: usize = 12;
+
+impl OpenTrack {
+    /// Adds a detection's measurement: detections whose index is a multiple of `stride` are kept,
+    /// thinned to every other one (and `stride` doubled) when [`MAX_TRACK_MEAS`] are held; the
+    /// newest detection is always kept too.
+    pub fn push(&mut self, m: crate::od::Meas) {
+        if self.detections.is_multiple_of(self.stride) {
+            self.meas.push(m);
+            self.latest = None;
+        } else {
+            self.latest = Some(m);
+        }
+        self.detections += 1;
+        self.last_tick = m.tick;
+        if self.meas.len() >= MAX_TRACK_MEAS {
+            self.meas = self.meas.iter().step_by(2).copied().collect();
+            self.stride *= 2;
+        }
+        debug_assert!(self.meas.len() < MAX_TRACK_MEAS);
+    }
+
+    /// The measurements kept, in time order.
+    pub fn measurements(&self) -> Vec<crate::od::Meas> {
+        self.meas.iter().copied().chain(self.latest).collect()
+    }
 }
 
 /// A track a sensor reports (closed at the pass end or after `track_report_s`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TrackReport {
     /// Satellite index.
     pub sat: u32,

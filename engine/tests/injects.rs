@@ -125,11 +125,8 @@ fn uncorrelated_tracks_begin_beyond_the_gate_and_lead_to_re_cataloguing() {
         2,
         "exactly the tracks needed, then the catalog explains them"
     );
-    // No UCT before the manoeuvre, and every UCT is beyond the gate.
-    assert!(
-        ucts.iter()
-            .all(|t| t.tick > 60 && json(t)["residual_km"].as_f64().unwrap() > 10.0)
-    );
+    // No UCT before the manoeuvre: the tracks fit the estimate until the burn.
+    assert!(ucts.iter().all(|t| t.tick > 60));
     let det: Vec<&Record> = kind(&r, "manoeuvre_detected")
         .into_iter()
         .filter(|x| json(x)["nation"] == "A")
@@ -156,20 +153,22 @@ fn uncorrelated_tracks_begin_beyond_the_gate_and_lead_to_re_cataloguing() {
 }
 
 #[test]
-fn a_small_burn_stays_correlated_until_the_drift_passes_the_gate() {
-    // 0.2 m/s along-track drifts about 0.6 m/s x t: under 10 km for the first ~4.6 hours.
+fn a_small_burn_is_absorbed_by_the_fits_and_the_catalog_follows_it() {
+    // 0.2 m/s along track: each 10-minute track differs from the prediction by far less than the
+    // estimate's uncertainty, so every track associates and refines the entry; no manoeuvre is
+    // declared, and the catalog stays accurate.
     let s =
         scenario(r#"injects: [Manoeuvre(id: "M1", object: 41836, at: "T+00:10", delta_v_m_s: (along_track: 0.2))],"#);
     let r = run(&s, 1);
     assert!(kind(&r, "track").iter().all(|t| json(t).get("uct").is_none()));
-    // With a 1 km gate the same burn is caught.
-    let s = scenario(
-        r#"injects: [Manoeuvre(id: "M1", object: 41836, at: "T+00:10", delta_v_m_s: (along_track: 0.2))],
-        catalog_maintenance: (uct_gate_km: 1.0),"#,
-    );
-    let r = run(&s, 1);
-    let first = kind(&r, "track").into_iter().find(|t| json(t)["uct"] == true).unwrap();
-    assert!(json(first)["residual_km"].as_f64().unwrap() > 1.0);
+    assert!(kind(&r, "manoeuvre_detected").is_empty());
+    let last = kind(&r, "custody")
+        .into_iter()
+        .rev()
+        .find(|c| json(c)["id"] == "A")
+        .unwrap();
+    let median = json(last)["accuracy"]["GEO"]["median_km"].as_f64().unwrap();
+    assert!(median < 1.0, "median GEO error {median} km");
 }
 
 #[test]
@@ -197,7 +196,9 @@ fn a_launch_appears_above_its_site_and_is_catalogued_after_n_tracks() {
             .iter()
             .filter(|x| x.event.object() == 99001 && json(x)["nation"] == nation && json(x)["uct"] == true)
             .count();
-        assert_eq!(ucts, 3, "{nation}");
+        // The first track fits nothing and starts a tentative entry by initial orbit
+        // determination; the next ones associate with it, and the third catalogues it.
+        assert_eq!(ucts, 1, "{nation}");
         let c: Vec<&Record> = kind(&r, "new_object_catalogued")
             .into_iter()
             .filter(|x| json(x)["nation"] == nation)

@@ -167,7 +167,7 @@ fn consistency(el: &sgp4::Elements, regime: Regime, span_min: f64, step_min: f64
     let times = schedule(el, &sensors, span_min, step_min);
     assert!(times.len() >= 6, "{} detections scheduled", times.len());
     let truth = od::mean_of(el);
-    let prior = od::prior_covariance(&truth, el.datetime, el, &PriorSigmas::default_for(regime)).unwrap();
+    let prior = od::prior_covariance(&truth, el.datetime, el, 0.0, &PriorSigmas::default_for(regime)).unwrap();
     let (mut inside, mut wrms_sum, mut failed) = (0, 0.0, 0);
     for seed in 0..fits {
         let ms = measure(el, &sensors, &times, seed);

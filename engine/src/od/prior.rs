@@ -11,8 +11,11 @@ use crate::frames::Vec3;
 use crate::object::Regime;
 use crate::orbit::rsw;
 
-/// 1-sigma position errors of an element set at its epoch in the radial / along-track /
-/// cross-track frame, km. Velocity sigmas are the mean motion times the same position sigmas.
+/// 1-sigma errors of an element set in the radial / along-track / cross-track frame: positions
+/// in km, and the along-track drift the error grows by per day. Velocity sigmas follow: radial
+/// n·σ_along/2 (the along-track oscillation a radial velocity error makes), along-track
+/// drift/(3 days) (an along-track velocity error δv drifts by 3δv per unit time), cross-track
+/// n·σ_cross.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PriorSigmas {
     /// Radial, km.
@@ -21,21 +24,39 @@ pub struct PriorSigmas {
     pub along_km: f64,
     /// Cross track, km.
     pub cross_km: f64,
+    /// Along-track error growth, km per day.
+    pub drift_km_per_day: f64,
 }
 
 impl PriorSigmas {
+    /// Position sigmas (radial, along, cross), km.
+    pub fn position_km(&self) -> [f64; 3] {
+        [self.radial_km, self.along_km, self.cross_km]
+    }
+
+    /// Velocity sigmas (radial, along, cross) for an orbit of semi-major axis `a_km`, km/s.
+    pub fn velocity_km_s(&self, a_km: f64) -> [f64; 3] {
+        let n = (crate::orbit::MU_KM3_S2 / a_km.powi(3)).sqrt();
+        [
+            n * self.along_km / 2.0,
+            self.drift_km_per_day / (3.0 * 86_400.0),
+            n * self.cross_km,
+        ]
+    }
+
     /// The documented default for a regime.
     pub fn default_for(regime: Regime) -> PriorSigmas {
-        let (radial_km, along_km, cross_km) = match regime {
-            Regime::Leo => (0.2, 1.0, 0.3),
-            Regime::Meo => (0.5, 2.0, 0.5),
-            Regime::Geo => (1.0, 3.0, 1.0),
-            Regime::Heo | Regime::Other => (1.0, 5.0, 1.0),
+        let (radial_km, along_km, cross_km, drift_km_per_day) = match regime {
+            Regime::Leo => (0.2, 1.0, 0.3, 2.0),
+            Regime::Meo => (0.5, 2.0, 0.5, 1.0),
+            Regime::Geo => (1.0, 3.0, 1.0, 1.0),
+            Regime::Heo | Regime::Other => (1.0, 5.0, 1.0, 5.0),
         };
         PriorSigmas {
             radial_km,
             along_km,
             cross_km,
+            drift_km_per_day,
         }
     }
 }
@@ -52,20 +73,29 @@ pub fn rsw_covariance(r: Vec3, v: Vec3, pos_km: [f64; 3], vel_km_s: [f64; 3]) ->
     c
 }
 
-/// Covariance of the equinoctial mean elements `x` (at `epoch`) whose state at the epoch has the
-/// RSW sigmas `s`: G⁻¹ C G⁻ᵀ with G = ∂state/∂x.
+/// Covariance of the equinoctial mean elements `x` (at `epoch`) whose state `minutes` after the
+/// epoch has the RSW sigmas `s`: (Gᵀ C⁻¹ G + Λ)⁻¹ with G = ∂state(minutes)/∂x. Λ bounds every
+/// element to three times the largest position sigma in natural units (a in km; the others times
+/// a): without it, directions the state barely depends on (SDP4's near-equatorial orbits, where
+/// node and perigee trade against each other) would get unbounded variance, and draws or fits
+/// along them would leave the region where the linearisation holds.
 pub fn prior_covariance(
     x: &Vec6,
     epoch: chrono::NaiveDateTime,
     template: &sgp4::Elements,
+    minutes: f64,
     s: &PriorSigmas,
 ) -> Result<Mat6, String> {
-    let g = state_jacobian(x, epoch, template, 0.0)?;
-    let (r, v) = super::state::state_of(x, epoch, template, 0.0)?;
-    let n = (crate::orbit::MU_KM3_S2 / x[0].powi(3)).sqrt();
-    let pos = [s.radial_km, s.along_km, s.cross_km];
-    let c = rsw_covariance(r, v, pos, pos.map(|p| p * n));
-    let gi = g.try_inverse().ok_or("singular element Jacobian")?;
-    let p = gi * c * gi.transpose();
+    let g = state_jacobian(x, epoch, template, minutes)?;
+    let (r, v) = super::state::state_of(x, epoch, template, minutes)?;
+    let c = rsw_covariance(r, v, s.position_km(), s.velocity_km_s(x[0]));
+    let ci = c.try_inverse().ok_or("singular state covariance")?;
+    let bound_km = 3.0 * s.position_km().into_iter().fold(0.0, f64::max);
+    let lambda = Mat6::from_diagonal(&Vec6::from_fn(|i, _| {
+        let sigma = if i == 0 { bound_km } else { bound_km / x[0] };
+        1.0 / (sigma * sigma)
+    }));
+    let info = g.transpose() * ci * g + lambda;
+    let p = info.try_inverse().ok_or("singular element information")?;
     Ok((p + p.transpose()) * 0.5)
 }

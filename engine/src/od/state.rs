@@ -84,6 +84,28 @@ pub fn state_jacobian(
     Ok(j)
 }
 
+/// Elements at the same epoch whose state `minutes` after it is `target` (TEME km, km/s), by
+/// Newton's method from `x0` (a nearby solution: the target is a small displacement of its state).
+pub fn solve_state(
+    x0: &Vec6,
+    epoch: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    minutes: f64,
+    target: &Vec6,
+) -> Result<Vec6, String> {
+    let mut x = *x0;
+    for _ in 0..8 {
+        let (r, v) = state_of(&x, epoch, template, minutes)?;
+        let f = target - Vec6::new(r[0], r[1], r[2], v[0], v[1], v[2]);
+        if f.fixed_rows::<3>(0).norm() < 1e-6 && f.fixed_rows::<3>(3).norm() < 1e-9 {
+            return Ok(x);
+        }
+        let g = state_jacobian(&x, epoch, template, minutes)?;
+        x += g.lu().solve(&f).ok_or("singular element Jacobian")?;
+    }
+    Err("no convergence".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ pub fn tick_of(s: i64, tick_s: u32) -> u64 {
 }
 
 /// A template element set for objects that have none (drag terms zero).
-fn template() -> sgp4::Elements {
+pub(crate) fn template() -> sgp4::Elements {
     let mut e = sgp4::Elements::from_tle(
         None,
         b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",

@@ -12,6 +12,7 @@ use rand_distr::StandardNormal;
 use crate::event::{Event, Geometry, MissReason, Record, round, round_az};
 use crate::exchange::Exchange;
 use crate::frames::{dot, look_from, norm, sub};
+use crate::od::Meas;
 use crate::rng::StreamFamily;
 use crate::scenario::SensorKind;
 use crate::sensor::SensorModel;
@@ -19,7 +20,6 @@ use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::systems::frame::Frame;
 use crate::systems::per_sensor;
 use crate::systems::visibility::InViewSet;
-use crate::time::Clock;
 use crate::time::Tick;
 use crate::world::{Coverage, OpenTrack, SatProps, SensorCondition, Sim, TaskedDetection, TrackReport};
 
@@ -29,7 +29,6 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events
     let props = sim.sat_props.clone();
     let rngs = sim.detect_rng.clone();
     let conditions = sim.conditions.clone();
-    let clock = sim.clock.clone();
     // The exchange state is only read here; it moves out of `sim` while the sensors borrow it.
     let exchange = std::mem::take(&mut sim.exchange);
     let ex = &exchange;
@@ -37,7 +36,6 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events
         let cx = Context {
             ex,
             condition: conditions[s],
-            clock: &clock,
             tick,
             frame,
             in_view,
@@ -51,7 +49,6 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame, in_view: &InViewSet, events
 struct Context<'a> {
     ex: &'a Exchange,
     condition: SensorCondition,
-    clock: &'a Clock,
     tick: Tick,
     frame: &'a Frame,
     in_view: &'a InViewSet<'a>,
@@ -207,35 +204,40 @@ fn observe(
             az_deg: round_az(measured.az_deg, 7),
             el_deg: round(measured.el_deg, 7),
         };
-        let residual = ex.residual(
-            nation,
-            pass.sat,
-            cx.clock,
-            tick.0,
-            frame.gmst_sin_cos,
-            in_view.ecef_km(pass.sat),
-        );
+        let (sigma_range_km, sigma_az_deg, sigma_el_deg) = match &model.kind {
+            SensorKind::Radar(r) => (
+                r.range_sigma_m * cond.noise_factor / 1000.0,
+                r.az_sigma_deg * cond.noise_factor,
+                r.el_sigma_deg * cond.noise_factor,
+            ),
+            SensorKind::Optical(o) => {
+                let sigma_deg = o.angle_sigma_arcsec * cond.noise_factor / 3600.0;
+                (0.0, sigma_deg, sigma_deg)
+            }
+        };
+        let meas = Meas {
+            tick: tick.0,
+            sensor: s as u16,
+            range_km: measured.range_km,
+            az_deg: measured.az_deg,
+            el_deg: measured.el_deg,
+            sigma_range_km,
+            sigma_az_deg,
+            sigma_el_deg,
+        };
         let track = pass.track.get_or_insert_with(|| {
             Box::new(OpenTrack {
                 first_tick: tick.0,
                 last_tick: tick.0,
                 detections: 0,
                 measured,
-                uct: false,
-                residual_km: 0.0,
-                last_ecef_km: [0.0; 3],
-                last_gmst: (0.0, 1.0),
+                meas: Vec::new(),
+                latest: None,
+                stride: 1,
             })
         });
-        track.last_ecef_km = in_view.ecef_km(pass.sat);
-        track.last_gmst = frame.gmst_sin_cos;
-        if let Some(r) = residual {
-            track.uct = true;
-            track.residual_km = track.residual_km.max(r);
-        }
-        track.last_tick = tick.0;
-        track.detections += 1;
         track.measured = measured;
+        track.push(meas);
         if pri != u8::MAX {
             let from = requests.partition_point(|a| a.object < object);
             for a in requests[from..].iter().take_while(|a| a.object == object) {

@@ -21,6 +21,13 @@ use crate::scenario::Scenario;
 use crate::systems::inject::Member;
 use crate::world::{Propagator, TaskedDetection, TrackReport};
 
+mod belief;
+pub(crate) mod score;
+
+use crate::frames::Site;
+use crate::od::{self, Mat6, Meas, Vec6};
+use belief::{Association, Entry};
+
 /// Index of a nation in nation-id order.
 type Nation = u16;
 
@@ -127,7 +134,12 @@ struct LiaisonRt {
 #[derive(Debug, Clone)]
 struct ProductMsg {
     /// Where the object was at the last detection (Earth-fixed km, GMST), for the recipient's correlation.
-    seen: (crate::frames::Vec3, (f64, f64)),
+    /// The track's measurements as released (degraded when a rule says so), for the recipient's
+    /// association and orbit determination (Observations).
+    meas: Vec<Meas>,
+    /// The origin's estimate after the track (CatalogUpdates): elements, their covariance, and
+    /// the element set they refer to.
+    estimate: Option<Box<(Vec6, Mat6, sgp4::Elements)>>,
     id: u64,
     kind: Product,
     sensor: u16,
@@ -174,21 +186,19 @@ struct SatAttrs {
 #[derive(Default)]
 pub struct Exchange {
     rules: CatalogRules,
-    /// Per satellite: version of its true elements (0 = not yet in orbit; manoeuvres add one).
-    truth_version: Vec<u32>,
-    /// Per satellite: its propagators by version (filled only once it changes; version k is [k - 1]).
-    history: Vec<Vec<Propagator>>,
     /// Per satellite: the inject that last changed or created it.
     cause: Vec<Option<Arc<str>>>,
     /// Per satellite: the breakup inject that created it.
     breakup_of: Vec<Option<Arc<str>>>,
-    /// Per nation, per satellite: the version of the elements in its catalog (0 = unknown to it).
-    belief: Vec<Vec<u32>>,
+    /// Per nation: its catalog, entries estimated from measurements (see `belief`).
+    pub(crate) entries: Vec<Vec<Entry>>,
     /// Catalog numbers every nation's catalog holds at tick 0 (what nation views may show from the
     /// start): the scenario's catalog, not the objects injects add.
     catalogued_at_start: Vec<u32>,
-    /// UCT tracks counted towards a catalog decision, per (nation, satellite).
-    evidence: BTreeMap<(Nation, u32), u32>,
+    /// Sensor sites, by sensor index.
+    sites: Vec<Site>,
+    /// Nominal 1-sigma of each sensor (range km, azimuth deg, elevation deg), for tasking reports.
+    sigmas: Vec<(f64, f64, f64)>,
     /// Breakups each nation has detected.
     breakups_seen: std::collections::BTreeSet<(Nation, Arc<str>)>,
     /// Standing priorities per nation: object -> priority (priority-change injects, UCT responses).
@@ -240,6 +250,77 @@ fn degrade(m: Geometry, d: &Degradation, rng: &mut rand_chacha::ChaCha8Rng) -> G
         az_deg: round_az(az, 7),
         el_deg: round(el.clamp(-90.0, 90.0), 7),
     }
+}
+
+/// Adds a rule's noise to one measurement and its variance to the sigmas (the recipient knows
+/// the rule), removing the range if it says so.
+fn degrade_meas(m: &Meas, d: &Degradation, rng: &mut rand_chacha::ChaCha8Rng) -> Meas {
+    let g = degrade(
+        Geometry {
+            range_km: m.range_km,
+            az_deg: m.az_deg,
+            el_deg: m.el_deg,
+        },
+        d,
+        rng,
+    );
+    let mut out = Meas {
+        range_km: g.range_km,
+        az_deg: g.az_deg,
+        el_deg: g.el_deg,
+        ..*m
+    };
+    widen_sigmas(&mut out, d);
+    out
+}
+
+/// Adds a degradation's noise to a measurement's sigmas in quadrature.
+fn widen_sigmas(m: &mut Meas, d: &Degradation) {
+    m.sigma_az_deg = m.sigma_az_deg.hypot(d.angle_noise_deg);
+    m.sigma_el_deg = m.sigma_el_deg.hypot(d.angle_noise_deg);
+    m.sigma_range_km = m.sigma_range_km.hypot(d.range_noise_m / 1000.0);
+    if d.strip_range {
+        m.range_km = None;
+    }
+}
+
+/// Nominal 1-sigma of a sensor: range km, azimuth and elevation degrees.
+fn nominal_sigmas(kind: &crate::scenario::SensorKind) -> (f64, f64, f64) {
+    match kind {
+        crate::scenario::SensorKind::Radar(r) => (r.range_sigma_m / 1000.0, r.az_sigma_deg, r.el_sigma_deg),
+        crate::scenario::SensorKind::Optical(o) => (0.0, o.angle_sigma_arcsec / 3600.0, o.angle_sigma_arcsec / 3600.0),
+    }
+}
+
+/// Tick of a track's newest measurement.
+fn meas_tick(meas: &[Meas]) -> u64 {
+    meas.last().map_or(0, |m| m.tick)
+}
+
+/// The public catalog every nation starts from: per object in the scenario's catalog, its
+/// element set with the regime's prior covariance ([`od::PriorSigmas::default_for`]), the elements
+/// displaced by one draw from that covariance (the published set is an estimate, not the truth;
+/// one draw per object, shared by every nation, from the (seed, `catalog-prior`) stream).
+fn public_catalog(population: &[Member], seed: u64, clock: &crate::time::Clock) -> Vec<Entry> {
+    let rng = StreamFamily::new(seed, "catalog-prior", "public");
+    population
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.added_at.is_none())
+        .filter_map(|(s, m)| {
+            let el = &m.object.elements;
+            let truth = od::mean_of(el);
+            let sig = od::PriorSigmas::default_for(m.object.regime);
+            // The published accuracy holds at the start of the exercise (not at an old epoch).
+            let minutes = clock.ns_from(&el.datetime)? as f64 / 60e9;
+            let cov = od::prior_covariance(&truth, el.datetime, el, minutes, &sig).ok()?;
+            let l = cov.cholesky()?.l();
+            let mut rng = rng.at(u64::from(m.object.id), 0);
+            let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
+            let x = truth + l * z;
+            Entry::new(s as u32, el, x, cov, clock)
+        })
+        .collect()
 }
 
 /// Stream offset of tasking reports in an agreement's degradation stream (product numbers stay below).
@@ -426,23 +507,26 @@ impl Exchange {
                 }
             })
             .collect();
-        let versions: Vec<u32> = population.iter().map(|m| u32::from(m.added_at.is_none())).collect();
+        let public = public_catalog(population, seed, &scenario.clock);
         Exchange {
             rules: scenario.catalog_rules.clone(),
-            belief: vec![versions.clone(); nations.len()],
+            entries: vec![public; nations.len()],
+            sites: scenario
+                .sensors
+                .iter()
+                .map(|s| Site::new(s.lat_deg, s.lon_deg, s.alt_m))
+                .collect(),
+            sigmas: scenario.sensors.iter().map(|s| nominal_sigmas(&s.kind)).collect(),
             catalogued_at_start: population
                 .iter()
                 .filter(|m| m.added_at.is_none())
                 .map(|m| m.object.id)
                 .collect(),
-            history: vec![Vec::new(); population.len()],
             cause: vec![None; population.len()],
             breakup_of: population
                 .iter()
                 .map(|m| m.breakup_of.as_ref().map(|(id, _)| Arc::from(id.as_str())))
                 .collect(),
-            truth_version: versions,
-            evidence: BTreeMap::new(),
             breakups_seen: Default::default(),
             standing: vec![BTreeMap::new(); nations.len()],
             custody_every: (scenario.catalog_rules.custody_sample_s as u64).div_ceil(tick_s).max(1),
@@ -501,170 +585,236 @@ impl Exchange {
         }
     }
 
-    /// Records new true elements of a satellite (manoeuvre, launch, fragment): its truth version
-    /// goes up by one; catalogs keep what they had. `old` is the propagator it replaces.
-    pub(crate) fn new_truth(&mut self, sat: usize, old: Option<Propagator>, new: Propagator, cause: &str) {
-        let h = &mut self.history[sat];
-        if h.is_empty()
-            && let Some(o) = old
-        {
-            h.push(o);
-        }
-        h.push(new);
-        self.truth_version[sat] = h.len() as u32;
+    /// Records new true elements of a satellite (manoeuvre, launch, fragment) and the inject that
+    /// caused them (for scoring). Catalogs keep what they had: only measurements change them.
+    pub(crate) fn new_truth(&mut self, sat: usize, _old: Option<Propagator>, _new: Propagator, cause: &str) {
         self.cause[sat] = Some(Arc::from(cause));
     }
 
-    /// Whether a nation's catalog predicts an object where it is: `None` when it correlates, else
-    /// the residual in km (infinite for an object the nation does not know). `truth_ecef_km` is the
-    /// observed position (the true one: measurement noise is far below the gate).
-    pub(crate) fn residual(
-        &self,
-        nation: Nation,
+    /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
+    /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
+    /// towards declaring it); or starts a tentative entry by initial orbit determination. Returns
+    /// the entry the track associated with. `sat` is the true satellite, used only to log cross-tags.
+    fn believe(
+        &mut self,
+        n: Nation,
         sat: u32,
-        clock: &crate::time::Clock,
-        tick: u64,
-        gmst: (f64, f64),
-        truth_ecef_km: crate::frames::Vec3,
-    ) -> Option<f64> {
-        let (s, n) = (sat as usize, nation as usize);
-        let b = self.belief[n][s];
-        if b == self.truth_version[s] {
-            return None;
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) -> Option<usize> {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        match belief::associate(&self.entries[ni], meas, &self.sites, &clock) {
+            Association::Entry(i, _) => {
+                let e = &mut self.entries[ni][i];
+                e.manoeuvre_evidence.clear();
+                e.manoeuvre_tracks = 0;
+                if let Err(err) = belief::update(e, meas, None, &self.sites, &clock) {
+                    // A tentative entry's failures stay unlogged: the nation has no number for it.
+                    if !e.tentative {
+                        ev.push(Event::OdFailed {
+                            nation: self.nations[ni].clone(),
+                            object: self.sats[e.label as usize].id,
+                            reason: Arc::from(err.to_string()),
+                        });
+                    }
+                    return Some(i);
+                }
+                e.tracks += 1;
+                let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
+                if label != sat {
+                    ev.push(Event::CrossTag {
+                        nation: self.nations[ni].clone(),
+                        object: self.sats[sat as usize].id,
+                        entry: self.sats[label as usize].id,
+                        sensor: self.sensor_ids[sensor as usize].clone(),
+                    });
+                }
+                if tentative {
+                    let e = &self.entries[ni][i];
+                    let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
+                    if tracks >= self.rules.new_object_tracks && settled() {
+                        self.entries[ni][i].tentative = false;
+                        self.catalogue_new(n, label, tracks, ev);
+                        self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+                    }
+                } else {
+                    self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+                }
+                Some(i)
+            }
+            Association::Manoeuvre(i, _) => {
+                self.manoeuvre_evidence(n, i, meas, via, sensor, ev);
+                None
+            }
+            Association::None => {
+                if let Some(p) = self.rules.uct_response_priority {
+                    self.standing[ni].entry(self.sats[sat as usize].id).or_insert(p);
+                }
+                let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
+                if tentative < crate::limits::MAX_TENTATIVE_ENTRIES
+                    && let Some(e) =
+                        belief::initial_orbit(sat, meas, &self.sites, &clock, &crate::systems::inject::template())
+                {
+                    self.entries[ni].push(e);
+                    if self.rules.new_object_tracks <= 1 {
+                        let last = self.entries[ni].len() - 1;
+                        self.entries[ni][last].tentative = false;
+                        self.catalogue_new(n, sat, 1, ev);
+                        self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
+                    }
+                }
+                None
+            }
         }
-        if b == 0 {
-            return Some(f64::INFINITY);
-        }
-        let p = self.history[s].get(b as usize - 1)?;
-        let t = p.minutes_at(clock, crate::time::Tick(tick));
-        let r = match p
-            .constants
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
-        {
-            Ok(pred) => crate::frames::norm(crate::frames::sub(
-                crate::frames::teme_to_ecef(pred.position, gmst),
-                truth_ecef_km,
-            )),
-            Err(_) => f64::INFINITY,
-        };
-        (r > self.rules.uct_gate_km).then_some(r)
     }
 
-    /// A UCT track (own, or a partner's product the nation's catalog cannot explain) counts towards
-    /// re-cataloguing: after `manoeuvre_tracks` for a known object (`manoeuvre_detected`), after
-    /// `new_object_tracks` for an unknown one (`new_object_catalogued`, and `breakup_detected` for the
-    /// first fragment of a breakup). The catalog then takes the true elements.
-    fn uct_evidence(&mut self, n: Nation, sat: u32, sensor: u16, observed_tick: u64, ev: &mut Emitter) {
-        let s = sat as usize;
-        let known = self.belief[n as usize][s] > 0;
-        let object = self.sats[s].id;
-        if let Some(p) = self.rules.uct_response_priority {
-            self.standing[n as usize].entry(object).or_insert(p);
-        }
-        let count = {
-            let c = self.evidence.entry((n, sat)).or_default();
-            *c += 1;
-            *c
-        };
-        let need = if known {
-            self.rules.manoeuvre_tracks
-        } else {
-            self.rules.new_object_tracks
-        };
-        if count < need {
+    /// A track fitted entry `i` only under the manoeuvre hypothesis: after `manoeuvre_tracks` such
+    /// tracks in a row, the entry is refitted to them with the widened covariance as prior and
+    /// declared manoeuvred.
+    fn manoeuvre_evidence(
+        &mut self,
+        n: Nation,
+        i: usize,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        let e = &mut self.entries[ni][i];
+        e.manoeuvre_evidence.extend_from_slice(meas);
+        e.manoeuvre_tracks += 1;
+        if e.manoeuvre_tracks < self.rules.manoeuvre_tracks {
             return;
         }
-        self.evidence.remove(&(n, sat));
-        self.belief[n as usize][s] = self.truth_version[s];
+        let evidence = std::mem::take(&mut e.manoeuvre_evidence);
+        let tracks = std::mem::take(&mut e.manoeuvre_tracks);
+        let label = e.label;
+        let object = self.sats[label as usize].id;
+        match e.restart(evidence[0].tick, &evidence, &self.sites, &clock) {
+            Ok(fresh) => {
+                *e = fresh;
+                if self.rules.uct_response_priority.is_some() {
+                    self.standing[ni].remove(&object);
+                }
+                ev.push(Event::ManoeuvreDetected {
+                    nation: self.nations[ni].clone(),
+                    object,
+                    tracks,
+                    inject: self.cause[label as usize].clone(),
+                });
+                self.update_catalog(n, label, meas_tick(&evidence), via, sensor, ev);
+            }
+            Err(err) => ev.push(Event::OdFailed {
+                nation: self.nations[ni].clone(),
+                object,
+                reason: Arc::from(err.to_string()),
+            }),
+        }
+    }
+
+    /// Logs a tentative entry becoming a catalogued object (and the breakup it reveals).
+    fn catalogue_new(&mut self, n: Nation, label: u32, tracks: u32, ev: &mut Emitter) {
         let nation = self.nations[n as usize].clone();
-        let inject = self.cause[s].clone();
+        let object = self.sats[label as usize].id;
         if self.rules.uct_response_priority.is_some() {
             self.standing[n as usize].remove(&object);
         }
-        if known {
-            ev.push(Event::ManoeuvreDetected {
+        ev.push(Event::NewObjectCatalogued {
+            nation: nation.clone(),
+            object,
+            tracks,
+            inject: self.cause[label as usize].clone(),
+        });
+        if let Some(b) = self.breakup_of[label as usize].clone()
+            && self.breakups_seen.insert((n, b.clone()))
+        {
+            ev.push(Event::BreakupDetected {
                 nation,
-                object,
-                tracks: count,
-                inject,
+                inject: Some(b),
+                first_fragment: object,
             });
-        } else {
-            ev.push(Event::NewObjectCatalogued {
-                nation: nation.clone(),
-                object,
-                tracks: count,
-                inject,
-            });
-            if let Some(b) = self.breakup_of[s].clone()
-                && self.breakups_seen.insert((n, b.clone()))
-            {
-                ev.push(Event::BreakupDetected {
-                    nation,
-                    inject: Some(b),
-                    first_fragment: object,
-                });
-            }
         }
-        self.update_catalog(n, sat, observed_tick, "recatalogued", sensor, ev);
     }
 
     /// Per nation, per regional center and for the coalition: objects known and objects in custody,
-    /// per regime. A group knows (holds) an object when any of its nations does.
-    fn sample_custody(&self, tick: u64, ev: &mut Emitter) {
+    /// per regime. A group knows (holds) an object when any of its nations does. An object is in a
+    /// nation's custody when its catalog entry was observed within the revisit requirement and is
+    /// accurate: within `uct_gate_km` of the truth (scored here, the only place truth meets belief).
+    fn sample_custody(&self, tick: u64, truth: &score::Truth, ev: &mut Emitter) {
         let r = &self.rules.revisit;
         let n_sats = self.sats.len();
+        let mut accuracy = Vec::with_capacity(self.nations.len());
         // Per nation, per satellite: (known, in custody).
         let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())
             .map(|n| {
-                (0..n_sats)
-                    .map(|s| {
-                        let a = &self.sats[s];
-                        let limit_h = match a.regime {
-                            Regime::Leo => r.leo_h,
-                            Regime::Meo => r.meo_h,
-                            Regime::Geo => r.geo_h,
-                            Regime::Heo => r.heo_h,
-                            Regime::Other => r.other_h,
-                        };
-                        let last = self.catalogs[n][s];
-                        let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
-                        let known = self.belief[n][s] > 0;
-                        (known, known && fresh && self.belief[n][s] == self.truth_version[s])
-                    })
-                    .collect()
+                let scored = score::score(&self.entries[n], tick, &self.clock, truth);
+                let mut st = vec![(false, false); n_sats];
+                for e in &scored {
+                    let s = e.label as usize;
+                    let a = &self.sats[s];
+                    let limit_h = match a.regime {
+                        Regime::Leo => r.leo_h,
+                        Regime::Meo => r.meo_h,
+                        Regime::Geo => r.geo_h,
+                        Regime::Heo => r.heo_h,
+                        Regime::Other => r.other_h,
+                    };
+                    let last = self.catalogs[n][s];
+                    let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
+                    let accurate = e.error_km <= self.rules.uct_gate_km;
+                    st[s] = (true, st[s].1 || fresh && accurate);
+                }
+                accuracy.push(score::summarise(
+                    &scored,
+                    &self.sats.iter().map(|a| a.regime).collect::<Vec<_>>(),
+                    self.rules.uct_gate_km,
+                ));
+                st
             })
             .collect();
-        let mut emit = |scope: &'static str, id: Arc<str>, members: &[usize]| {
-            let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
-            let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
-            for (s, a) in self.sats.iter().enumerate() {
-                let (k, h) = members.iter().fold((false, false), |acc, &n| {
-                    (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
+        let mut emit =
+            |scope: &'static str, id: Arc<str>, members: &[usize], accuracy: Option<crate::event::Accuracy>| {
+                let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
+                let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
+                for (s, a) in self.sats.iter().enumerate() {
+                    let (k, h) = members.iter().fold((false, false), |acc, &n| {
+                        (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
+                    });
+                    if k {
+                        *known.entry(a.regime.as_str()).or_default() += 1;
+                    }
+                    if h {
+                        *held.entry(a.regime.as_str()).or_default() += 1;
+                    }
+                }
+                ev.push(Event::Custody {
+                    scope,
+                    id,
+                    known_total: known.values().sum(),
+                    in_custody_total: held.values().sum(),
+                    known,
+                    in_custody: held,
+                    accuracy,
                 });
-                if k {
-                    *known.entry(a.regime.as_str()).or_default() += 1;
-                }
-                if h {
-                    *held.entry(a.regime.as_str()).or_default() += 1;
-                }
-            }
-            ev.push(Event::Custody {
-                scope,
-                id,
-                known_total: known.values().sum(),
-                in_custody_total: held.values().sum(),
-                known,
-                in_custody: held,
-            });
-        };
+            };
         for (n, nation) in self.nations.iter().enumerate() {
-            emit("nation", nation.clone(), &[n]);
+            emit("nation", nation.clone(), &[n], Some(std::mem::take(&mut accuracy[n])));
         }
         for (id, members) in &self.centers {
-            emit("regional_center", id.clone(), members);
+            emit("regional_center", id.clone(), members, None);
         }
         let all: Vec<usize> = (0..self.nations.len()).collect();
-        emit("coalition", Arc::from("coalition"), &all);
+        emit("coalition", Arc::from("coalition"), &all, None);
+    }
+
+    /// Whether this tick samples custody and accuracy (the caller then passes the truth).
+    pub(crate) fn samples_at(&self, tick: u64, last: bool) -> bool {
+        tick.is_multiple_of(self.custody_every) || last
     }
 
     /// Ticks after its first detection at which a sensor reports an open track.
@@ -717,7 +867,7 @@ impl Exchange {
         tick: u64,
         reports: Vec<(u16, Vec<TrackReport>)>,
         tasked: Vec<(u16, Vec<TaskedDetection>)>,
-        last: bool,
+        truth: Option<&score::Truth>,
         events: &mut Vec<Record>,
     ) {
         let mut ev = Emitter::new(tick, events);
@@ -747,8 +897,8 @@ impl Exchange {
             let msg = entry.remove();
             self.deliver(tick, msg, &mut ev);
         }
-        if tick.is_multiple_of(self.custody_every) || last {
-            self.sample_custody(tick, &mut ev);
+        if let Some(truth) = truth {
+            self.sample_custody(tick, truth, &mut ev);
         }
         for l in &mut self.liaisons {
             let depth = l.queue.len() as u32;
@@ -795,6 +945,66 @@ impl Exchange {
         }
     }
 
+    /// A tasking report's measurement with the provider sensor's nominal sigmas (plus the
+    /// agreement's degradation, when a rule degraded it).
+    fn report_meas(&self, sensor: u16, tick: u64, m: &Geometry, agreement: Option<usize>, sat: u32) -> Meas {
+        let (sr, sa, se) = self.sigmas[sensor as usize];
+        let mut meas = Meas {
+            tick,
+            sensor,
+            range_km: m.range_km,
+            az_deg: m.az_deg,
+            el_deg: m.el_deg,
+            sigma_range_km: sr,
+            sigma_az_deg: sa,
+            sigma_el_deg: se,
+        };
+        if let Some(ai) = agreement
+            && let Decision::Degrade(_, d) = self.agreements[ai].spec.decide(&self.attrs(sat))
+        {
+            widen_sigmas(&mut meas, &d);
+        }
+        meas
+    }
+
+    /// A partner's catalog update meets the recipient's entry of the same catalog number: the two
+    /// estimates are fused as independent (information-weighted) when they share an epoch, else
+    /// the one with the smaller position uncertainty is kept. A number the recipient does not hold
+    /// is left alone (it has no measurement to associate).
+    fn fuse(
+        &mut self,
+        n: Nation,
+        est: &(Vec6, Mat6, sgp4::Elements),
+        observed_tick: u64,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let (x2, p2, el2) = est;
+        let Some(i) = self.entries[n as usize]
+            .iter()
+            .position(|e| !e.tentative && e.template.norad_id == el2.norad_id)
+        else {
+            return;
+        };
+        let e = &mut self.entries[n as usize][i];
+        let fused = if e.template.datetime == el2.datetime {
+            let (Some(i1), Some(i2)) = (e.cov.try_inverse(), p2.try_inverse()) else {
+                return;
+            };
+            let Some(p) = (i1 + i2).try_inverse() else { return };
+            Some((p * (i1 * e.x + i2 * x2), (p + p.transpose()) * 0.5))
+        } else {
+            (p2.trace() < e.cov.trace()).then_some((*x2, *p2))
+        };
+        let label = e.label;
+        if let Some((x, p)) = fused
+            && e.set(x, p)
+        {
+            e.last_obs = Some(observed_tick).max(e.last_obs);
+            self.update_catalog(n, label, observed_tick, "shared", sensor, ev);
+        }
+    }
+
     /// Updates a nation's catalog with an observation if it is newer than what it holds.
     fn update_catalog(
         &mut self,
@@ -828,10 +1038,8 @@ impl Exchange {
         let origin = self.sensor_nation[sensor as usize];
         let id = self.next_product;
         self.next_product += 1;
-        let mut tr = r.track;
-        // A track whose detections predate a re-cataloguing of the object is explained now.
-        let s = r.sat as usize;
-        tr.uct &= self.belief[origin as usize][s] != self.truth_version[s];
+        let tr = r.track;
+        let at = ev.out.len();
         ev.push(Event::Track {
             product: id,
             sensor: self.sensor_ids[sensor as usize].clone(),
@@ -841,14 +1049,18 @@ impl Exchange {
             last_tick: tr.last_tick,
             detections: tr.detections,
             measured: tr.measured,
-            uct: tr.uct,
-            residual_km: tr.uct.then(|| round(tr.residual_km.min(1e9), 3)),
+            uct: false,
+            residual_km: None,
         });
-        if tr.uct {
-            self.uct_evidence(origin, r.sat, sensor, tr.last_tick, ev);
-        } else {
-            self.update_catalog(origin, r.sat, tr.last_tick, "own", sensor, ev);
+        let meas = tr.measurements();
+        let entry = self.believe(origin, r.sat, &meas, "own", sensor, ev);
+        if let Event::Track { uct, .. } = &mut ev.out[at].event {
+            *uct = entry.is_none();
         }
+        let estimate = entry
+            .map(|i| &self.entries[origin as usize][i])
+            .filter(|e| !e.tentative)
+            .map(|e| Box::new((e.x, e.cov, e.template.clone())));
 
         for to in 0..self.nations.len() as Nation {
             if to == origin {
@@ -864,7 +1076,16 @@ impl Exchange {
                 Product::CatalogUpdates
             };
             let mut product = ProductMsg {
-                seen: (tr.last_ecef_km, tr.last_gmst),
+                meas: if kind == Product::Observations {
+                    meas.clone()
+                } else {
+                    Vec::new()
+                },
+                estimate: if kind == Product::CatalogUpdates {
+                    estimate.clone()
+                } else {
+                    None
+                },
                 id,
                 kind,
                 sensor,
@@ -890,7 +1111,9 @@ impl Exchange {
                     continue;
                 }
                 Decision::Degrade(rule, d) if kind == Product::Observations => {
-                    product.measured = Some(degrade(tr.measured, &d, &mut a.degrade_rng.at(id, to as u64)));
+                    let mut rng = a.degrade_rng.at(id, to as u64);
+                    product.measured = Some(degrade(tr.measured, &d, &mut rng));
+                    product.meas = product.meas.iter().map(|m| degrade_meas(m, &d, &mut rng)).collect();
                     product.degraded_by = Some(Arc::from(rule.id.as_str()));
                     ev.push(Event::ShareDegraded(Box::new(ShareDegradedEvent {
                         product: id,
@@ -1264,11 +1487,12 @@ impl Exchange {
                     degraded_by: p.degraded_by.clone(),
                     liaison_off_duty: msg.liaison_off_duty.clone(),
                 })));
-                // The recipient correlates the track with its own catalog, as its sensors' tracks are.
-                let clock = self.clock.clone();
-                match self.residual(msg.to, p.sat, &clock, p.last_tick, p.seen.1, p.seen.0) {
-                    None => self.update_catalog(msg.to, p.sat, p.last_tick, "shared", p.sensor, ev),
-                    Some(_) => self.uct_evidence(msg.to, p.sat, p.sensor, p.last_tick, ev),
+                // Observations meet the recipient's catalog as its own sensors' tracks do; a
+                // catalog update is fused with the recipient's entry of the same number.
+                if !p.meas.is_empty() {
+                    self.believe(msg.to, p.sat, &p.meas, "shared", p.sensor, ev);
+                } else if let Some(est) = &p.estimate {
+                    self.fuse(msg.to, est, p.last_tick, p.sensor, ev);
                 }
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),
@@ -1304,8 +1528,9 @@ impl Exchange {
                     sensor: sensor.map(|s| self.sensor_ids[s as usize].clone()),
                 })));
                 let (by, sat, object) = (req.by, req.sat, req.object);
-                if let (Some(s), Some(t)) = (sensor, observed) {
-                    self.update_catalog(by, sat, t, "tasking", s, ev);
+                if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
+                    let meas = self.report_meas(s, t, &m, req.agreement, sat);
+                    self.believe(by, sat, &[meas], "tasking", s, ev);
                 }
                 self.lose_interest((by, object));
             }

@@ -1,0 +1,528 @@
+//! What each nation believes: catalog entries estimated from measurements (see [`crate::od`]).
+//!
+//! An entry is a set of SGP4 mean elements with a covariance. Tracks (own, or received as
+//! Observations products) are associated with the entry whose predicted measurements they fit
+//! within a chi-square gate, and then refine it by differential correction with the entry as
+//! a-priori information. A track that fits no entry but fits one under a manoeuvre hypothesis
+//! (its covariance widened by a velocity change of [`MANOEUVRE_SIGMA_KM_S`] at its last update)
+//! counts towards declaring that entry manoeuvred; one that fits nothing starts a tentative entry
+//! by initial orbit determination, catalogued once further tracks associate with it.
+//!
+//! Nothing here reads truth. An entry's `label` (the satellite it started from) is kept for
+//! scoring and for logging cross-tags only.
+
+use crate::frames::{Site, Vec3, dot, norm};
+use crate::od::{self, Mat6, Meas, Obs, Vec6};
+
+/// Chi-square probability of the association gate.
+pub(crate) const GATE_P: f64 = 0.999;
+/// 1-sigma of the velocity change the manoeuvre hypothesis allows, km/s.
+pub(crate) const MANOEUVRE_SIGMA_KM_S: f64 = 0.010;
+/// A tentative entry is catalogued only once its position is known this well (root of the trace
+/// of its position covariance at its last measurement), km.
+pub(crate) const CATALOGUE_SIGMA_KM: f64 = 10.0;
+/// Largest velocity change the manoeuvre hypothesis accepts, km/s (five times its sigma).
+pub(crate) const MANOEUVRE_MAX_KM_S: f64 = 5.0 * MANOEUVRE_SIGMA_KM_S;
+/// Largest weighted RMS of a manoeuvre hypothesis fit.
+pub(crate) const MANOEUVRE_MAX_WRMS: f64 = 2.0;
+/// Candidates the manoeuvre hypothesis is fitted to per track.
+const MANOEUVRE_CANDIDATES: usize = 3;
+/// Margin of the plane and radius sieve that picks candidates for the gate, km.
+const SIEVE_MARGIN_KM: f64 = 100.0;
+/// The same for tentative entries (initial orbits are coarse), km.
+const SIEVE_MARGIN_TENTATIVE_KM: f64 = 500.0;
+/// The prior of a new or restarted estimate (initial orbits, manoeuvres): loose enough not to
+/// bias a fit to one or two tracks.
+pub(crate) const LOOSE: od::PriorSigmas = od::PriorSigmas {
+    radial_km: 20.0,
+    along_km: 50.0,
+    cross_km: 20.0,
+    drift_km_per_day: 5000.0,
+};
+/// Power spectral density of the along-track acceleration an entry with an unknown drag term
+/// carries as process noise, km²/s³: an unmodelled drag of 5e-9 km/s² (5 µm/s², a small object
+/// near 400 km) displaces it by about 1.5 a t², which white noise of this density matches in
+/// variance after about 6 hours (s ≈ 6.75 a² t).
+pub(crate) const DRAG_PSD_KM2_S3: f64 = 4e-12;
+/// Perigee height below which an unknown drag term matters, km.
+pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
+/// SGP4's J2 and equatorial radius (WGS-72), for the node drift of the sieve.
+const J2: f64 = 1.082_616e-3;
+const RE_KM: f64 = 6378.135;
+
+/// One catalog entry: an estimate.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Truth side only: the satellite index the entry started from (scoring, cross-tag logging).
+    pub label: u32,
+    /// Epoch, drag terms and ids of the elements.
+    pub template: sgp4::Elements,
+    /// Equinoctial mean elements at the epoch.
+    pub x: Vec6,
+    /// Their covariance.
+    pub cov: Mat6,
+    /// SGP4 of `x`.
+    pub constants: sgp4::Constants,
+    /// Scenario epoch minus element epoch, ns.
+    pub epoch_offset_ns: i64,
+    /// Tick of the newest measurement used (None: the published elements only).
+    pub last_obs: Option<u64>,
+    /// Tick of the oldest measurement used since the entry was (re)initialised.
+    pub first_obs: Option<u64>,
+    /// Measurements used since then.
+    pub obs_used: u32,
+    /// Weighted RMS of the last fit.
+    pub wrms: f64,
+    /// Tracks associated (tentative entries are catalogued after `new_object_tracks`).
+    pub tracks: u32,
+    /// Tentative (from initial orbit determination, not yet catalogued).
+    pub tentative: bool,
+    /// Measurements of the tracks that fitted only the manoeuvre hypothesis, in order.
+    pub manoeuvre_evidence: Vec<Meas>,
+    /// Tracks in `manoeuvre_evidence`.
+    pub manoeuvre_tracks: u32,
+    /// Whether the drag term is known (entries from the public catalog), else the covariance
+    /// carries the process noise of an unknown drag acceleration ([`DRAG_PSD_KM2_S3`]).
+    pub drag_known: bool,
+    /// With unknown drag: ∂x/∂state at the last update and the along-track unit vector there,
+    /// to add the process noise accumulated since.
+    process: Option<Box<(Mat6, Vec3)>>,
+    sieve: Sieve,
+}
+
+/// Orbit plane and radius band of an entry, for picking gate candidates cheaply.
+#[derive(Debug, Clone, Copy)]
+struct Sieve {
+    incl: f64,
+    raan0: f64,
+    /// Secular J2 node rate, rad/min.
+    raan_dot: f64,
+    rp_km: f64,
+    ra_km: f64,
+}
+
+impl Sieve {
+    fn of(x: &Vec6) -> Sieve {
+        let e = x[1].hypot(x[2]);
+        let incl = 2.0 * x[3].hypot(x[4]).atan();
+        let raan0 = x[4].atan2(x[3]);
+        let n = (crate::orbit::MU_KM3_S2 / x[0].powi(3)).sqrt() * 60.0;
+        let p = x[0] * (1.0 - e * e);
+        Sieve {
+            incl,
+            raan0,
+            raan_dot: -1.5 * n * J2 * (RE_KM / p).powi(2) * incl.cos(),
+            rp_km: x[0] * (1.0 - e),
+            ra_km: x[0] * (1.0 + e),
+        }
+    }
+
+    /// Whether a line of sight from `site` (TEME km) along unit `d` (with the range, if measured)
+    /// can meet this orbit `minutes` after the epoch.
+    fn may_meet(&self, minutes: f64, site: Vec3, d: Vec3, range_km: Option<f64>, margin: f64) -> bool {
+        let raan = self.raan0 + self.raan_dot * minutes;
+        let (si, ci) = self.incl.sin_cos();
+        let h = [si * raan.sin(), -si * raan.cos(), ci];
+        let band = |p: Vec3| {
+            let r = norm(p);
+            r >= self.rp_km - margin && r <= self.ra_km + margin
+        };
+        match range_km {
+            Some(rho) => {
+                let p = [site[0] + rho * d[0], site[1] + rho * d[1], site[2] + rho * d[2]];
+                dot(h, p).abs() <= margin && band(p)
+            }
+            None => {
+                // The ray's points at radii across the band: it can meet the orbit when it passes
+                // within the margin of the plane at one of them or crosses the plane between them.
+                let (b, ss) = (dot(site, d), dot(site, site));
+                let mut prev: Option<f64> = None;
+                for r in [
+                    self.rp_km - margin,
+                    0.5 * (self.rp_km + self.ra_km),
+                    self.ra_km + margin,
+                ] {
+                    let disc = b * b - ss + r * r;
+                    if disc < 0.0 {
+                        continue;
+                    }
+                    let t = -b + disc.sqrt();
+                    if t <= 0.0 {
+                        continue;
+                    }
+                    let z = dot(h, [site[0] + t * d[0], site[1] + t * d[1], site[2] + t * d[2]]);
+                    if z.abs() <= margin || prev.is_some_and(|p| p.signum() != z.signum()) {
+                        return true;
+                    }
+                    prev = Some(z);
+                }
+                false
+            }
+        }
+    }
+}
+
+impl Entry {
+    /// An entry for elements `x` (epoch and drag terms from `template`) with covariance `cov`.
+    pub fn new(label: u32, template: &sgp4::Elements, x: Vec6, cov: Mat6, clock: &crate::time::Clock) -> Option<Entry> {
+        let el = od::elements_of(&x, template.datetime, template);
+        let constants = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).ok()?;
+        Some(Entry {
+            label,
+            template: el,
+            x,
+            cov,
+            constants,
+            epoch_offset_ns: clock.ns_from(&template.datetime)?,
+            last_obs: None,
+            first_obs: None,
+            obs_used: 0,
+            wrms: 0.0,
+            tracks: 0,
+            tentative: false,
+            manoeuvre_evidence: Vec::new(),
+            manoeuvre_tracks: 0,
+            drag_known: true,
+            process: None,
+            sieve: Sieve::of(&x),
+        })
+    }
+
+    /// The covariance at a tick: the estimate's, plus (unknown drag, perigee below
+    /// [`DRAG_PERIGEE_KM`]) the process noise of an along-track acceleration of PSD
+    /// [`DRAG_PSD_KM2_S3`] since the last update.
+    pub fn covariance_at(&self, clock: &crate::time::Clock, tick: u64) -> Mat6 {
+        let (Some(p), Some(last)) = (&self.process, self.last_obs) else {
+            return self.cov;
+        };
+        let dt = (tick.saturating_sub(last) as f64) * clock.tick_s as f64;
+        let (gi, s) = (&p.0, p.1);
+        let ss = nalgebra::Matrix3::from_fn(|i, j| s[i] * s[j]);
+        let mut q = Mat6::zeros();
+        q.fixed_view_mut::<3, 3>(0, 0)
+            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt.powi(3) / 3.0)));
+        q.fixed_view_mut::<3, 3>(0, 3)
+            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt * dt / 2.0)));
+        q.fixed_view_mut::<3, 3>(3, 0)
+            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt * dt / 2.0)));
+        q.fixed_view_mut::<3, 3>(3, 3).copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt)));
+        self.cov + gi * q * gi.transpose()
+    }
+
+    /// Refreshes the process-noise reference after an update (unknown drag only).
+    fn refresh_process(&mut self, clock: &crate::time::Clock) {
+        self.process = None;
+        if self.drag_known || self.sieve.rp_km > RE_KM + DRAG_PERIGEE_KM {
+            return;
+        }
+        let Some(last) = self.last_obs else { return };
+        let minutes = self.minutes_at(clock, last);
+        let g = od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes);
+        let (Ok(g), Some((r, v))) = (g, self.state_at(clock, last)) else {
+            return;
+        };
+        if let Some(gi) = g.try_inverse() {
+            self.process = Some(Box::new((gi, crate::orbit::rsw(r, v)[1])));
+        }
+    }
+
+    /// Root of the trace of the position covariance at a tick, km (a bound on the largest
+    /// 1-sigma position error).
+    pub fn position_sigma_km(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
+        let minutes = self.minutes_at(clock, tick);
+        od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes).map_or(f64::INFINITY, |g| {
+            (g * self.covariance_at(clock, tick) * g.transpose())
+                .fixed_view::<3, 3>(0, 0)
+                .trace()
+                .sqrt()
+        })
+    }
+
+    /// Minutes after the epoch at a tick.
+    pub fn minutes_at(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
+        let ns =
+            self.epoch_offset_ns as i128 + clock.seconds_since_epoch(crate::time::Tick(tick)) as i128 * 1_000_000_000;
+        ns as f64 / 60e9
+    }
+
+    /// Predicted TEME position and velocity at a tick.
+    pub fn state_at(&self, clock: &crate::time::Clock, tick: u64) -> Option<(Vec3, Vec3)> {
+        let p = self
+            .constants
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(self.minutes_at(clock, tick)))
+            .ok()?;
+        Some((p.position, p.velocity))
+    }
+
+    /// Replaces the estimate (keeps the epoch).
+    pub fn set(&mut self, x: Vec6, cov: Mat6) -> bool {
+        let el = od::elements_of(&x, self.template.datetime, &self.template);
+        let Ok(c) = sgp4::Constants::from_elements_afspc_compatibility_mode(&el) else {
+            return false;
+        };
+        (self.x, self.cov, self.constants, self.template) = (x, cov, c, el);
+        self.sieve = Sieve::of(&x);
+        true
+    }
+
+    /// Observations relative to this entry's epoch. For deep-space orbits each measurement's
+    /// sigmas get a model-error floor of [`DEEP_SPACE_MODEL_KM`] (in range, and subtended at the
+    /// range for angles) times the square root of the measurements given: the model error is
+    /// the same for measurements close in time, so a track must not average it down.
+    pub fn obs<'a>(&self, meas: &[Meas], sites: &'a [Site], clock: &crate::time::Clock) -> Vec<Obs<'a>> {
+        let floor_km = (self.x[0] > DEEP_SPACE_A_KM).then(|| DEEP_SPACE_MODEL_KM * (meas.len() as f64).sqrt());
+        meas.iter()
+            .map(|m| Obs {
+                meas: floor_km.map_or(*m, |f| model_floor(m, self.x[0], f)),
+                minutes: self.minutes_at(clock, m.tick),
+                site: &sites[m.sensor as usize],
+                gmst: gmst_at(clock, m.tick),
+            })
+            .collect()
+    }
+
+    /// Whether the last measurement of a track can belong to this entry's orbit at all.
+    pub fn may_explain(&self, m: &Meas, sites: &[Site], clock: &crate::time::Clock) -> bool {
+        let (site, d) = line_of_sight(m, &sites[m.sensor as usize], clock);
+        let margin = if self.tentative {
+            SIEVE_MARGIN_TENTATIVE_KM
+        } else {
+            SIEVE_MARGIN_KM
+        };
+        self.sieve
+            .may_meet(self.minutes_at(clock, m.tick), site, d, m.range_km, margin)
+    }
+
+    /// A fresh estimate of this object at `tick` (the entry's prediction then, refitted as SGP4
+    /// elements with that epoch) under the loose prior [`LOOSE`], refined by `meas`: how an entry
+    /// restarts after a declared manoeuvre (its old elements no longer describe the orbit).
+    pub fn restart(
+        &self,
+        tick: u64,
+        meas: &[Meas],
+        sites: &[Site],
+        clock: &crate::time::Clock,
+    ) -> Result<Entry, od::OdError> {
+        let (r, v) = self
+            .state_at(clock, tick)
+            .ok_or_else(|| od::OdError::Sgp4("the entry's prediction".into()))?;
+        let at = clock.time_of(crate::time::Tick(tick));
+        let el = crate::orbit::fit_elements(r, v, at, &self.template, self.template.norad_id)
+            .map_err(|e| od::OdError::Sgp4(e.to_string()))?;
+        let x = od::mean_of(&el);
+        let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).map_err(od::OdError::Sgp4)?;
+        let mut e = Entry::new(self.label, &el, x, cov, clock).ok_or(od::OdError::Singular)?;
+        e.drag_known = self.drag_known;
+        update(&mut e, meas, None, sites, clock)?;
+        e.tracks = self.tracks;
+        Ok(e)
+    }
+
+    /// The manoeuvre hypothesis tested by a fit: the entry restarted at the first pending
+    /// evidence measurement and fitted to the evidence and `meas`. `Some` when the fit converges
+    /// with a weighted RMS within [`MANOEUVRE_MAX_WRMS`] and the implied change at the restart is a
+    /// velocity change within [`MANOEUVRE_MAX_KM_S`] (plus the drift it causes since the last
+    /// update).
+    pub fn manoeuvre_fit(&self, meas: &[Meas], sites: &[Site], clock: &crate::time::Clock) -> Option<Entry> {
+        let all: Vec<Meas> = self.manoeuvre_evidence.iter().chain(meas).copied().collect();
+        let t0 = all.first()?.tick;
+        let fresh = self.restart(t0, &all, sites, clock).ok()?;
+        if fresh.wrms > MANOEUVRE_MAX_WRMS {
+            return None;
+        }
+        let ((r0, v0), (r1, v1)) = (self.state_at(clock, t0)?, fresh.state_at(clock, t0)?);
+        let since_s = (t0 - self.last_obs.unwrap_or(0).min(t0)) as f64 * clock.tick_s as f64;
+        let (dr, dv) = (norm(crate::frames::sub(r1, r0)), norm(crate::frames::sub(v1, v0)));
+        (dv <= MANOEUVRE_MAX_KM_S && dr <= 10.0 + 3.0 * MANOEUVRE_MAX_KM_S * since_s).then_some(fresh)
+    }
+
+    /// Covariance widened by a velocity change of [`MANOEUVRE_SIGMA_KM_S`] per axis at the entry's
+    /// last update (or epoch).
+    pub fn manoeuvre_covariance(&self, clock: &crate::time::Clock) -> Option<Mat6> {
+        let minutes = self.last_obs.map_or(0.0, |t| self.minutes_at(clock, t));
+        let g = od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes);
+        let g = g.ok()?;
+        let gi = g.try_inverse()?;
+        let mut q = Mat6::zeros();
+        for k in 3..6 {
+            q[(k, k)] = MANOEUVRE_SIGMA_KM_S * MANOEUVRE_SIGMA_KM_S;
+        }
+        Some(self.covariance_at(clock, self.last_obs.unwrap_or(0)) + gi * q * gi.transpose())
+    }
+}
+
+/// Semi-major axis of a 225-minute period (SGP4's deep-space threshold), km.
+const DEEP_SPACE_A_KM: f64 = 12_008.0;
+/// Model error of SDP4 orbits, km: its map from mean elements to position is rough at the
+/// 10-300 m level for near-equatorial deep-space orbits (lunar-solar terms with Lyddane's
+/// modification), which no fit can follow; measurements of them are weighted with this floor.
+pub(crate) const DEEP_SPACE_MODEL_KM: f64 = 0.2;
+
+/// A measurement's sigmas with the deep-space model-error floor.
+fn model_floor(m: &Meas, a_km: f64, floor_km: f64) -> Meas {
+    let range_km = m.range_km.unwrap_or(a_km - RE_KM);
+    let ang_deg = (floor_km / range_km).to_degrees();
+    Meas {
+        sigma_range_km: if m.range_km.is_some() {
+            m.sigma_range_km.hypot(floor_km)
+        } else {
+            m.sigma_range_km
+        },
+        sigma_az_deg: m.sigma_az_deg.hypot(ang_deg / m.el_deg.to_radians().cos().max(0.1)),
+        sigma_el_deg: m.sigma_el_deg.hypot(ang_deg),
+        ..*m
+    }
+}
+
+/// GMST (sin, cos) at a tick.
+pub(crate) fn gmst_at(clock: &crate::time::Clock, tick: u64) -> (f64, f64) {
+    crate::frames::gmst_rad(clock.julian_years_since_j2000(crate::time::Tick(tick))).sin_cos()
+}
+
+/// Site position and unit line of sight of a measurement, TEME.
+pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -> (Vec3, Vec3) {
+    let (s, c) = gmst_at(clock, m.tick);
+    let to_teme = |v: Vec3| [c * v[0] - s * v[1], s * v[0] + c * v[1], v[2]];
+    let (az, el) = (m.az_deg.to_radians(), m.el_deg.to_radians());
+    let d: Vec3 = std::array::from_fn(|k| {
+        el.cos() * az.sin() * site.east[k] + el.cos() * az.cos() * site.north[k] + el.sin() * site.up[k]
+    });
+    (to_teme(site.ecef_km), to_teme(d))
+}
+
+/// The outcome of associating a track with a nation's catalog.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Association {
+    /// Fits entry `.0` within the gate (squared Mahalanobis distance `.1`).
+    Entry(usize, f64),
+    /// Fits entry `.0` only under the manoeuvre hypothesis.
+    Manoeuvre(usize, f64),
+    /// Fits nothing.
+    None,
+}
+
+/// Associates a track's measurements with a catalog: candidates from the sieve, then the gate
+/// (nearest passing entry); failing that, the manoeuvre hypothesis on catalogued entries.
+pub(crate) fn associate(entries: &[Entry], meas: &[Meas], sites: &[Site], clock: &crate::time::Clock) -> Association {
+    let Some(last) = meas.last() else {
+        return Association::None;
+    };
+    let candidates: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].may_explain(last, sites, clock))
+        .collect();
+    let mut best: Option<(usize, f64)> = None;
+    let mut gates = Vec::with_capacity(candidates.len());
+    for &i in &candidates {
+        let e = &entries[i];
+        let obs = e.obs(meas, sites, clock);
+        let cov = e.covariance_at(clock, last.tick);
+        let Ok(g) = od::gate(&e.x, &cov, e.template.datetime, &e.template, &obs) else {
+            continue;
+        };
+        // Catalogued entries first: a tentative one takes a track only when none of them fits.
+        let key = (e.tentative, g.d2);
+        if g.passes(GATE_P) && best.is_none_or(|b| key < (entries[b.0].tentative, b.1)) {
+            best = Some((i, g.d2));
+        }
+        gates.push((i, g));
+    }
+    if let Some((i, d2)) = best {
+        return Association::Entry(i, d2);
+    }
+    // The manoeuvre hypothesis: the catalogued candidates nearest under the widened covariance
+    // (at most MANOEUVRE_CANDIDATES), each tested by actually refitting it to its pending evidence
+    // and this track.
+    let mut wide: Vec<(f64, usize)> = gates
+        .iter()
+        .filter(|(i, _)| !entries[*i].tentative)
+        .filter_map(|&(i, _)| {
+            let e = &entries[i];
+            let cov = e.manoeuvre_covariance(clock)?;
+            let g = od::gate(&e.x, &cov, e.template.datetime, &e.template, &e.obs(meas, sites, clock)).ok()?;
+            g.d2.is_finite().then_some((g.d2, i))
+        })
+        .collect();
+    wide.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for &(d2, i) in wide.iter().take(MANOEUVRE_CANDIDATES) {
+        if entries[i].manoeuvre_fit(meas, sites, clock).is_some() {
+            return Association::Manoeuvre(i, d2);
+        }
+    }
+    Association::None
+}
+
+/// Refines an entry with a track's measurements (its estimate as prior; `widen` replaces the
+/// prior covariance). On failure the entry keeps its estimate and the reason is returned.
+pub(crate) fn update(
+    e: &mut Entry,
+    meas: &[Meas],
+    prior_cov: Option<Mat6>,
+    sites: &[Site],
+    clock: &crate::time::Clock,
+) -> Result<od::Solution, od::OdError> {
+    let obs = e.obs(meas, sites, clock);
+    let cov = prior_cov.unwrap_or_else(|| e.covariance_at(clock, meas.last().map_or(0, |m| m.tick)));
+    let p = od::Problem {
+        template: &e.template,
+        epoch: e.template.datetime,
+        start: e.x,
+        prior: Some((e.x, cov)),
+        obs: &obs,
+    };
+    let s = od::fit(&p)?;
+    if !e.set(s.x, s.covariance) {
+        return Err(od::OdError::Sgp4("the fitted elements".into()));
+    }
+    let (first, last) = (meas.first().map(|m| m.tick), meas.last().map(|m| m.tick));
+    e.first_obs = e.first_obs.or(first);
+    e.last_obs = last.max(e.last_obs);
+    e.obs_used += s.used;
+    e.wrms = s.wrms;
+    e.refresh_process(clock);
+    Ok(s)
+}
+
+/// Initial orbit of an uncorrelated track from its first, middle and last measurements: radar
+/// positions with a Herrick-Gibbs velocity, or optical angles by Gauss's method (refined with J2);
+/// SGP4 elements fitted to that state; then a differential correction over the whole track under
+/// a loose prior (tens of km). `None` when the track is too short or a step fails.
+pub(crate) fn initial_orbit(
+    label: u32,
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+    template: &sgp4::Elements,
+) -> Option<Entry> {
+    if meas.len() < 3 {
+        return None;
+    }
+    let pick = [&meas[0], &meas[meas.len() / 2], &meas[meas.len() - 1]];
+    let t = pick.map(|m| clock.seconds_since_epoch(crate::time::Tick(m.tick)) as f64);
+    let los = pick.map(|m| line_of_sight(m, &sites[m.sensor as usize], clock));
+    let (r, v) = if pick.iter().all(|m| m.range_km.is_some()) {
+        let pos: [Vec3; 3] = std::array::from_fn(|k| {
+            let ((s, d), rho) = (los[k], pick[k].range_km.unwrap_or(0.0));
+            [s[0] + rho * d[0], s[1] + rho * d[1], s[2] + rho * d[2]]
+        });
+        let v = crate::iod::herrick_gibbs(pos[0], pos[1], pos[2], t[0], t[1], t[2]).ok()?;
+        (pos[1], v)
+    } else {
+        let obs = std::array::from_fn(|k| crate::iod::AnglesObs {
+            t_s: t[k],
+            site_km: los[k].0,
+            los: los[k].1,
+        });
+        let (r, v) = crate::iod::gauss_angles(obs).ok()?.into_iter().next()?;
+        crate::iod::correct_angles_j2(obs, r, v).unwrap_or((r, v))
+    };
+    let at = clock.time_of(crate::time::Tick(pick[1].tick));
+    let el = crate::orbit::fit_elements(r, v, at, template, template.norad_id).ok()?;
+    let x = od::mean_of(&el);
+    let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).ok()?;
+    let mut e = Entry::new(label, &el, x, cov, clock)?;
+    e.tentative = true;
+    e.drag_known = false;
+    update(&mut e, meas, None, sites, clock).ok()?;
+    e.tracks = 1;
+    Some(e)
+}
