@@ -316,13 +316,10 @@ pub enum Event {
         detections: u32,
         /// Measured geometry of the last detection.
         measured: Geometry,
-        /// The track did not correlate with the nation's catalog (an uncorrelated track, UCT).
+        /// The track associated with no entry of the nation's catalog within the gate (an
+        /// uncorrelated track, UCT).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         uct: bool,
-        /// For a UCT: the largest distance between the catalog's prediction and the object, km
-        /// (1e9 for an object the nation does not know).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        residual_km: Option<f64>,
     },
     /// See [`EventKind::TaskingRequested`].
     TaskingRequested(Box<TaskingRequestedEvent>),

@@ -1,9 +1,9 @@
 //! Per-nation views: the log as one nation could know it. A nation sees its own sensors' events with
 //! only their *measured* values, its own decisions (tracks, catalog updates, releases, denials,
 //! tasking it requested or handled, its liaisons and agreements), and what partners released to it
-//! at the tick it arrived. It never sees ground truth: no `object_lost`, injects or custody scores,
-//! no true geometry, detection probability, SNR or magnitude (all computed from the true state), no
-//! residual against the truth, no inject ids; and nothing about an object before it has detected it
+//! at the tick it arrived. It never sees ground truth: no `object_lost`, injects, custody scores or
+//! cross-tags, no true geometry, detection probability, SNR or magnitude (all computed from the
+//! true state), no inject ids; and nothing about an object before it has detected it
 //! or been told of it (its catalog at the start, its own detections, partners' products, tasking).
 //!
 //! A view is a function of the log and the nation's catalog at the start, so it can be rebuilt from
@@ -108,7 +108,6 @@ fn redact(event: &mut Event) {
             *magnitude = None;
         }
         Event::Missed { pd, .. } => *pd = None,
-        Event::Track { residual_km, .. } => *residual_km = None,
         Event::ManoeuvreDetected { inject, .. } | Event::NewObjectCatalogued { inject, .. } => *inject = None,
         Event::BreakupDetected { inject, .. } => *inject = None,
         _ => {}

@@ -432,3 +432,29 @@ fn without_a_count_a_breakup_makes_the_models_number_of_fragments() {
     let objects = json(kind(&r, "inject")[0])["objects"].as_array().unwrap().len();
     assert_eq!(objects, 1 + 239, "the parent, then 6 x 0.1^-1.6 = 239 fragments");
 }
+
+#[test]
+fn fragments_of_a_slow_breakup_are_catalogued_by_orbit_determination_and_cross_tagged() {
+    // Ten fragments at a median 0.5 m/s, tracked from the start: they stay within a few km of
+    // each other, so associations get confused.
+    let s = scenario(
+        r#"injects: [Breakup(id: "B1", object: 41836, at: "T+00:30", fragments: 10, first_id: 99100, delta_v_median_m_s: 0.5)],
+        catalog_maintenance: (new_object_tracks: 2),"#,
+    );
+    let r = run(&s, 1);
+    let fragment = |o: u64| (99100..99110).contains(&o);
+    let catalogued = kind(&r, "new_object_catalogued")
+        .iter()
+        .filter(|x| fragment(json(x)["object"].as_u64().unwrap()))
+        .count();
+    let cross: Vec<&Record> = kind(&r, "cross_tag")
+        .into_iter()
+        .filter(|x| fragment(json(x)["object"].as_u64().unwrap()) && fragment(json(x)["entry"].as_u64().unwrap()))
+        .collect();
+    println!(
+        "fragments catalogued (both nations): {catalogued}; cross-tags between fragments: {}",
+        cross.len()
+    );
+    assert!(catalogued >= 4, "{catalogued}");
+    assert!(!cross.is_empty());
+}

@@ -281,7 +281,9 @@ impl Entry {
             .collect()
     }
 
-    /// Whether the last measurement of a track can belong to this entry's orbit at all.
+    /// Whether the last measurement of a track can belong to this entry's orbit at all: the line
+    /// of sight meets the orbit's plane and radius band (cheap), then passes within
+    /// [`Entry::search_km`] of the predicted position (one propagation).
     pub fn may_explain(&self, m: &Meas, sites: &[Site], clock: &crate::time::Clock) -> bool {
         let (site, d) = line_of_sight(m, &sites[m.sensor as usize], clock);
         let margin = if self.tentative {
@@ -289,8 +291,44 @@ impl Entry {
         } else {
             SIEVE_MARGIN_KM
         };
-        self.sieve
+        if !self
+            .sieve
             .may_meet(self.minutes_at(clock, m.tick), site, d, m.range_km, margin)
+        {
+            return false;
+        }
+        let Some((r, _)) = self.state_at(clock, m.tick) else {
+            return false;
+        };
+        let rel = crate::frames::sub(r, site);
+        let miss_km = match m.range_km {
+            Some(rho) => norm(crate::frames::sub(rel, [rho * d[0], rho * d[1], rho * d[2]])),
+            // Distance of the prediction from the ray.
+            None => {
+                let t = dot(rel, d).max(0.0);
+                norm(crate::frames::sub(rel, [t * d[0], t * d[1], t * d[2]]))
+            }
+        };
+        miss_km <= self.search_km(clock, m.tick)
+    }
+
+    /// How far from its prediction a measurement of this entry is looked for, km: six times a
+    /// cheap bound on the position sigma (from the element variances at the last update, the
+    /// along-track part growing with the semi-major axis uncertainty), and at least
+    /// [`SIEVE_MARGIN_KM`] (or [`SIEVE_MARGIN_TENTATIVE_KM`]).
+    pub fn search_km(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
+        let a = self.x[0];
+        let angular = (1..6).map(|i| self.cov[(i, i)]).fold(0.0, f64::max).sqrt();
+        let sigma_a = self.cov[(0, 0)].sqrt();
+        let n = (crate::orbit::MU_KM3_S2 / a.powi(3)).sqrt();
+        let since_s = tick.saturating_sub(self.last_obs.unwrap_or(0)) as f64 * clock.tick_s as f64;
+        let bound = 2.0 * a * angular + sigma_a + 1.5 * n * sigma_a * since_s;
+        let floor = if self.tentative {
+            SIEVE_MARGIN_TENTATIVE_KM
+        } else {
+            SIEVE_MARGIN_KM
+        };
+        (6.0 * bound).max(floor)
     }
 
     /// A fresh estimate of this object at `tick` (the entry's prediction then, refitted as SGP4

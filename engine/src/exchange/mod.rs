@@ -1050,7 +1050,6 @@ impl Exchange {
             detections: tr.detections,
             measured: tr.measured,
             uct: false,
-            residual_km: None,
         });
         let meas = tr.measurements();
         let entry = self.believe(origin, r.sat, &meas, "own", sensor, ev);

@@ -56,7 +56,7 @@ pub fn state_of(
 /// for near-Earth orbits; a hundred times more for deep-space ones (period of 225 minutes or more),
 /// where SDP4's resonance terms make the map from elements to state rough at the metre level.
 pub(crate) fn steps(x: &Vec6) -> [f64; 6] {
-    let f = if x[0] > DEEP_SPACE_A_KM { 100.0 } else { 1.0 };
+    let f = if x[0] > DEEP_SPACE_A_KM { 10.0 } else { 1.0 };
     [1e-3 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f, 1e-7 * f]
 }
 
