@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
+use sentinel_engine::event::RegimeAccuracy;
 use sentinel_engine::summary::Latency;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,7 @@ struct Line {
     known_total: Option<u32>,
     in_custody_total: Option<u32>,
     in_custody: Option<BTreeMap<String, u32>>,
+    accuracy: Option<BTreeMap<String, RegimeAccuracy>>,
 }
 
 /// The manifest fields the report reads.
@@ -123,6 +125,12 @@ pub struct Figures {
     pub request_turnaround: Latency,
     /// Custody over time.
     pub custody: Custody,
+    /// Catalog accuracy against the truth per regime at the last sample (nations only).
+    pub accuracy: BTreeMap<String, RegimeAccuracy>,
+    /// Tracks associated with the wrong catalog entry.
+    pub cross_tags: u64,
+    /// Orbit determinations that failed (the entry kept its estimate).
+    pub od_failures: u64,
 }
 
 /// One inject and how fast it was noticed.
@@ -280,6 +288,8 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
     let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut custody: BTreeMap<(String, String), Vec<Sample>> = BTreeMap::new();
+    // Per nation: the accuracy figures of its latest custody sample.
+    let mut accuracy: BTreeMap<String, BTreeMap<String, RegimeAccuracy>> = BTreeMap::new();
     // Injects: (id, kind, tick, affected objects).
     let mut injects: Vec<(String, String, u64, BTreeSet<u32>)> = Vec::new();
     let mut scores: Scores = BTreeMap::new();
@@ -387,7 +397,14 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                     .0
                     .dropped += 1;
             }
+            "cross_tag" => nations.entry(nation.clone()).or_default().cross_tags += 1,
+            "od_failed" => nations.entry(nation.clone()).or_default().od_failures += 1,
             "custody" => {
+                if l.scope.as_deref() == Some("nation")
+                    && let Some(a) = &l.accuracy
+                {
+                    accuracy.insert(l.id.clone().unwrap_or_default(), a.clone());
+                }
                 custody
                     .entry((l.scope.clone().unwrap_or_default(), l.id.clone().unwrap_or_default()))
                     .or_default()
@@ -432,6 +449,7 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     for (n, f) in nations.iter_mut() {
         f.request_turnaround = Latency::of(turnaround.get(n).cloned().unwrap_or_default());
         f.custody = custody_of("nation", n);
+        f.accuracy = accuracy.get(n).cloned().unwrap_or_default();
     }
     nations.remove("");
     for ((scope, id), _) in custody.iter().filter(|(k, _)| k.0 == "nation") {
@@ -456,6 +474,8 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                 out.products_denied += f.products_denied;
                 out.requests_made += f.requests_made;
                 out.requests_fulfilled += f.requests_fulfilled;
+                out.cross_tags += f.cross_tags;
+                out.od_failures += f.od_failures;
                 t.extend(turnaround.get(*m).cloned().unwrap_or_default());
             }
         }
@@ -577,6 +597,30 @@ fn render_tables(r: &Report) -> String {
             .map(|(g, c)| format!("{g} {:.1}/{}/{}", c.mean, c.min, c.at_end))
             .collect();
         s += &format!("  {:<20} {}\n", name, cells.join("   "));
+    }
+    s += "\nCatalog accuracy at the end against the truth (entries, median / 95th percentile error km, share accurate, share inside 3 sigma; cross-tags, failed fits)\n";
+    for (name, f) in &r.nations {
+        let cells: Vec<String> = f
+            .accuracy
+            .iter()
+            .map(|(g, a)| {
+                format!(
+                    "{g} {} {:.2}/{:.1} km {:.0}% {:.0}%",
+                    a.entries,
+                    a.median_km,
+                    a.p95_km,
+                    100.0 * a.accurate,
+                    100.0 * a.in_3sigma
+                )
+            })
+            .collect();
+        s += &format!(
+            "  {:<20} {}   cross-tags {}  failed fits {}\n",
+            name,
+            cells.join("   "),
+            f.cross_tags,
+            f.od_failures
+        );
     }
     if !r.injects.is_empty() {
         s += "\nInjects (minutes after the inject: first detection / per nation detected, catalogued, told by a partner)\n";

@@ -584,8 +584,8 @@ pub enum Event {
 /// custody sample.
 pub type Accuracy = std::collections::BTreeMap<&'static str, RegimeAccuracy>;
 
-/// Accuracy figures of one regime.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Accuracy figures of one regime (the scorecard reads them back from the log).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct RegimeAccuracy {
     /// Catalogued entries scored.
     pub entries: u32,

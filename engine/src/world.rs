@@ -542,6 +542,13 @@ impl Sim {
         self.exchange.known_at_start(nation)
     }
 
+    /// A nation's catalog now: each catalogued entry's estimate (mean elements and covariance),
+    /// in entry order (the public catalog in catalog-number order, then objects as it catalogued
+    /// them). `None` for an unknown nation.
+    pub fn nation_catalog(&self, nation: &str) -> Option<Vec<crate::exchange::CatalogEstimate>> {
+        self.exchange.nation_catalog(nation)
+    }
+
     /// Catalog numbers of the objects in orbit now (launched, not lost), ascending.
     pub fn objects_in_orbit(&self) -> Vec<u32> {
         (0..self.sats.len())

@@ -145,3 +145,44 @@ fn a_second_report_prints_but_does_not_overwrite_without_force() {
     let o = sentinel(&["report", t.path().join("nothing").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// What a nation receives changes how well it knows the sky, read from report.json: `gs-injects`
+/// with JPN receiving no US observations, the shipped agreement, and the same agreement degrading
+/// them with ten times the US radars' stated noise.
+#[test]
+fn shared_observations_lower_and_degraded_ones_raise_a_nations_catalog_error() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("data")).unwrap();
+    for f in ["celestrak-stations-2026-05-30.tle", "celestrak-geo-2026-05-30.tle"] {
+        std::fs::copy(repo().join("scenarios/data").join(f), t.path().join("data").join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(repo().join("scenarios/gs-injects.ron")).unwrap();
+    let shipped =
+        r#"(id: "USA-to-JPN", from: "USA", to: "JPN", products: [Observations, TaskingSupport], delay_s: 7200),"#;
+    assert!(text.contains(shipped));
+    // Noise ten times the US radars' stated sigmas (0.01 deg, 10-15 m).
+    let degraded = r#"(id: "USA-to-JPN", from: "USA", to: "JPN", products: [Observations, TaskingSupport], delay_s: 7200,
+        rules: [Degrade(id: "x10", angle_noise_deg: 0.1, range_noise_m: 150.0)]),"#;
+    let median = |name: &str, agreement: &str| -> f64 {
+        let scenario = t.path().join(format!("{name}.ron"));
+        std::fs::write(&scenario, text.replace(shipped, agreement)).unwrap();
+        let (r, table) = scorecard(&scenario, &t.path().join(name));
+        let jpn = &r["nations"]["JPN"];
+        assert!(table.contains("Catalog accuracy at the end"), "{table}");
+        assert!(jpn["accuracy"]["LEO"]["entries"].as_u64().unwrap() > 20);
+        jpn["accuracy"]["LEO"]["median_km"].as_f64().unwrap()
+    };
+    let (none, shared, worse) = (
+        median("none", ""),
+        median("shared", shipped),
+        median("degraded", degraded),
+    );
+    println!(
+        "JPN median LEO error at the end: no US observations {none:.3} km, shared {shared:.3} km, degraded x10 {worse:.3} km"
+    );
+    assert!(
+        shared < none,
+        "sharing observations should lower JPN's error: {shared} vs {none}"
+    );
+    assert!(worse > shared, "degrading them should raise it: {worse} vs {shared}");
+}

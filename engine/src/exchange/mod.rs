@@ -28,6 +28,27 @@ use crate::frames::Site;
 use crate::od::{self, Mat6, Meas, Vec6};
 use belief::{Association, Entry};
 
+/// One entry of a nation's catalog as it could publish it.
+#[derive(Debug, Clone)]
+pub struct CatalogEstimate {
+    /// Catalog number.
+    pub object: u32,
+    /// SGP4 mean elements (AFSPC mode) at their epoch; drag terms as the entry holds them.
+    pub elements: sgp4::Elements,
+    /// Position and velocity covariance at the element epoch, TEME, km and km/s (rows and columns
+    /// x, y, z, vx, vy, vz).
+    pub covariance_teme: [[f64; 6]; 6],
+    /// Tick of the oldest measurement used since the entry was (re)started (none: the published
+    /// elements only).
+    pub first_obs_tick: Option<u64>,
+    /// Tick of the newest measurement used.
+    pub last_obs_tick: Option<u64>,
+    /// Measurements used.
+    pub observations: u32,
+    /// Weighted RMS of the last fit (0 before any).
+    pub wrms: f64,
+}
+
 /// Index of a nation in nation-id order.
 type Nation = u16;
 
@@ -560,6 +581,32 @@ impl Exchange {
             seq: 0,
             next_product: 0,
         }
+    }
+
+    /// A nation's catalogued entries as estimates (see [`crate::Sim::nation_catalog`]).
+    pub(crate) fn nation_catalog(&self, nation: &str) -> Option<Vec<CatalogEstimate>> {
+        let n = self.nations.binary_search_by(|x| (**x).cmp(nation)).ok()?;
+        Some(
+            self.entries[n]
+                .iter()
+                .filter(|e| !e.tentative)
+                .filter_map(|e| {
+                    let g = od::state_jacobian(&e.x, e.template.datetime, &e.template, 0.0).ok()?;
+                    let c = g * e.cov * g.transpose();
+                    let mut elements = e.template.clone();
+                    elements.norad_id = u64::from(self.sats[e.label as usize].id);
+                    Some(CatalogEstimate {
+                        object: self.sats[e.label as usize].id,
+                        elements,
+                        covariance_teme: std::array::from_fn(|i| std::array::from_fn(|j| c[(i, j)])),
+                        first_obs_tick: e.first_obs,
+                        last_obs_tick: e.last_obs,
+                        observations: e.obs_used,
+                        wrms: e.wrms,
+                    })
+                })
+                .collect(),
+        )
     }
 
     /// Catalog numbers a nation's catalog held at tick 0 (empty for an unknown nation).
