@@ -117,12 +117,17 @@ impl Sieve {
         }
     }
 
-    /// Whether a line of sight from `site` (TEME km) along unit `d` (with the range, if measured)
-    /// can meet this orbit `minutes` after the epoch.
-    fn may_meet(&self, minutes: f64, site: Vec3, d: Vec3, range_km: Option<f64>, margin: f64) -> bool {
+    /// The orbit's unit normal `minutes` after the epoch (the node drifting at the J2 rate).
+    fn normal(&self, minutes: f64) -> Vec3 {
         let raan = self.raan0 + self.raan_dot * minutes;
         let (si, ci) = self.incl.sin_cos();
-        let h = [si * raan.sin(), -si * raan.cos(), ci];
+        let (sr, cr) = raan.sin_cos();
+        [si * sr, -si * cr, ci]
+    }
+
+    /// Whether a line of sight from `site` (TEME km) along unit `d` (with the range, if measured)
+    /// can meet this orbit, whose unit normal is `h` then.
+    fn may_meet(&self, h: Vec3, site: Vec3, d: Vec3, range_km: Option<f64>, margin: f64) -> bool {
         let band = |p: Vec3| {
             let r = norm(p);
             r >= self.rp_km - margin && r <= self.ra_km + margin
@@ -284,17 +289,13 @@ impl Entry {
     /// Whether the last measurement of a track can belong to this entry's orbit at all: the line
     /// of sight meets the orbit's plane and radius band (cheap), then passes within
     /// [`Entry::search_km`] of the predicted position (one propagation).
-    pub fn may_explain(&self, m: &Meas, sites: &[Site], clock: &crate::time::Clock) -> bool {
-        let (site, d) = line_of_sight(m, &sites[m.sensor as usize], clock);
+    pub fn may_explain(&self, m: &Meas, (site, d): (Vec3, Vec3), h: Vec3, clock: &crate::time::Clock) -> bool {
         let margin = if self.tentative {
             SIEVE_MARGIN_TENTATIVE_KM
         } else {
             SIEVE_MARGIN_KM
         };
-        if !self
-            .sieve
-            .may_meet(self.minutes_at(clock, m.tick), site, d, m.range_km, margin)
-        {
+        if !self.sieve.may_meet(h, site, d, m.range_km, margin) {
             return false;
         }
         let Some((r, _)) = self.state_at(clock, m.tick) else {
@@ -428,6 +429,93 @@ pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -
     (to_teme(site.ecef_km), to_teme(d))
 }
 
+/// Width of the radius bins of [`Index`], km.
+const BIN_KM: f64 = 50.0;
+/// Radius beyond which every entry shares the last bin, km.
+const BINNED_TO_KM: f64 = 60_000.0;
+
+/// Candidate index of a nation's catalog: entries by radius bin over their band
+/// [perigee − margin, apogee + margin], so a radar measurement (whose radius is known) meets only
+/// the entries that reach its radius. Angles-only measurements scan every entry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    bins: Vec<Vec<u32>>,
+    /// Band of each entry when indexed.
+    bands: Vec<(f64, f64)>,
+    /// An entry was added or its band moved by more than 10 km since the last rebuild.
+    dirty: bool,
+    /// Per entry: its orbit normal at a tick (computed when first needed that tick).
+    normals: Vec<(u64, Vec3)>,
+}
+
+impl Index {
+    fn band(e: &Entry) -> (f64, f64) {
+        let m = if e.tentative {
+            SIEVE_MARGIN_TENTATIVE_KM
+        } else {
+            SIEVE_MARGIN_KM
+        };
+        (e.sieve.rp_km - m, e.sieve.ra_km + m)
+    }
+
+    fn bin(r_km: f64) -> usize {
+        ((r_km.clamp(RE_KM, BINNED_TO_KM) - RE_KM) / BIN_KM) as usize
+    }
+
+    /// Entry `i`'s orbit normal at `tick` (cached per tick).
+    fn normal(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock, tick: u64) -> Vec3 {
+        let c = &mut self.normals[i];
+        if c.0 != tick {
+            *c = (tick, e.sieve.normal(e.minutes_at(clock, tick)));
+        }
+        c.1
+    }
+
+    /// Notes that entry `i` changed or was added (the exchange calls this after every change).
+    pub fn touched(&mut self, i: usize, e: &Entry) {
+        if let Some(c) = self.normals.get_mut(i) {
+            c.0 = u64::MAX;
+        }
+        let n = Self::band(e);
+        self.dirty |= self
+            .bands
+            .get(i)
+            .is_none_or(|b| (n.0 - b.0).abs() > 10.0 || (n.1 - b.1).abs() > 10.0);
+    }
+
+    /// Rebuilds the index when entries were added or a band moved by more than 10 km
+    /// (O(entries x bins spanned)).
+    pub fn refresh(&mut self, entries: &[Entry]) {
+        let stale = self.dirty || self.bands.len() != entries.len();
+        debug_assert!(
+            stale
+                || entries.iter().zip(&self.bands).all(|(e, b)| {
+                    let n = Self::band(e);
+                    (n.0 - b.0).abs() <= 10.0 && (n.1 - b.1).abs() <= 10.0
+                }),
+            "an entry changed without `touched`"
+        );
+        if !stale {
+            return;
+        }
+        self.dirty = false;
+        self.normals = vec![(u64::MAX, [0.0; 3]); entries.len()];
+        self.bins = vec![Vec::new(); Self::bin(BINNED_TO_KM) + 1];
+        self.bands = entries.iter().map(Self::band).collect();
+        for (i, &(lo, hi)) in self.bands.iter().enumerate() {
+            // Widened by the 10 km a band may move before a rebuild.
+            for b in Self::bin(lo - 10.0)..=Self::bin(hi + 10.0) {
+                self.bins[b].push(i as u32);
+            }
+        }
+    }
+
+    /// Entries whose band may contain radius `r_km`, ascending.
+    fn at_radius(&self, r_km: f64) -> &[u32] {
+        self.bins.get(Self::bin(r_km)).map_or(&[], |v| v.as_slice())
+    }
+}
+
 /// The outcome of associating a track with a nation's catalog.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Association {
@@ -441,12 +529,40 @@ pub(crate) enum Association {
 
 /// Associates a track's measurements with a catalog: candidates from the sieve, then the gate
 /// (nearest passing entry); failing that, the manoeuvre hypothesis on catalogued entries.
-pub(crate) fn associate(entries: &[Entry], meas: &[Meas], sites: &[Site], clock: &crate::time::Clock) -> Association {
+pub(crate) fn associate(
+    entries: &[Entry],
+    index: &mut Index,
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+) -> Association {
     let Some(last) = meas.last() else {
         return Association::None;
     };
-    let candidates: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].may_explain(last, sites, clock))
+    debug_assert_eq!(index.bands.len(), entries.len(), "the index is refreshed before use");
+    let los = line_of_sight(last, &sites[last.sensor as usize], clock);
+    let radius = last.range_km.map(|rho| {
+        let (s, d) = los;
+        norm([s[0] + rho * d[0], s[1] + rho * d[1], s[2] + rho * d[2]])
+    });
+    let pool: Vec<usize> = match radius {
+        Some(r) => {
+            let pool: Vec<usize> = index.at_radius(r).iter().map(|&i| i as usize).collect();
+            // The index never drops an entry whose band reaches the radius.
+            debug_assert!(entries.iter().enumerate().all(|(i, e)| {
+                let (lo, hi) = Index::band(e);
+                r < lo || r > hi || pool.binary_search(&i).is_ok()
+            }));
+            pool
+        }
+        None => (0..entries.len()).collect(),
+    };
+    let candidates: Vec<usize> = pool
+        .into_iter()
+        .filter(|&i| {
+            let h = index.normal(i, &entries[i], clock, last.tick);
+            entries[i].may_explain(last, los, h, clock)
+        })
         .collect();
     let mut best: Option<(usize, f64)> = None;
     let mut gates = Vec::with_capacity(candidates.len());

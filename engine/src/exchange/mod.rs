@@ -213,6 +213,8 @@ pub struct Exchange {
     breakup_of: Vec<Option<Arc<str>>>,
     /// Per nation: its catalog, entries estimated from measurements (see `belief`).
     pub(crate) entries: Vec<Vec<Entry>>,
+    /// Per nation: the candidate index of its entries.
+    index: Vec<belief::Index>,
     /// Catalog numbers every nation's catalog holds at tick 0 (what nation views may show from the
     /// start): the scenario's catalog, not the objects injects add.
     catalogued_at_start: Vec<u32>,
@@ -532,6 +534,7 @@ impl Exchange {
         Exchange {
             rules: scenario.catalog_rules.clone(),
             entries: vec![public; nations.len()],
+            index: vec![belief::Index::default(); nations.len()],
             sites: scenario
                 .sensors
                 .iter()
@@ -653,43 +656,10 @@ impl Exchange {
     ) -> Option<usize> {
         let clock = self.clock.clone();
         let ni = n as usize;
-        match belief::associate(&self.entries[ni], meas, &self.sites, &clock) {
+        self.index[ni].refresh(&self.entries[ni]);
+        match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
             Association::Entry(i, _) => {
-                let e = &mut self.entries[ni][i];
-                e.manoeuvre_evidence.clear();
-                e.manoeuvre_tracks = 0;
-                if let Err(err) = belief::update(e, meas, None, &self.sites, &clock) {
-                    // A tentative entry's failures stay unlogged: the nation has no number for it.
-                    if !e.tentative {
-                        ev.push(Event::OdFailed {
-                            nation: self.nations[ni].clone(),
-                            object: self.sats[e.label as usize].id,
-                            reason: Arc::from(err.to_string()),
-                        });
-                    }
-                    return Some(i);
-                }
-                e.tracks += 1;
-                let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
-                if label != sat {
-                    ev.push(Event::CrossTag {
-                        nation: self.nations[ni].clone(),
-                        object: self.sats[sat as usize].id,
-                        entry: self.sats[label as usize].id,
-                        sensor: self.sensor_ids[sensor as usize].clone(),
-                    });
-                }
-                if tentative {
-                    let e = &self.entries[ni][i];
-                    let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
-                    if tracks >= self.rules.new_object_tracks && settled() {
-                        self.entries[ni][i].tentative = false;
-                        self.catalogue_new(n, label, tracks, ev);
-                        self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
-                    }
-                } else {
-                    self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
-                }
+                self.associated(n, i, sat, meas, via, sensor, ev);
                 Some(i)
             }
             Association::Manoeuvre(i, _) => {
@@ -697,25 +667,93 @@ impl Exchange {
                 None
             }
             Association::None => {
-                if let Some(p) = self.rules.uct_response_priority {
-                    self.standing[ni].entry(self.sats[sat as usize].id).or_insert(p);
-                }
-                let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
-                if tentative < crate::limits::MAX_TENTATIVE_ENTRIES
-                    && let Some(e) =
-                        belief::initial_orbit(sat, meas, &self.sites, &clock, &crate::systems::inject::template())
-                {
-                    self.entries[ni].push(e);
-                    if self.rules.new_object_tracks <= 1 {
-                        let last = self.entries[ni].len() - 1;
-                        self.entries[ni][last].tentative = false;
-                        self.catalogue_new(n, sat, 1, ev);
-                        self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
-                    }
-                }
+                self.uncorrelated(n, sat, meas, via, sensor, ev);
                 None
             }
         }
+    }
+
+    /// A track associated with entry `i`: refine it (a failed fit keeps it), log a cross-tag when
+    /// it was another object's, and catalogue a tentative entry once it has enough tracks and is
+    /// settled.
+    #[allow(clippy::too_many_arguments)]
+    fn associated(
+        &mut self,
+        n: Nation,
+        i: usize,
+        sat: u32,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        let e = &mut self.entries[ni][i];
+        e.manoeuvre_evidence.clear();
+        e.manoeuvre_tracks = 0;
+        let fitted = belief::update(e, meas, None, &self.sites, &clock);
+        self.index[ni].touched(i, &self.entries[ni][i]);
+        let e = &mut self.entries[ni][i];
+        if let Err(err) = fitted {
+            // A tentative entry's failures stay unlogged: the nation has no number for it.
+            if !e.tentative {
+                ev.push(Event::OdFailed {
+                    nation: self.nations[ni].clone(),
+                    object: self.sats[e.label as usize].id,
+                    reason: Arc::from(err.to_string()),
+                });
+            }
+            return;
+        }
+        e.tracks += 1;
+        let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
+        if label != sat {
+            ev.push(Event::CrossTag {
+                nation: self.nations[ni].clone(),
+                object: self.sats[sat as usize].id,
+                entry: self.sats[label as usize].id,
+                sensor: self.sensor_ids[sensor as usize].clone(),
+            });
+        }
+        if tentative {
+            let e = &self.entries[ni][i];
+            let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
+            if tracks >= self.rules.new_object_tracks && settled() {
+                self.entries[ni][i].tentative = false;
+                self.index[ni].touched(i, &self.entries[ni][i]);
+                self.catalogue_new(n, label, tracks, ev);
+                self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+            }
+        } else {
+            self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+        }
+    }
+
+    /// A track that fits no entry: a standing priority (with `uct_response_priority`) and a
+    /// tentative entry by initial orbit determination (catalogued at once when
+    /// `new_object_tracks` is 1).
+    fn uncorrelated(&mut self, n: Nation, sat: u32, meas: &[Meas], via: &'static str, sensor: u16, ev: &mut Emitter) {
+        let ni = n as usize;
+        if let Some(p) = self.rules.uct_response_priority {
+            self.standing[ni].entry(self.sats[sat as usize].id).or_insert(p);
+        }
+        let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
+        if tentative >= crate::limits::MAX_TENTATIVE_ENTRIES {
+            return;
+        }
+        let template = crate::systems::inject::template();
+        let Some(e) = belief::initial_orbit(sat, meas, &self.sites, &self.clock, &template) else {
+            return;
+        };
+        self.entries[ni].push(e);
+        let last = self.entries[ni].len() - 1;
+        if self.rules.new_object_tracks <= 1 {
+            self.entries[ni][last].tentative = false;
+            self.catalogue_new(n, sat, 1, ev);
+            self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
+        }
+        self.index[ni].touched(last, &self.entries[ni][last]);
     }
 
     /// A track fitted entry `i` only under the manoeuvre hypothesis: after `manoeuvre_tracks` such
@@ -745,6 +783,7 @@ impl Exchange {
         match e.restart(evidence[0].tick, &evidence, &self.sites, &clock) {
             Ok(fresh) => {
                 *e = fresh;
+                self.index[ni].touched(i, &self.entries[ni][i]);
                 if self.rules.uct_response_priority.is_some() {
                     self.standing[ni].remove(&object);
                 }
@@ -1047,6 +1086,8 @@ impl Exchange {
         if let Some((x, p)) = fused
             && e.set(x, p)
         {
+            self.index[n as usize].touched(i, &self.entries[n as usize][i]);
+            let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
             self.update_catalog(n, label, observed_tick, "shared", sensor, ev);
         }
