@@ -1,6 +1,7 @@
-//! `sentinel export`: CCSDS TDM and OEM read back by two independent PyPI readers (ccsds-ndm and
-//! ccsds-ndm-py), CZML validated by czml3, and every value compared with the event log or with an
-//! SGP4 propagation done here, outside the simulation.
+//! `sentinel export`: CCSDS TDM, OEM and OMM read back by two independent PyPI readers (ccsds-ndm and
+//! ccsds-ndm-py), CZML validated by czml3, and every value compared with the event log, with an
+//! SGP4 propagation done here, outside the simulation, or (OMM) with the catalog the engine computes
+//! in this process.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
