@@ -726,3 +726,40 @@ fn omm_export_needs_a_nation_of_the_run() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("writes a directory"));
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn omm_export_refuses_a_run_whose_recorded_chain_head_it_does_not_reach() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("run");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(run_dir()).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+        }
+    }
+    let manifest = copy.join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let head = m["tick_chain_head"].as_str().unwrap().to_string();
+    let other = if head.starts_with('0') { "1" } else { "0" };
+    m["tick_chain_head"] = Value::from(format!("{other}{}", &head[1..]));
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let out = tmp.path().join("c.omm.xml");
+    let o = sentinel(&[
+        "export",
+        copy.to_str().unwrap(),
+        "--format",
+        "omm-xml",
+        "--nation",
+        "JPN",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not end where the run's manifest"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+}

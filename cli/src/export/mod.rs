@@ -272,7 +272,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             } else {
                 tdm::Encoding::Xml
             };
-            let docs = omm_documents(&mut resim, &nation, encoding)?;
+            let docs = omm_documents(&mut resim, &manifest, &nation, encoding)?;
             let entries = if encoding == tdm::Encoding::Kvn {
                 docs.len()
             } else {
@@ -349,10 +349,27 @@ fn require_nation(scenario: &Scenario, nation: Option<&str>, format: Format) -> 
     }
 }
 
-/// Re-simulates the whole run (each tick checked against the hash chain) and returns `nation`'s
-/// catalog at its end as OMM documents (see [`omm::documents`]).
-fn omm_documents(resim: &mut Resim, nation: &str, encoding: tdm::Encoding) -> anyhow::Result<Vec<(String, String)>> {
+/// Re-simulates the whole run (each tick checked against the hash chain, and the last chain value
+/// against the manifest's, so that the catalog is the one the run recorded ended with) and returns
+/// `nation`'s catalog at its end as OMM documents (see [`omm::documents`]).
+fn omm_documents(
+    resim: &mut Resim,
+    manifest: &serde_json::Value,
+    nation: &str,
+    encoding: tdm::Encoding,
+) -> anyhow::Result<Vec<(String, String)>> {
     while resim.step()?.is_some() {}
+    let head = resim.chain().head_hex();
+    if resim.chain().heads.len() != resim.recorded_ticks()
+        || manifest["tick_chain_head"].as_str() != Some(head.as_str())
+    {
+        bail!(
+            "the re-simulation ({} ticks, chain head {}) does not end where the run's manifest and ticks.sha256 say it ended ({} ticks), so its catalog cannot be exported; `sentinel verify` checks a run",
+            resim.chain().heads.len(),
+            &head[..16.min(head.len())],
+            resim.recorded_ticks()
+        );
+    }
     let mut catalog = resim
         .sim()
         .nation_catalog(nation)
