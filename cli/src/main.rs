@@ -53,7 +53,7 @@ enum Command {
     Fork(fork::ForkArgs),
     /// Monte Carlo: N runs with seeds derived from (seed base, run), optionally one shard of them.
     Batch(batch::BatchArgs),
-    /// Export a run in a standard format: CCSDS TDM (detections), CCSDS OEM (truth), CZML (CesiumJS).
+    /// Export a run in a standard format: CCSDS TDM (detections), CCSDS OEM (truth), CCSDS OMM (a nation's catalog with covariance), CZML (CesiumJS).
     Export(export::ExportArgs),
     /// Send a run's truth as DIS v7 Entity State PDUs over UDP (`--dis HOST:PORT`), paced by `--speed`.
     #[cfg(feature = "dis")]

@@ -1,6 +1,7 @@
-//! `sentinel export`: CCSDS TDM and OEM read back by two independent PyPI readers (ccsds-ndm and
-//! ccsds-ndm-py), CZML validated by czml3, and every value compared with the event log or with an
-//! SGP4 propagation done here, outside the simulation.
+//! `sentinel export`: CCSDS TDM, OEM and OMM read back by two independent PyPI readers (ccsds-ndm and
+//! ccsds-ndm-py), CZML validated by czml3, and every value compared with the event log, with an
+//! SGP4 propagation done here, outside the simulation, or (OMM) with the catalog the engine computes
+//! in this process.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -458,4 +459,307 @@ fn oem_segments_break_at_manoeuvres_and_follow_launches_and_reentries() {
             ]
         );
     }
+}
+
+/// Reads files of the repository for [`sentinel_engine::load_scenario`].
+struct DirLoader(PathBuf);
+
+impl sentinel_engine::SourceLoader for DirLoader {
+    fn load(&mut self, rel: &str) -> Result<sentinel_engine::SourceFile, String> {
+        let p = self.0.join(rel);
+        std::fs::read_to_string(&p)
+            .map(|t| sentinel_engine::SourceFile::new(p.display().to_string(), t))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The quick-look scenario run in this process to its end with its seed: a nation's catalog and
+/// the names of its objects.
+fn catalog_in_process(nation: &str) -> (Vec<sentinel_engine::exchange::CatalogEstimate>, BTreeMap<u32, String>) {
+    let path = quick_look();
+    let src = sentinel_engine::SourceFile::new(path.display().to_string(), std::fs::read_to_string(&path).unwrap());
+    let scenario =
+        sentinel_engine::load_scenario(&src, &mut DirLoader(path.parent().unwrap().to_path_buf())).expect("loads");
+    let mut sim = sentinel_engine::Sim::new(&scenario, scenario.seed, sentinel_engine::SimOptions::default());
+    while !sim.is_done() {
+        sim.step();
+    }
+    let mut catalog = sim.nation_catalog(nation).expect("a nation of the scenario");
+    catalog.sort_by_key(|e| e.object);
+    let names = catalog
+        .iter()
+        .map(|e| (e.object, sim.object_info(e.object).unwrap().name))
+        .collect();
+    (catalog, names)
+}
+
+/// `a` and `b` equal to within 2 ulp (the readers print the shortest text of the value; serde_json's
+/// default parser may be one ulp off).
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 4.5e-16 * a.abs().max(b.abs())
+}
+
+/// Lower-triangle terms of a 6x6 matrix in CCSDS order (CX_X, CY_X, CY_Y, ...).
+fn lower(c: &[[f64; 6]; 6]) -> Vec<f64> {
+    (0..6).flat_map(|i| (0..=i).map(move |j| c[i][j])).collect()
+}
+
+/// Cholesky factorisation succeeds with positive pivots: the matrix is positive definite.
+fn positive_definite(m: &[[f64; 6]; 6]) -> bool {
+    let mut l = [[0.0f64; 6]; 6];
+    for i in 0..6 {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if d <= 0.0 {
+                    return false;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    true
+}
+
+/// A tick of the quick-look run as a CCSDS epoch (10 s ticks from 12:00).
+fn tick_epoch(tick: u64) -> String {
+    let s = tick * 10;
+    format!("2026-05-30T{:02}:{:02}:{:02}.000", 12 + s / 3600, s / 60 % 60, s % 60)
+}
+
+#[test]
+fn omm_kvn_and_xml_read_back_by_two_readers_equal_the_catalog_computed_in_process() {
+    let dir = run_dir();
+    let out = tempfile::tempdir().unwrap();
+    let (catalog, names) = catalog_in_process("JPN");
+    assert!(catalog.len() > 20, "JPN catalogues enough to test: {}", catalog.len());
+    let refined = catalog.iter().filter(|e| e.observations > 0).count();
+    assert!(refined > 5, "some entries are refined by measurements: {refined}");
+    let ids: Vec<String> = catalog.iter().map(|e| e.object.to_string()).collect();
+    for (format, name) in [("omm", "jpn.omm"), ("omm-xml", "jpn.omm.xml")] {
+        let path = out.path().join(name);
+        export(dir, &path, &["--format", format, "--nation", "JPN"]);
+        if format == "omm" {
+            let mut files: Vec<String> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            files.sort_by_key(|f| f.trim_end_matches(".omm").parse::<u32>().unwrap());
+            let expected: Vec<String> = ids.iter().map(|i| format!("{i}.omm")).collect();
+            assert_eq!(files, expected, "one KVN file per catalogued object");
+        }
+        let Some(docs) = read_ndm(&path) else { return };
+        for doc in &docs {
+            assert_eq!(doc["type"], "omm");
+            let mut msgs: Vec<&Value> = doc["messages"].as_array().unwrap().iter().collect();
+            msgs.sort_by_key(|m| m["object_id"].as_str().unwrap().parse::<u32>().unwrap());
+            let got: Vec<&str> = msgs.iter().map(|m| m["object_id"].as_str().unwrap()).collect();
+            assert_eq!(got, ids, "{format}: every catalogued entry, once");
+            for (m, e) in msgs.iter().zip(&catalog) {
+                let what = format!("{format} {}", e.object);
+                assert_eq!(m["version"], "3.0");
+                assert_eq!(m["originator"], "JPN");
+                assert_eq!(m["creation_date"], "2026-05-30T15:00:00.000");
+                assert_eq!(m["object_name"], names[&e.object].as_str());
+                for (k, v) in [
+                    ("center_name", "EARTH"),
+                    ("ref_frame", "TEME"),
+                    ("time_system", "UTC"),
+                    ("mean_element_theory", "SGP4"),
+                    ("cov_ref_frame", "TEME"),
+                    ("classification_type", "U"),
+                ] {
+                    assert_eq!(m[k], v, "{what}: {k}");
+                }
+                assert_eq!(m["norad_cat_id"], e.object);
+                assert_eq!(m["ephemeris_type"], 0);
+                let el = &e.elements;
+                assert_eq!(m["rev_at_epoch"], el.revolution_number);
+                let epoch = chrono::NaiveDateTime::parse_from_str(m["epoch"].as_str().unwrap(), "%Y-%m-%dT%H:%M:%S%.f")
+                    .unwrap();
+                let dt = (epoch - el.datetime).num_nanoseconds().unwrap().abs();
+                assert!(dt < 1000, "{what}: epoch {epoch} vs {} ({dt} ns)", el.datetime);
+                for (k, v) in [
+                    ("mean_motion", el.mean_motion),
+                    ("eccentricity", el.eccentricity),
+                    ("inclination", el.inclination),
+                    ("ra_of_asc_node", el.right_ascension),
+                    ("arg_of_pericenter", el.argument_of_perigee),
+                    ("mean_anomaly", el.mean_anomaly),
+                    ("bstar", el.drag_term),
+                    ("mean_motion_dot", el.mean_motion_dot),
+                    ("mean_motion_ddot", el.mean_motion_ddot),
+                ] {
+                    let x = m[k].as_f64().unwrap();
+                    assert!(same(x, v), "{what}: {k} {x} vs {v}");
+                }
+                // The covariance: the engine's lower triangle, term by term.
+                let c = &e.covariance_teme;
+                let read: Vec<f64> = m["covariance"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect();
+                assert_eq!(read.len(), 21);
+                for (k, (&x, v)) in read.iter().zip(lower(c)).enumerate() {
+                    assert!(same(x, v), "{what}: covariance term {k}: {x} vs {v}");
+                }
+                // Symmetric (the engine's upper triangle agrees) and positive definite as read.
+                let mut full = [[0.0; 6]; 6];
+                let mut it = read.iter();
+                for i in 0..6 {
+                    for j in 0..=i {
+                        let x = *it.next().unwrap();
+                        (full[i][j], full[j][i]) = (x, x);
+                        let scale = (c[i][i] * c[j][j]).sqrt();
+                        assert!(
+                            (c[i][j] - c[j][i]).abs() <= 1e-9 * scale,
+                            "{what}: not symmetric at ({i},{j})"
+                        );
+                    }
+                }
+                assert!(
+                    positive_definite(&full),
+                    "{what}: covariance not positive definite: {full:?}"
+                );
+                // Observation span, count and weighted RMS.
+                let ud = &m["user_defined"];
+                assert_eq!(ud["OBS_USED"], e.observations.to_string(), "{what}");
+                assert!(same(ud["WEIGHTED_RMS"].as_str().unwrap().parse().unwrap(), e.wrms));
+                assert_eq!(
+                    ud["FIRST_OBS_EPOCH"].as_str(),
+                    e.first_obs_tick.map(tick_epoch).as_deref()
+                );
+                assert_eq!(
+                    ud["LAST_OBS_EPOCH"].as_str(),
+                    e.last_obs_tick.map(tick_epoch).as_deref()
+                );
+            }
+        }
+    }
+
+    // A second export is refused without --force (the directory is left as it was), and with
+    // --force gives the same bytes.
+    let kvn = out.path().join("jpn.omm");
+    let before: Vec<(std::ffi::OsString, Vec<u8>)> = dir_contents(&kvn);
+    let again = sentinel(&[
+        "export",
+        dir.to_str().unwrap(),
+        "--format",
+        "omm",
+        "--nation",
+        "JPN",
+        "--out",
+        kvn.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
+    assert_eq!(dir_contents(&kvn), before);
+    std::fs::write(kvn.join("1.omm"), "stale").unwrap();
+    export(dir, &kvn, &["--format", "omm", "--nation", "JPN", "--force"]);
+    assert_eq!(
+        dir_contents(&kvn),
+        before,
+        "the same run exports the same bytes; stale files go"
+    );
+    let siblings: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(siblings.len(), 2, "no staging directory left: {siblings:?}");
+}
+
+fn dir_contents(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn omm_export_needs_a_nation_of_the_run() {
+    let dir = run_dir();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("c.omm.xml");
+    let run = |extra: &[&str]| {
+        let mut a = vec!["export", dir.to_str().unwrap(), "--out", file.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        let o = sentinel(&a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}");
+        assert!(!file.exists());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = run(&["--format", "omm-xml"]);
+    assert!(
+        e.contains("--format omm-xml needs --nation ID") && e.contains("(nations: JPN, USA)"),
+        "{e}"
+    );
+    let e = run(&["--format", "omm-xml", "--nation", "FRA"]);
+    assert!(
+        e.contains("--nation FRA: the run has no nation `FRA` (nations: JPN, USA)"),
+        "{e}"
+    );
+    let e = run(&["--format", "omm", "--nation", "JPN", "--view", "JPN"]);
+    assert!(e.contains("--view applies to tdm, tdm-xml and czml"), "{e}");
+    let e = run(&["--format", "tdm", "--nation", "JPN"]);
+    assert!(e.contains("--nation applies to omm and omm-xml"), "{e}");
+    let o = sentinel(&[
+        "export",
+        dir.to_str().unwrap(),
+        "--format",
+        "omm",
+        "--nation",
+        "JPN",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("writes a directory"));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn omm_export_refuses_a_run_whose_recorded_chain_head_it_does_not_reach() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("run");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(run_dir()).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+        }
+    }
+    let manifest = copy.join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let head = m["tick_chain_head"].as_str().unwrap().to_string();
+    let other = if head.starts_with('0') { "1" } else { "0" };
+    m["tick_chain_head"] = Value::from(format!("{other}{}", &head[1..]));
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let out = tmp.path().join("c.omm.xml");
+    let o = sentinel(&[
+        "export",
+        copy.to_str().unwrap(),
+        "--format",
+        "omm-xml",
+        "--nation",
+        "JPN",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not end where the run's manifest"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
 }

@@ -1,17 +1,35 @@
-"""Reads a CCSDS TDM or OEM (KVN or XML) with an independent PyPI reader and prints its content as
-JSON, for tests/e2e/exports.rs to compare with the event log.
+"""Reads a CCSDS TDM, OEM or OMM (KVN or XML) with an independent PyPI reader and prints its content
+as JSON, for tests/e2e/exports.rs to compare with the event log or the engine.
 
     python read_ndm.py ccsds-ndm FILE      # PyPI ccsds-ndm (xsdata models; venv target/test-tools/py)
     python read_ndm.py ccsds-ndm-py FILE   # PyPI ccsds-ndm-py (Rust core; venv target/test-tools/py-ndm)
+
+FILE may be a directory: every `*.omm` in it, in name order, each one KVN OMM (as `sentinel export
+--format omm` writes them). An XML NDM combined instantiation (`<ndm>`) of OMMs is read as its list.
 
 Output: {"type": "tdm"|"oem", "creation_date", "segments": [...]} where a TDM segment is
 {"participant_1", "participant_2", "path", "angle_type", "range_units", "observations": [[epoch,
 keyword, value], ...]} and an OEM segment is {"object_name", "object_id", "ref_frame",
 "center_name", "time_system", "states": [[epoch, x, y, z, vx, vy, vz], ...]}.
+
+OMM output: {"type": "omm", "messages": [...]} with per message the header (creation_date,
+originator, version), metadata (object_name, object_id, center_name, ref_frame, time_system,
+mean_element_theory), mean elements (epoch, mean_motion, eccentricity, inclination, ra_of_asc_node,
+arg_of_pericenter, mean_anomaly), TLE parameters (ephemeris_type, classification_type, norad_cat_id,
+element_set_no, rev_at_epoch, bstar, mean_motion_dot, mean_motion_ddot), cov_ref_frame, covariance
+(the 21 lower-triangle terms CX_X, CY_X, CY_Y, ... CZ_DOT_Z_DOT in that order) and user_defined
+({parameter: text}).
 """
 
 import json
+import os
 import sys
+
+AXES = ["x", "y", "z", "x_dot", "y_dot", "z_dot"]
+COV_KEYS = [f"c{AXES[i]}_{AXES[j]}" for i in range(6) for j in range(i + 1)]
+MEAN_KEYS = ["mean_motion", "eccentricity", "inclination", "ra_of_asc_node", "arg_of_pericenter", "mean_anomaly"]
+TLE_KEYS = ["ephemeris_type", "classification_type", "norad_cat_id", "element_set_no", "rev_at_epoch"]
+TLE_NUM_KEYS = ["bstar", "mean_motion_dot", "mean_motion_ddot"]
 
 
 def text(v):
@@ -51,9 +69,65 @@ def oem_segment(md, states):
     }
 
 
+def omm_message(header, version, md, d, user_defined):
+    """One OMM as plain values; `d` is the data section, `user_defined` a {parameter: text} dict."""
+    me, tle, cov = d.mean_elements, d.tle_parameters, d.covariance_matrix
+    out = {
+        "creation_date": str(header.creation_date),
+        "originator": header.originator,
+        "version": version,
+        "object_name": md.object_name,
+        "object_id": md.object_id,
+        "center_name": text(md.center_name),
+        "ref_frame": text(md.ref_frame),
+        "time_system": text(md.time_system),
+        "mean_element_theory": md.mean_element_theory,
+        "epoch": str(me.epoch),
+    }
+    for k in MEAN_KEYS:
+        out[k] = num(getattr(me, k))
+    for k in TLE_KEYS:
+        out[k] = text(getattr(tle, k))
+    for k in TLE_NUM_KEYS:
+        out[k] = num(getattr(tle, k))
+    out["cov_ref_frame"] = text(cov.cov_ref_frame)
+    out["covariance"] = [num(getattr(cov, k)) for k in COV_KEYS]
+    out["user_defined"] = user_defined
+    return out
+
+
+def omm_files(path):
+    """The KVN OMM files of a directory export, or the file itself."""
+    if os.path.isdir(path):
+        return [os.path.join(path, f) for f in sorted(os.listdir(path)) if f.endswith(".omm")]
+    return [path]
+
+
+def read_ccsds_ndm_omm(m):
+    b = m.body.segment
+    ud = {}
+    if b.data.user_defined_parameters is not None:
+        ud = {u.parameter: u.value for u in b.data.user_defined_parameters.user_defined}
+    return omm_message(m.header, m.version, b.metadata, b.data, ud)
+
+
 def read_ccsds_ndm(path):
     from ccsds_ndm.ndm_io import NdmIo
 
+    if os.path.isdir(path) or path.endswith(".omm") or path.endswith(".omm.xml"):
+        messages = []
+        for f in omm_files(path):
+            m = NdmIo().from_path(f)
+            kind = type(m).__name__.lower()
+            if kind == "ndm":
+                messages.extend(read_ccsds_ndm_omm(o) for o in m.omm)
+                if any(getattr(m, k) for k in ("oem", "opm", "tdm", "apm", "aem", "cdm")):
+                    raise SystemExit(f"ccsds-ndm: {f} holds other messages than OMMs")
+            elif kind == "omm":
+                messages.append(read_ccsds_ndm_omm(m))
+            else:
+                raise SystemExit(f"ccsds-ndm: {f} is a {kind}, not an OMM")
+        return {"type": "omm", "messages": messages}
     m = NdmIo().from_path(path)
     kind = type(m).__name__.lower()
     out = {"type": kind, "creation_date": str(m.header.creation_date), "segments": []}
@@ -76,9 +150,31 @@ def read_ccsds_ndm(path):
     return out
 
 
+def read_ccsds_ndm_py_omm(m):
+    s = m.segment
+    ud = {}
+    if s.data.user_defined_parameters is not None:
+        ud = dict(s.data.user_defined_parameters.user_defined)
+    return omm_message(m.header, m.version, s.metadata, s.data, ud)
+
+
 def read_ccsds_ndm_py(path):
     import ccsds_ndm
 
+    if os.path.isdir(path) or path.endswith(".omm") or path.endswith(".omm.xml"):
+        messages = []
+        for f in omm_files(path):
+            m = ccsds_ndm.from_file(f)
+            problems = m.validate(strict=False)
+            if problems:
+                raise SystemExit(f"ccsds-ndm-py: {f} does not validate: {problems}")
+            kind = type(m).__name__.lower()
+            inner = m.messages if kind == "ndm" else [m]
+            for o in inner:
+                if type(o).__name__ != "Omm":
+                    raise SystemExit(f"ccsds-ndm-py: {f} holds a {type(o).__name__}, not an OMM")
+                messages.append(read_ccsds_ndm_py_omm(o))
+        return {"type": "omm", "messages": messages}
     m = ccsds_ndm.from_file(path)
     kind = type(m).__name__.lower()
     problems = m.validate()

