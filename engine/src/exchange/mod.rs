@@ -656,7 +656,7 @@ impl Exchange {
     ) -> Option<usize> {
         let clock = self.clock.clone();
         let ni = n as usize;
-        self.index[ni].refresh(&self.entries[ni]);
+        self.index[ni].refresh(&self.entries[ni], &clock, meas_tick(meas));
         match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
             Association::Entry(i, _) => {
                 self.associated(n, i, sat, meas, via, sensor, ev);
@@ -693,7 +693,7 @@ impl Exchange {
         e.manoeuvre_evidence.clear();
         e.manoeuvre_tracks = 0;
         let fitted = belief::update(e, meas, None, &self.sites, &clock);
-        self.index[ni].touched(i, &self.entries[ni][i]);
+        self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
         let e = &mut self.entries[ni][i];
         if let Err(err) = fitted {
             // A tentative entry's failures stay unlogged: the nation has no number for it.
@@ -721,7 +721,7 @@ impl Exchange {
             let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
             if tracks >= self.rules.new_object_tracks && settled() {
                 self.entries[ni][i].tentative = false;
-                self.index[ni].touched(i, &self.entries[ni][i]);
+                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
                 self.catalogue_new(n, label, tracks, ev);
                 self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
             }
@@ -753,7 +753,7 @@ impl Exchange {
             self.catalogue_new(n, sat, 1, ev);
             self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
         }
-        self.index[ni].touched(last, &self.entries[ni][last]);
+        self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
     }
 
     /// A track fitted entry `i` only under the manoeuvre hypothesis: after `manoeuvre_tracks` such
@@ -783,7 +783,7 @@ impl Exchange {
         match e.restart(evidence[0].tick, &evidence, &self.sites, &clock) {
             Ok(fresh) => {
                 *e = fresh;
-                self.index[ni].touched(i, &self.entries[ni][i]);
+                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
                 if self.rules.uct_response_priority.is_some() {
                     self.standing[ni].remove(&object);
                 }
@@ -1086,7 +1086,7 @@ impl Exchange {
         if let Some((x, p)) = fused
             && e.set(x, p)
         {
-            self.index[n as usize].touched(i, &self.entries[n as usize][i]);
+            self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
             let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
             self.update_catalog(n, label, observed_tick, "shared", sensor, ev);
