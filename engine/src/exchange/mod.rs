@@ -19,7 +19,7 @@ use crate::policy::{Agreement, Decision, Degradation, Liaison, ObjectAttrs, Prod
 use crate::rng::StreamFamily;
 use crate::scenario::Scenario;
 use crate::systems::inject::Member;
-use crate::world::{Propagator, TaskedDetection, TrackReport};
+use crate::world::{TaskedDetection, TrackReport};
 
 mod belief;
 pub(crate) mod score;
@@ -637,7 +637,7 @@ impl Exchange {
 
     /// Records new true elements of a satellite (manoeuvre, launch, fragment) and the inject that
     /// caused them (for scoring). Catalogs keep what they had: only measurements change them.
-    pub(crate) fn new_truth(&mut self, sat: usize, _old: Option<Propagator>, _new: Propagator, cause: &str) {
+    pub(crate) fn new_truth(&mut self, sat: usize, cause: &str) {
         self.cause[sat] = Some(Arc::from(cause));
     }
 

@@ -239,8 +239,7 @@ fn end(sim: &mut Sim, inj: &Inject) {
 fn set_elements(sim: &mut Sim, sat: usize, elements: sgp4::Elements, tick: u64, cause: &str) -> Result<(), String> {
     let p = Propagator::new(&elements, &sim.clock)?;
     let e = sim.sats[sat];
-    let old = sim.world.get::<&Propagator>(e).ok().map(|x| (*x).clone());
-    let _ = sim.world.insert_one(e, p.clone());
+    let _ = sim.world.insert_one(e, p);
     if let Ok(mut t) = sim.world.get::<&mut Truth>(e) {
         *t = Truth {
             tick: u64::MAX,
@@ -252,7 +251,7 @@ fn set_elements(sim: &mut Sim, sat: usize, elements: sgp4::Elements, tick: u64, 
         c.sensors.clear();
     }
     sim.elements[sat] = elements;
-    sim.exchange.new_truth(sat, old, p, cause);
+    sim.exchange.new_truth(sat, cause);
     Ok(())
 }
 
