@@ -162,12 +162,12 @@ impl Default for Revisit {
 /// How nations maintain their catalogs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogRules {
-    /// A detection whose position differs from the nation's catalog prediction by more than this is
-    /// an uncorrelated track (UCT), km.
+    /// Accuracy custody requires: an entry farther than this from the truth is not in custody, km
+    /// (scoring only; association uses the chi-square gate on each nation's own estimates).
     pub uct_gate_km: f64,
-    /// UCT tracks of a catalogued object needed to declare it manoeuvred.
+    /// Tracks in a row that fit a catalogued entry only as a manoeuvre, needed to declare it.
     pub manoeuvre_tracks: u32,
-    /// UCT tracks of an unknown object needed to catalogue it.
+    /// Tracks associated with a tentative entry (the first included) needed to catalogue it.
     pub new_object_tracks: u32,
     /// Custody requirement.
     pub revisit: Revisit,
