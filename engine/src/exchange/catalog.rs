@@ -1,0 +1,427 @@
+//! Each nation's catalog in the exchange step: tracks (own, received, reported) meet the catalog
+//! (association, orbit determination, manoeuvres, new objects; see `belief`), catalog updates from
+//! partners are fused, custody and accuracy are sampled, and a nation's catalog is exported.
+
+use super::release::widen_sigmas;
+use super::*;
+
+/// Nominal 1-sigma of a sensor: range km, azimuth and elevation degrees.
+pub(super) fn nominal_sigmas(kind: &crate::scenario::SensorKind) -> (f64, f64, f64) {
+    match kind {
+        crate::scenario::SensorKind::Radar(r) => (r.range_sigma_m / 1000.0, r.az_sigma_deg, r.el_sigma_deg),
+        crate::scenario::SensorKind::Optical(o) => (0.0, o.angle_sigma_arcsec / 3600.0, o.angle_sigma_arcsec / 3600.0),
+    }
+}
+
+/// Tick of a track's newest measurement.
+pub(super) fn meas_tick(meas: &[Meas]) -> u64 {
+    meas.last().map_or(0, |m| m.tick)
+}
+
+/// The public catalog every nation starts from: per object in the scenario's catalog, its
+/// element set with the regime's prior covariance ([`od::PriorSigmas::default_for`]), the elements
+/// displaced by one draw from that covariance (the published set is an estimate, not the truth;
+/// one draw per object, shared by every nation, from the (seed, `catalog-prior`) stream).
+pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::time::Clock) -> Vec<Entry> {
+    let rng = StreamFamily::new(seed, "catalog-prior", "public");
+    population
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.added_at.is_none())
+        .filter_map(|(s, m)| {
+            let el = &m.object.elements;
+            let truth = od::mean_of(el);
+            let sig = od::PriorSigmas::default_for(m.object.regime);
+            // The published accuracy holds at the start of the exercise (not at an old epoch).
+            let minutes = clock.ns_from(&el.datetime)? as f64 / 60e9;
+            let cov = od::prior_covariance(&truth, el.datetime, el, minutes, &sig).ok()?;
+            let l = cov.cholesky()?.l();
+            let mut rng = rng.at(u64::from(m.object.id), 0);
+            let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
+            let x = truth + l * z;
+            Entry::new(s as u32, el, x, cov, clock)
+        })
+        .collect()
+}
+
+impl Exchange {
+    /// A nation's catalogued entries as estimates (see [`crate::Sim::nation_catalog`]).
+    pub(crate) fn nation_catalog(&self, nation: &str) -> Option<Vec<CatalogEstimate>> {
+        let n = self.nations.binary_search_by(|x| (**x).cmp(nation)).ok()?;
+        Some(
+            self.entries[n]
+                .iter()
+                .filter(|e| !e.tentative)
+                .filter_map(|e| {
+                    let g = od::state_jacobian(&e.x, e.template.datetime, &e.template, 0.0).ok()?;
+                    let c = g * e.cov * g.transpose();
+                    let mut elements = e.template.clone();
+                    elements.norad_id = u64::from(self.sats[e.label as usize].id);
+                    Some(CatalogEstimate {
+                        object: self.sats[e.label as usize].id,
+                        elements,
+                        covariance_teme: std::array::from_fn(|i| std::array::from_fn(|j| c[(i, j)])),
+                        first_obs_tick: e.first_obs,
+                        last_obs_tick: e.last_obs,
+                        observations: e.obs_used,
+                        wrms: e.wrms,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
+    /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
+    /// towards declaring it); or starts a tentative entry by initial orbit determination. Returns
+    /// the entry the track associated with. `sat` is the true satellite, used only to log cross-tags.
+    pub(super) fn believe(
+        &mut self,
+        n: Nation,
+        sat: u32,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) -> Option<usize> {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        self.index[ni].refresh(&self.entries[ni], &clock, meas_tick(meas));
+        match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
+            Association::Entry(i, _) => {
+                self.associated(n, i, sat, meas, via, sensor, ev);
+                Some(i)
+            }
+            Association::Manoeuvre(i, _) => {
+                self.manoeuvre_evidence(n, i, meas, via, sensor, ev);
+                None
+            }
+            Association::None => {
+                self.uncorrelated(n, sat, meas, via, sensor, ev);
+                None
+            }
+        }
+    }
+
+    /// A track associated with entry `i`: refine it (a failed fit keeps it), log a cross-tag when
+    /// it was another object's, and catalogue a tentative entry once it has enough tracks and is
+    /// settled.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn associated(
+        &mut self,
+        n: Nation,
+        i: usize,
+        sat: u32,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        let e = &mut self.entries[ni][i];
+        e.manoeuvre_evidence.clear();
+        e.manoeuvre_tracks = 0;
+        let fitted = belief::update(e, meas, None, &self.sites, &clock);
+        self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+        let e = &mut self.entries[ni][i];
+        if let Err(err) = fitted {
+            // A tentative entry's failures stay unlogged: the nation has no number for it.
+            if !e.tentative {
+                ev.push(Event::OdFailed {
+                    nation: self.nations[ni].clone(),
+                    object: self.sats[e.label as usize].id,
+                    reason: Arc::from(err.to_string()),
+                });
+            }
+            return;
+        }
+        e.tracks += 1;
+        let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
+        if label != sat {
+            ev.push(Event::CrossTag {
+                nation: self.nations[ni].clone(),
+                object: self.sats[sat as usize].id,
+                entry: self.sats[label as usize].id,
+                sensor: self.sensor_ids[sensor as usize].clone(),
+            });
+        }
+        if tentative {
+            let e = &self.entries[ni][i];
+            let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
+            if tracks >= self.rules.new_object_tracks && settled() {
+                self.entries[ni][i].tentative = false;
+                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+                self.catalogue_new(n, label, tracks, ev);
+                self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+            }
+        } else {
+            self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+        }
+    }
+
+    /// A track that fits no entry: a standing priority (with `uct_response_priority`) and a
+    /// tentative entry by initial orbit determination (catalogued at once when
+    /// `new_object_tracks` is 1).
+    pub(super) fn uncorrelated(
+        &mut self,
+        n: Nation,
+        sat: u32,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let ni = n as usize;
+        if let Some(p) = self.rules.uct_response_priority {
+            self.standing[ni].entry(self.sats[sat as usize].id).or_insert(p);
+        }
+        let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
+        if tentative >= crate::limits::MAX_TENTATIVE_ENTRIES {
+            return;
+        }
+        let template = crate::systems::inject::template();
+        let Some(e) = belief::initial_orbit(sat, meas, &self.sites, &self.clock, &template) else {
+            return;
+        };
+        self.entries[ni].push(e);
+        let last = self.entries[ni].len() - 1;
+        if self.rules.new_object_tracks <= 1 {
+            self.entries[ni][last].tentative = false;
+            self.catalogue_new(n, sat, 1, ev);
+            self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
+        }
+        self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
+    }
+
+    /// A track fitted entry `i` only under the manoeuvre hypothesis: after `manoeuvre_tracks` such
+    /// tracks in a row, the entry is refitted to them with the widened covariance as prior and
+    /// declared manoeuvred.
+    pub(super) fn manoeuvre_evidence(
+        &mut self,
+        n: Nation,
+        i: usize,
+        meas: &[Meas],
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let clock = self.clock.clone();
+        let ni = n as usize;
+        let e = &mut self.entries[ni][i];
+        e.manoeuvre_evidence.extend_from_slice(meas);
+        e.manoeuvre_tracks += 1;
+        if e.manoeuvre_tracks < self.rules.manoeuvre_tracks {
+            return;
+        }
+        let evidence = std::mem::take(&mut e.manoeuvre_evidence);
+        let tracks = std::mem::take(&mut e.manoeuvre_tracks);
+        let label = e.label;
+        let object = self.sats[label as usize].id;
+        match e.restart(evidence[0].tick, &evidence, &self.sites, &clock) {
+            Ok(fresh) => {
+                *e = fresh;
+                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+                if self.rules.uct_response_priority.is_some() {
+                    self.standing[ni].remove(&object);
+                }
+                ev.push(Event::ManoeuvreDetected {
+                    nation: self.nations[ni].clone(),
+                    object,
+                    tracks,
+                    inject: self.cause[label as usize].clone(),
+                });
+                self.update_catalog(n, label, meas_tick(&evidence), via, sensor, ev);
+            }
+            Err(err) => ev.push(Event::OdFailed {
+                nation: self.nations[ni].clone(),
+                object,
+                reason: Arc::from(err.to_string()),
+            }),
+        }
+    }
+
+    /// Logs a tentative entry becoming a catalogued object (and the breakup it reveals).
+    pub(super) fn catalogue_new(&mut self, n: Nation, label: u32, tracks: u32, ev: &mut Emitter) {
+        let nation = self.nations[n as usize].clone();
+        let object = self.sats[label as usize].id;
+        if self.rules.uct_response_priority.is_some() {
+            self.standing[n as usize].remove(&object);
+        }
+        ev.push(Event::NewObjectCatalogued {
+            nation: nation.clone(),
+            object,
+            tracks,
+            inject: self.cause[label as usize].clone(),
+        });
+        if let Some(b) = self.breakup_of[label as usize].clone()
+            && self.breakups_seen.insert((n, b.clone()))
+        {
+            ev.push(Event::BreakupDetected {
+                nation,
+                inject: Some(b),
+                first_fragment: object,
+            });
+        }
+    }
+
+    /// Per nation, per regional center and for the coalition: objects known and objects in custody,
+    /// per regime. A group knows (holds) an object when any of its nations does. An object is in a
+    /// nation's custody when its catalog entry was observed within the revisit requirement and is
+    /// accurate: within `uct_gate_km` of the truth (scored here, the only place truth meets belief).
+    pub(super) fn sample_custody(&self, tick: u64, truth: &score::Truth, ev: &mut Emitter) {
+        let r = &self.rules.revisit;
+        let n_sats = self.sats.len();
+        let mut accuracy = Vec::with_capacity(self.nations.len());
+        // Per nation, per satellite: (known, in custody).
+        let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())
+            .map(|n| {
+                let scored = score::score(&self.entries[n], tick, &self.clock, truth);
+                let mut st = vec![(false, false); n_sats];
+                for e in &scored {
+                    let s = e.label as usize;
+                    let a = &self.sats[s];
+                    let limit_h = match a.regime {
+                        Regime::Leo => r.leo_h,
+                        Regime::Meo => r.meo_h,
+                        Regime::Geo => r.geo_h,
+                        Regime::Heo => r.heo_h,
+                        Regime::Other => r.other_h,
+                    };
+                    let last = self.catalogs[n][s];
+                    let fresh = last > 0 && ((tick - (last - 1)) * self.tick_s) as f64 <= limit_h * 3600.0;
+                    let accurate = e.error_km <= self.rules.uct_gate_km;
+                    st[s] = (true, st[s].1 || fresh && accurate);
+                }
+                accuracy.push(score::summarise(
+                    &scored,
+                    &self.sats.iter().map(|a| a.regime).collect::<Vec<_>>(),
+                    self.rules.uct_gate_km,
+                ));
+                st
+            })
+            .collect();
+        let mut emit =
+            |scope: &'static str, id: Arc<str>, members: &[usize], accuracy: Option<crate::event::Accuracy>| {
+                let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
+                let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
+                for (s, a) in self.sats.iter().enumerate() {
+                    let (k, h) = members.iter().fold((false, false), |acc, &n| {
+                        (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
+                    });
+                    if k {
+                        *known.entry(a.regime.as_str()).or_default() += 1;
+                    }
+                    if h {
+                        *held.entry(a.regime.as_str()).or_default() += 1;
+                    }
+                }
+                ev.push(Event::Custody {
+                    scope,
+                    id,
+                    known_total: known.values().sum(),
+                    in_custody_total: held.values().sum(),
+                    known,
+                    in_custody: held,
+                    accuracy,
+                });
+            };
+        for (n, nation) in self.nations.iter().enumerate() {
+            emit("nation", nation.clone(), &[n], Some(std::mem::take(&mut accuracy[n])));
+        }
+        for (id, members) in &self.centers {
+            emit("regional_center", id.clone(), members, None);
+        }
+        let all: Vec<usize> = (0..self.nations.len()).collect();
+        emit("coalition", Arc::from("coalition"), &all, None);
+    }
+
+    /// A tasking report's measurement with the provider sensor's nominal sigmas (plus the
+    /// agreement's degradation, when a rule degraded it).
+    pub(super) fn report_meas(&self, sensor: u16, tick: u64, m: &Geometry, agreement: Option<usize>, sat: u32) -> Meas {
+        let (sr, sa, se) = self.sigmas[sensor as usize];
+        let mut meas = Meas {
+            tick,
+            sensor,
+            range_km: m.range_km,
+            az_deg: m.az_deg,
+            el_deg: m.el_deg,
+            sigma_range_km: sr,
+            sigma_az_deg: sa,
+            sigma_el_deg: se,
+        };
+        if let Some(ai) = agreement
+            && let Decision::Degrade(_, d) = self.agreements[ai].spec.decide(&self.attrs(sat))
+        {
+            widen_sigmas(&mut meas, &d);
+        }
+        meas
+    }
+
+    /// A partner's catalog update meets the recipient's entry of the same catalog number: the two
+    /// estimates are fused as independent (information-weighted) when they share an epoch, else
+    /// the one with the smaller position uncertainty is kept. A number the recipient does not hold
+    /// is left alone (it has no measurement to associate).
+    pub(super) fn fuse(
+        &mut self,
+        n: Nation,
+        est: &(Vec6, Mat6, sgp4::Elements),
+        observed_tick: u64,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let (x2, p2, el2) = est;
+        let Some(i) = self.entries[n as usize]
+            .iter()
+            .position(|e| !e.tentative && e.template.norad_id == el2.norad_id)
+        else {
+            return;
+        };
+        let e = &mut self.entries[n as usize][i];
+        let fused = if e.template.datetime == el2.datetime {
+            let (Some(i1), Some(i2)) = (e.cov.try_inverse(), p2.try_inverse()) else {
+                return;
+            };
+            let Some(p) = (i1 + i2).try_inverse() else { return };
+            Some((p * (i1 * e.x + i2 * x2), (p + p.transpose()) * 0.5))
+        } else {
+            (p2.trace() < e.cov.trace()).then_some((*x2, *p2))
+        };
+        let label = e.label;
+        if let Some((x, p)) = fused
+            && e.set(x, p)
+        {
+            self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
+            let e = &mut self.entries[n as usize][i];
+            e.last_obs = Some(observed_tick).max(e.last_obs);
+            self.update_catalog(n, label, observed_tick, "shared", sensor, ev);
+        }
+    }
+
+    /// Updates a nation's catalog with an observation if it is newer than what it holds.
+    pub(super) fn update_catalog(
+        &mut self,
+        nation: Nation,
+        sat: u32,
+        observed_tick: u64,
+        via: &'static str,
+        sensor: u16,
+        ev: &mut Emitter,
+    ) {
+        let entry = &mut self.catalogs[nation as usize][sat as usize];
+        if observed_tick < *entry {
+            return;
+        }
+        let previous = entry.checked_sub(1);
+        *entry = observed_tick + 1;
+        ev.push(Event::CatalogUpdate {
+            nation: self.nations[nation as usize].clone(),
+            object: self.sats[sat as usize].id,
+            via,
+            sensor: self.sensor_ids[sensor as usize].clone(),
+            source_nation: self.nations[self.sensor_nation[sensor as usize] as usize].clone(),
+            observed_tick,
+            previous_tick: previous,
+        });
+    }
+}
