@@ -272,12 +272,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             } else {
                 tdm::Encoding::Xml
             };
-            let docs = omm_documents(&mut resim, &manifest, &nation, encoding)?;
-            let entries = if encoding == tdm::Encoding::Kvn {
-                docs.len()
-            } else {
-                omm_count(&docs)
-            };
+            let (docs, entries) = omm_documents(&mut resim, &manifest, &nation, encoding)?;
             let summary = format!("{entries} catalog entries of {nation}");
             if encoding == tdm::Encoding::Kvn {
                 let p = out.expect("omm refuses standard output above");
@@ -351,13 +346,14 @@ fn require_nation(scenario: &Scenario, nation: Option<&str>, format: Format) -> 
 
 /// Re-simulates the whole run (each tick checked against the hash chain, and the last chain value
 /// against the manifest's, so that the catalog is the one the run recorded ended with) and returns
-/// `nation`'s catalog at its end as OMM documents (see [`omm::documents`]).
+/// `nation`'s catalog at its end as OMM documents (see [`omm::documents`]), with the number of
+/// entries they hold.
 fn omm_documents(
     resim: &mut Resim,
     manifest: &serde_json::Value,
     nation: &str,
     encoding: tdm::Encoding,
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> anyhow::Result<(Vec<(String, String)>, usize)> {
     while resim.step()?.is_some() {}
     let head = resim.chain().head_hex();
     if resim.chain().heads.len() != resim.recorded_ticks()
@@ -404,12 +400,7 @@ fn omm_documents(
             last_obs: e.last_obs_tick.map(epoch),
         })
         .collect();
-    Ok(omm::documents(&header, &entries, encoding))
-}
-
-/// Messages in an OMM XML document.
-fn omm_count(docs: &[(String, String)]) -> usize {
-    docs.iter().map(|(_, t)| t.matches("<omm ").count()).sum()
+    Ok((omm::documents(&header, &entries, encoding), entries.len()))
 }
 
 /// Writes `files` (name, text) as the directory `dir`, atomically: into a staging directory beside

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use sentinel_engine::exchange::CatalogEstimate;
 
-use super::tdm::Encoding;
+use super::tdm::{Encoding, escape};
 
 /// What every message of one export shares.
 pub struct Header<'a> {
@@ -162,10 +162,6 @@ pub fn kvn(header: &Header, e: &Entry) -> String {
         let _ = writeln!(s, "USER_DEFINED_{k} = {v}");
     }
     s
-}
-
-fn escape(v: &str) -> String {
-    quick_xml::escape::escape(v).into_owned()
 }
 
 /// Every entry as one NDM/XML combined instantiation of OMMs.

@@ -118,7 +118,8 @@ fn kvn(s: &mut String, passes: &[Pass], names: &Names, header: &Header, epoch_of
     }
 }
 
-fn escape(v: &str) -> String {
+/// Text escaped for XML element content (TDM and OMM writers).
+pub(super) fn escape(v: &str) -> String {
     quick_xml::escape::escape(v).into_owned()
 }
 
