@@ -47,6 +47,18 @@ pub fn gmst_rad(julian_years_since_j2000: f64) -> f64 {
     sgp4::iau_epoch_to_sidereal_time(julian_years_since_j2000)
 }
 
+/// (sin, cos) of GMST at a tick.
+pub fn gmst_sin_cos(clock: &crate::time::Clock, tick: crate::time::Tick) -> (f64, f64) {
+    gmst_rad(clock.julian_years_since_j2000(tick)).sin_cos()
+}
+
+/// Rotates an Earth-fixed vector into TEME for a given GMST (the inverse of [`teme_to_ecef`]).
+#[inline]
+pub fn ecef_to_teme(r_ecef: Vec3, gmst: (f64, f64)) -> Vec3 {
+    let (s, c) = gmst;
+    [c * r_ecef[0] - s * r_ecef[1], s * r_ecef[0] + c * r_ecef[1], r_ecef[2]]
+}
+
 /// Rotates a TEME position into the Earth-fixed frame for a given GMST.
 #[inline]
 pub fn teme_to_ecef(r_teme: Vec3, gmst: (f64, f64)) -> Vec3 {

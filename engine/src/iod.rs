@@ -14,7 +14,7 @@
 //! the perturbed state by the effect of the perturbation over the data span (see the tests).
 
 use crate::frames::{Vec3, cross, dot, norm, sub};
-use crate::orbit::MU_KM3_S2;
+use crate::orbit::{J2_WGS72, MU_KM3_S2, RE_WGS72_KM};
 
 /// Largest angle (degrees) by which the first position may lie out of the plane of the other
 /// two before [`gibbs`] and [`herrick_gibbs`] refuse them (Vallado's `gibbs`/`hgibbs` use 1°).
@@ -480,11 +480,6 @@ fn refine(g: &GaussSetup, fg: [f64; 4]) -> Result<(Vec3, Vec3), IodError> {
     })
 }
 
-/// WGS-72 J2 (SGP4's constant), for [`correct_angles_j2`].
-pub const J2_WGS72: f64 = 1.082_616e-3;
-/// WGS-72 equatorial radius, km (SGP4's constant).
-pub const RE_WGS72_KM: f64 = 6378.135;
-
 /// Two-body plus J2 acceleration, km/s².
 fn accel_j2(r: Vec3) -> Vec3 {
     let rn = norm(r);
@@ -591,31 +586,11 @@ mod tests {
         norm(sub(a, b))
     }
 
-    fn iss() -> sgp4::Elements {
-        sgp4::Elements::from_tle(
-            Some("ISS (ZARYA)".into()),
-            b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
-            b"2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
-        )
-        .unwrap()
-    }
-
-    fn himawari() -> sgp4::Elements {
-        sgp4::Elements::from_tle(
-            Some("HIMAWARI-9".into()),
-            b"1 41836U 16064A   26150.53104345  .00000000  00000+0  00000+0 0  9996",
-            b"2 41836   0.0200  86.7392 0001408  29.1461 104.1064  1.00269078 35037",
-        )
-        .unwrap()
-    }
+    use crate::testutil::{himawari, iss};
 
     /// SGP4 state (TEME km, km/s) `t_s` seconds after the element epoch.
     fn sgp4_state(el: &sgp4::Elements, t_s: f64) -> (Vec3, Vec3) {
-        let c = sgp4::Constants::from_elements_afspc_compatibility_mode(el).unwrap();
-        let p = c
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t_s / 60.0))
-            .unwrap();
-        (p.position, p.velocity)
+        crate::testutil::sgp4_state(el, t_s / 60.0)
     }
 
     /// Two-body state `dt` seconds from `(r0, v0)`.

@@ -18,6 +18,10 @@ use crate::frames::{Vec3, cross, dot, norm};
 
 /// WGS-72 gravitational parameter, km³/s² (SGP4's constants).
 pub const MU_KM3_S2: f64 = 398_600.8;
+/// WGS-72 J2 (SGP4's constant).
+pub const J2_WGS72: f64 = 1.082_616e-3;
+/// WGS-72 equatorial radius, km (SGP4's constant).
+pub const RE_WGS72_KM: f64 = 6378.135;
 
 /// Osculating Keplerian elements (angles in radians).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -301,35 +305,11 @@ pub(crate) fn to_elements(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn iss() -> sgp4::Elements {
-        sgp4::Elements::from_tle(
-            Some("ISS (ZARYA)".into()),
-            b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
-            b"2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
-        )
-        .unwrap()
-    }
-
-    fn state(el: &sgp4::Elements, minutes: f64) -> (Vec3, Vec3) {
-        let c = sgp4::Constants::from_elements_afspc_compatibility_mode(el).unwrap();
-        let p = c
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
-            .unwrap();
-        (p.position, p.velocity)
-    }
+    use crate::testutil::{himawari, iss, sgp4_state as state};
 
     #[test]
     fn refitting_a_state_reproduces_it_and_its_future() {
-        for el in [
-            iss(),
-            sgp4::Elements::from_tle(
-                Some("HIMAWARI-9".into()),
-                b"1 41836U 16064A   26150.53104345  .00000000  00000+0  00000+0 0  9996",
-                b"2 41836   0.0200  86.7392 0001408  29.1461 104.1064  1.00269078 35037",
-            )
-            .unwrap(),
-        ] {
+        for el in [iss(), himawari()] {
             let (r, v) = state(&el, 100.0);
             let at = el.datetime + chrono::TimeDelta::minutes(100);
             let fit = fit_elements(r, v, at, &el, el.norad_id).unwrap();

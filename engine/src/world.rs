@@ -523,6 +523,13 @@ impl Sim {
             .sat_index(object)
             .filter(|&s| self.is_active(s))
             .ok_or_else(|| format!("object {object} is not in orbit"))?;
+        let (r, v) = self.sat_state(sat, tick)?;
+        Ok((sat, r, v))
+    }
+
+    /// Exact SGP4 state (TEME, km and km/s) of satellite index `sat` at a tick, from its true
+    /// elements in force (the caller checks it is in orbit).
+    pub(crate) fn sat_state(&self, sat: usize, tick: Tick) -> Result<(Vec3, Vec3), String> {
         let p = self
             .world
             .get::<&Propagator>(self.sats[sat])
@@ -532,7 +539,7 @@ impl Sim {
             .constants
             .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
             .map_err(|e| format!("SGP4: {e}"))?;
-        Ok((sat, s.position, s.velocity))
+        Ok((s.position, s.velocity))
     }
 
     /// Catalog numbers of the objects in `nation`'s catalog at the start of the run, ascending: the
@@ -595,7 +602,7 @@ pub struct StateVector {
 impl StateVector {
     /// Rotates a TEME state at `tick` into the Earth-fixed frame: r_f = R r, v_f = R v - w x r_f.
     pub fn from_teme(teme_km: Vec3, teme_vel_km_s: Vec3, clock: &Clock, tick: Tick) -> StateVector {
-        let gmst = crate::frames::gmst_rad(clock.julian_years_since_j2000(tick)).sin_cos();
+        let gmst = crate::frames::gmst_sin_cos(clock, tick);
         let ecef_km = crate::frames::teme_to_ecef(teme_km, gmst);
         let v = crate::frames::teme_to_ecef(teme_vel_km_s, gmst);
         let w = EARTH_RATE_RAD_S;

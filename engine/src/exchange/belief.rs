@@ -4,15 +4,18 @@
 //! Observations products) are associated with the entry whose predicted measurements they fit
 //! within a chi-square gate, and then refine it by differential correction with the entry as
 //! a-priori information. A track that fits no entry but fits one under a manoeuvre hypothesis
-//! (its covariance widened by a velocity change of [`MANOEUVRE_SIGMA_KM_S`] at its last update)
+//! (candidates ranked with the covariance widened by a velocity change of
+//! [`MANOEUVRE_SIGMA_KM_S`] at the last update, the best confirmed by a refit from the evidence)
 //! counts towards declaring that entry manoeuvred; one that fits nothing starts a tentative entry
 //! by initial orbit determination, catalogued once further tracks associate with it.
 //!
 //! Nothing here reads truth. An entry's `label` (the satellite it started from) is kept for
 //! scoring and for logging cross-tags only.
 
-use crate::frames::{Site, Vec3, dot, norm};
+use crate::frames::{Site, Vec3, dot, ecef_to_teme, gmst_sin_cos, norm};
+use crate::od::DEEP_SPACE_A_KM;
 use crate::od::{self, Mat6, Meas, Obs, Vec6};
+use crate::orbit::{J2_WGS72, RE_WGS72_KM};
 
 /// Chi-square probability of the association gate.
 pub(crate) const GATE_P: f64 = 0.999;
@@ -46,9 +49,6 @@ pub(crate) const LOOSE: od::PriorSigmas = od::PriorSigmas {
 pub(crate) const DRAG_PSD_KM2_S3: f64 = 4e-12;
 /// Perigee height below which an unknown drag term matters, km.
 pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
-/// SGP4's J2 and equatorial radius (WGS-72), for the node drift of the sieve.
-const J2: f64 = 1.082_616e-3;
-const RE_KM: f64 = 6378.135;
 
 /// One catalog entry: an estimate.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ impl Sieve {
         Sieve {
             incl,
             raan0,
-            raan_dot: -1.5 * n * J2 * (RE_KM / p).powi(2) * incl.cos(),
+            raan_dot: -1.5 * n * J2_WGS72 * (RE_WGS72_KM / p).powi(2) * incl.cos(),
             rp_km: x[0] * (1.0 - e),
             ra_km: x[0] * (1.0 + e),
         }
@@ -217,7 +217,7 @@ impl Entry {
     /// Refreshes the process-noise reference after an update (unknown drag only).
     fn refresh_process(&mut self, clock: &crate::time::Clock) {
         self.process = None;
-        if self.drag_known || self.sieve.rp_km > RE_KM + DRAG_PERIGEE_KM {
+        if self.drag_known || self.sieve.rp_km > RE_WGS72_KM + DRAG_PERIGEE_KM {
             return;
         }
         let Some(last) = self.last_obs else { return };
@@ -231,16 +231,32 @@ impl Entry {
         }
     }
 
+    /// The TEME position covariance at a tick, km² (the elements' covariance mapped through the
+    /// state Jacobian there).
+    pub fn position_covariance(&self, clock: &crate::time::Clock, tick: u64) -> Option<nalgebra::Matrix3<f64>> {
+        let minutes = self.minutes_at(clock, tick);
+        let g = od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes).ok()?;
+        Some(
+            (g * self.covariance_at(clock, tick) * g.transpose())
+                .fixed_view::<3, 3>(0, 0)
+                .into_owned(),
+        )
+    }
+
     /// Root of the trace of the position covariance at a tick, km (a bound on the largest
     /// 1-sigma position error).
     pub fn position_sigma_km(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
-        let minutes = self.minutes_at(clock, tick);
-        od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes).map_or(f64::INFINITY, |g| {
-            (g * self.covariance_at(clock, tick) * g.transpose())
-                .fixed_view::<3, 3>(0, 0)
-                .trace()
-                .sqrt()
-        })
+        self.position_covariance(clock, tick)
+            .map_or(f64::INFINITY, |p| p.trace().sqrt())
+    }
+
+    /// How far from the plane and radius band of its orbit a measurement is looked for, km.
+    fn sieve_margin_km(&self) -> f64 {
+        if self.tentative {
+            SIEVE_MARGIN_TENTATIVE_KM
+        } else {
+            SIEVE_MARGIN_KM
+        }
     }
 
     /// Minutes after the epoch at a tick.
@@ -281,7 +297,7 @@ impl Entry {
                 meas: floor_km.map_or(*m, |f| model_floor(m, self.x[0], f)),
                 minutes: self.minutes_at(clock, m.tick),
                 site: &sites[m.sensor as usize],
-                gmst: gmst_at(clock, m.tick),
+                gmst: gmst_sin_cos(clock, crate::time::Tick(m.tick)),
             })
             .collect()
     }
@@ -290,12 +306,7 @@ impl Entry {
     /// of sight meets the orbit's plane and radius band (cheap), then passes within
     /// [`Entry::search_km`] of the predicted position (one propagation).
     pub fn may_explain(&self, m: &Meas, (site, d): (Vec3, Vec3), h: Vec3, clock: &crate::time::Clock) -> bool {
-        let margin = if self.tentative {
-            SIEVE_MARGIN_TENTATIVE_KM
-        } else {
-            SIEVE_MARGIN_KM
-        };
-        if !self.sieve.may_meet(h, site, d, m.range_km, margin) {
+        if !self.sieve.may_meet(h, site, d, m.range_km, self.sieve_margin_km()) {
             return false;
         }
         let Some((r, _)) = self.state_at(clock, m.tick) else {
@@ -324,12 +335,7 @@ impl Entry {
         let n = (crate::orbit::MU_KM3_S2 / a.powi(3)).sqrt();
         let since_s = tick.saturating_sub(self.last_obs.unwrap_or(0)) as f64 * clock.tick_s as f64;
         let bound = 2.0 * a * angular + sigma_a + 1.5 * n * sigma_a * since_s;
-        let floor = if self.tentative {
-            SIEVE_MARGIN_TENTATIVE_KM
-        } else {
-            SIEVE_MARGIN_KM
-        };
-        (6.0 * bound).max(floor)
+        (6.0 * bound).max(self.sieve_margin_km())
     }
 
     /// A fresh estimate of this object at `tick` (the entry's prediction then, refitted as SGP4
@@ -352,7 +358,7 @@ impl Entry {
         let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).map_err(od::OdError::Sgp4)?;
         let mut e = Entry::new(self.label, &el, x, cov, clock).ok_or(od::OdError::Singular)?;
         e.drag_known = self.drag_known;
-        update(&mut e, meas, None, sites, clock)?;
+        update(&mut e, meas, sites, clock)?;
         e.tracks = self.tracks;
         Ok(e)
     }
@@ -390,8 +396,6 @@ impl Entry {
     }
 }
 
-/// Semi-major axis of a 225-minute period (SGP4's deep-space threshold), km.
-const DEEP_SPACE_A_KM: f64 = 12_008.0;
 /// Model error of SDP4 orbits, km: its map from mean elements to position is rough at the
 /// 10-300 m level for near-equatorial deep-space orbits (lunar-solar terms with Lyddane's
 /// modification), which no fit can follow; measurements of them are weighted with this floor.
@@ -399,7 +403,7 @@ pub(crate) const DEEP_SPACE_MODEL_KM: f64 = 0.2;
 
 /// A measurement's sigmas with the deep-space model-error floor.
 fn model_floor(m: &Meas, a_km: f64, floor_km: f64) -> Meas {
-    let range_km = m.range_km.unwrap_or(a_km - RE_KM);
+    let range_km = m.range_km.unwrap_or(a_km - RE_WGS72_KM);
     let ang_deg = (floor_km / range_km).to_degrees();
     Meas {
         sigma_range_km: if m.range_km.is_some() {
@@ -413,20 +417,14 @@ fn model_floor(m: &Meas, a_km: f64, floor_km: f64) -> Meas {
     }
 }
 
-/// GMST (sin, cos) at a tick.
-pub(crate) fn gmst_at(clock: &crate::time::Clock, tick: u64) -> (f64, f64) {
-    crate::frames::gmst_rad(clock.julian_years_since_j2000(crate::time::Tick(tick))).sin_cos()
-}
-
 /// Site position and unit line of sight of a measurement, TEME.
 pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -> (Vec3, Vec3) {
-    let (s, c) = gmst_at(clock, m.tick);
-    let to_teme = |v: Vec3| [c * v[0] - s * v[1], s * v[0] + c * v[1], v[2]];
+    let gmst = gmst_sin_cos(clock, crate::time::Tick(m.tick));
     let (az, el) = (m.az_deg.to_radians(), m.el_deg.to_radians());
     let d: Vec3 = std::array::from_fn(|k| {
         el.cos() * az.sin() * site.east[k] + el.cos() * az.cos() * site.north[k] + el.sin() * site.up[k]
     });
-    (to_teme(site.ecef_km), to_teme(d))
+    (ecef_to_teme(site.ecef_km, gmst), ecef_to_teme(d, gmst))
 }
 
 /// Cells of [`Index`] per degree of orbit-normal latitude and longitude.
@@ -585,12 +583,13 @@ impl Index {
 }
 
 /// The outcome of associating a track with a nation's catalog.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Association {
-    /// Fits entry `.0` within the gate (squared Mahalanobis distance `.1`).
-    Entry(usize, f64),
-    /// Fits entry `.0` only under the manoeuvre hypothesis.
-    Manoeuvre(usize, f64),
+    /// Fits entry `.0` within the gate.
+    Entry(usize),
+    /// Fits entry `.0` only under the manoeuvre hypothesis; `.1` is the entry restarted from its
+    /// pending evidence and this track (what declaring the manoeuvre adopts).
+    Manoeuvre(usize, Box<Entry>),
     /// Fits nothing.
     None,
 }
@@ -623,12 +622,7 @@ pub(crate) fn associate(
             // The index never drops an entry whose plane passes within the margin of the point.
             debug_assert!(entries.iter().enumerate().all(|(i, e)| {
                 let h = e.sieve.normal(e.minutes_at(clock, last.tick));
-                let m = if e.tentative {
-                    SIEVE_MARGIN_TENTATIVE_KM
-                } else {
-                    SIEVE_MARGIN_KM
-                };
-                dot(h, p).abs() > m || pool.binary_search(&i).is_ok()
+                dot(h, p).abs() > e.sieve_margin_km() || pool.binary_search(&i).is_ok()
             }));
             pool
         }
@@ -657,8 +651,8 @@ pub(crate) fn associate(
         }
         gates.push((i, g));
     }
-    if let Some((i, d2)) = best {
-        return Association::Entry(i, d2);
+    if let Some((i, _)) = best {
+        return Association::Entry(i);
     }
     // The manoeuvre hypothesis: the catalogued candidates nearest under the widened covariance
     // (at most MANOEUVRE_CANDIDATES), each tested by actually refitting it to its pending evidence
@@ -674,25 +668,24 @@ pub(crate) fn associate(
         })
         .collect();
     wide.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for &(d2, i) in wide.iter().take(MANOEUVRE_CANDIDATES) {
-        if entries[i].manoeuvre_fit(meas, sites, clock).is_some() {
-            return Association::Manoeuvre(i, d2);
+    for &(_, i) in wide.iter().take(MANOEUVRE_CANDIDATES) {
+        if let Some(fresh) = entries[i].manoeuvre_fit(meas, sites, clock) {
+            return Association::Manoeuvre(i, Box::new(fresh));
         }
     }
     Association::None
 }
 
-/// Refines an entry with a track's measurements (its estimate as prior; `widen` replaces the
-/// prior covariance). On failure the entry keeps its estimate and the reason is returned.
+/// Refines an entry with a track's measurements, its estimate (with the process noise since its
+/// last update) as prior. On failure the entry keeps its estimate and the reason is returned.
 pub(crate) fn update(
     e: &mut Entry,
     meas: &[Meas],
-    prior_cov: Option<Mat6>,
     sites: &[Site],
     clock: &crate::time::Clock,
 ) -> Result<od::Solution, od::OdError> {
     let obs = e.obs(meas, sites, clock);
-    let cov = prior_cov.unwrap_or_else(|| e.covariance_at(clock, meas.last().map_or(0, |m| m.tick)));
+    let cov = e.covariance_at(clock, meas.last().map_or(0, |m| m.tick));
     let p = od::Problem {
         template: &e.template,
         epoch: e.template.datetime,
@@ -753,7 +746,7 @@ pub(crate) fn initial_orbit(
     let mut e = Entry::new(label, &el, x, cov, clock)?;
     e.tentative = true;
     e.drag_known = false;
-    update(&mut e, meas, None, sites, clock).ok()?;
+    update(&mut e, meas, sites, clock).ok()?;
     e.tracks = 1;
     Some(e)
 }

@@ -88,12 +88,12 @@ impl Exchange {
         let ni = n as usize;
         self.index[ni].refresh(&self.entries[ni], &clock, meas_tick(meas));
         match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
-            Association::Entry(i, _) => {
+            Association::Entry(i) => {
                 self.associated(n, i, sat, meas, via, sensor, ev);
                 Some(i)
             }
-            Association::Manoeuvre(i, _) => {
-                self.manoeuvre_evidence(n, i, meas, via, sensor, ev);
+            Association::Manoeuvre(i, fresh) => {
+                self.manoeuvre_evidence(n, i, *fresh, meas, via, sensor, ev);
                 None
             }
             Association::None => {
@@ -122,7 +122,7 @@ impl Exchange {
         let e = &mut self.entries[ni][i];
         e.manoeuvre_evidence.clear();
         e.manoeuvre_tracks = 0;
-        let fitted = belief::update(e, meas, None, &self.sites, &clock);
+        let fitted = belief::update(e, meas, &self.sites, &clock);
         self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
         let e = &mut self.entries[ni][i];
         if let Err(err) = fitted {
@@ -194,19 +194,21 @@ impl Exchange {
         self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
     }
 
-    /// A track fitted entry `i` only under the manoeuvre hypothesis: after `manoeuvre_tracks` such
-    /// tracks in a row, the entry is refitted to them with the widened covariance as prior and
-    /// declared manoeuvred.
+    /// A track fitted entry `i` only under the manoeuvre hypothesis, and `fresh` is the entry
+    /// restarted from its pending evidence and this track (see `Entry::manoeuvre_fit`): after
+    /// `manoeuvre_tracks` such tracks in a row, the entry becomes `fresh` and is declared
+    /// manoeuvred.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn manoeuvre_evidence(
         &mut self,
         n: Nation,
         i: usize,
+        fresh: belief::Entry,
         meas: &[Meas],
         via: &'static str,
         sensor: u16,
         ev: &mut Emitter,
     ) {
-        let clock = self.clock.clone();
         let ni = n as usize;
         let e = &mut self.entries[ni][i];
         e.manoeuvre_evidence.extend_from_slice(meas);
@@ -214,31 +216,22 @@ impl Exchange {
         if e.manoeuvre_tracks < self.rules.manoeuvre_tracks {
             return;
         }
-        let evidence = std::mem::take(&mut e.manoeuvre_evidence);
-        let tracks = std::mem::take(&mut e.manoeuvre_tracks);
+        let tracks = e.manoeuvre_tracks;
         let label = e.label;
         let object = self.sats[label as usize].id;
-        match e.restart(evidence[0].tick, &evidence, &self.sites, &clock) {
-            Ok(fresh) => {
-                *e = fresh;
-                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
-                if self.rules.uct_response_priority.is_some() {
-                    self.standing[ni].remove(&object);
-                }
-                ev.push(Event::ManoeuvreDetected {
-                    nation: self.nations[ni].clone(),
-                    object,
-                    tracks,
-                    inject: self.cause[label as usize].clone(),
-                });
-                self.update_catalog(n, label, meas_tick(&evidence), via, sensor, ev);
-            }
-            Err(err) => ev.push(Event::OdFailed {
-                nation: self.nations[ni].clone(),
-                object,
-                reason: Arc::from(err.to_string()),
-            }),
+        debug_assert_eq!(fresh.first_obs, e.manoeuvre_evidence.first().map(|m| m.tick));
+        *e = fresh;
+        self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+        if self.rules.uct_response_priority.is_some() {
+            self.standing[ni].remove(&object);
         }
+        ev.push(Event::ManoeuvreDetected {
+            nation: self.nations[ni].clone(),
+            object,
+            tracks,
+            inject: self.cause[label as usize].clone(),
+        });
+        self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
     }
 
     /// Logs a tentative entry becoming a catalogued object (and the breakup it reveals).

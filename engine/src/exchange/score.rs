@@ -3,7 +3,6 @@
 use crate::event::{Accuracy, RegimeAccuracy};
 use crate::frames::{Vec3, sub};
 use crate::object::Regime;
-use crate::od;
 
 use super::belief::Entry;
 
@@ -30,13 +29,9 @@ pub(crate) fn score(entries: &[Entry], tick: u64, clock: &crate::time::Clock, tr
         .filter(|e| !e.tentative)
         .filter_map(|e| {
             let t_teme = truth.teme_km[e.label as usize]?;
-            let minutes = e.minutes_at(clock, tick);
             let (r, _) = e.state_at(clock, tick)?;
             let err = sub(r, t_teme);
-            let g = od::state_jacobian(&e.x, e.template.datetime, &e.template, minutes).ok()?;
-            let p = (g * e.covariance_at(clock, tick) * g.transpose())
-                .fixed_view::<3, 3>(0, 0)
-                .into_owned();
+            let p = e.position_covariance(clock, tick)?;
             let v = nalgebra::Vector3::from(err);
             let d2 = p.try_inverse().map_or(f64::INFINITY, |pi| (v.transpose() * pi * v)[0]);
             Some(Scored {

@@ -206,7 +206,7 @@ fn converge(mut x: Vec6, p: &Problem, active: &[bool], prior_inv: &Mat6) -> Resu
 /// beyond [`EDIT_SIGMA`] (never more than half of them), and returns the estimate with its
 /// covariance.
 pub fn fit(p: &Problem) -> Result<Solution, OdError> {
-    let components: usize = p.obs.iter().map(|o| o.meas.len()).sum();
+    let components: usize = p.obs.iter().map(|o| o.meas.components()).sum();
     let prior_inv = match &p.prior {
         Some((_, cov)) => solve(cov, &Vec6::zeros()).ok_or(OdError::Singular)?.1,
         None if components < 6 => return Err(OdError::TooFew { components }),
@@ -227,7 +227,7 @@ pub fn fit(p: &Problem) -> Result<Solution, OdError> {
         let mut edited = vec![true; p.obs.len()];
         let mut at = 0;
         for (i, o) in p.obs.iter().enumerate() {
-            let n = o.meas.len();
+            let n = o.meas.components();
             edited[i] = r[at..at + n].iter().all(|v| v.abs() <= EDIT_SIGMA);
             at += n;
         }
@@ -237,7 +237,7 @@ pub fn fit(p: &Problem) -> Result<Solution, OdError> {
             let (mut sum, mut m) = (0.0, 0usize);
             let mut at = 0;
             for (o, a) in p.obs.iter().zip(&active) {
-                let n = o.meas.len();
+                let n = o.meas.components();
                 if *a {
                     sum += r[at..at + n].iter().map(|v| v * v).sum::<f64>();
                     m += n;

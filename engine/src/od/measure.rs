@@ -2,15 +2,6 @@
 
 use crate::frames::{Site, Vec3, look_from, sub, teme_to_ecef};
 
-/// What a sensor measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MeasKind {
-    /// Range, azimuth and elevation.
-    Radar,
-    /// Azimuth and elevation.
-    Optical,
-}
-
 /// One detection's measurement with its 1-sigma errors (what a track and an Observations product
 /// carry).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,23 +25,9 @@ pub struct Meas {
 }
 
 impl Meas {
-    /// Radar or optical (a product whose range a rule stripped is angles-only).
-    pub fn kind(&self) -> MeasKind {
-        if self.range_km.is_some() {
-            MeasKind::Radar
-        } else {
-            MeasKind::Optical
-        }
-    }
-
-    /// Scalar components (3 with range, else 2).
-    pub fn len(&self) -> usize {
+    /// Scalar components: azimuth and elevation, and range when measured.
+    pub fn components(&self) -> usize {
         2 + usize::from(self.range_km.is_some())
-    }
-
-    /// Never empty (always azimuth and elevation); for clippy's `len` convention.
-    pub fn is_empty(&self) -> bool {
-        false
     }
 }
 

@@ -24,6 +24,7 @@ mod state;
 
 pub use fit::{EDIT_SIGMA, MAX_ITERATIONS, MAX_WRMS, OdError, Problem, Solution, fit};
 pub use gate::{Gate, chi2_quantile, gate};
-pub use measure::{Meas, MeasKind, Obs, predict, whitened_residuals};
+pub use measure::{Meas, Obs, predict, whitened_residuals};
 pub use prior::{PriorSigmas, prior_covariance, rsw_covariance};
-pub use state::{Mat6, Vec6, elements_of, mean_of, solve_state, state_jacobian, state_of};
+pub(crate) use state::DEEP_SPACE_A_KM;
+pub use state::{Mat6, Vec6, elements_of, mean_of, state_jacobian, state_of};

@@ -61,7 +61,7 @@ pub(crate) fn steps(x: &Vec6) -> [f64; 6] {
 }
 
 /// Semi-major axis of a 225-minute period (SGP4's deep-space threshold), km.
-const DEEP_SPACE_A_KM: f64 = 12_008.0;
+pub(crate) const DEEP_SPACE_A_KM: f64 = 12_008.0;
 
 /// ∂(TEME state at `minutes`)/∂x by forward differences (rows: x, y, z km, vx, vy, vz km/s).
 pub fn state_jacobian(
@@ -84,40 +84,13 @@ pub fn state_jacobian(
     Ok(j)
 }
 
-/// Elements at the same epoch whose state `minutes` after it is `target` (TEME km, km/s), by
-/// Newton's method from `x0` (a nearby solution: the target is a small displacement of its state).
-pub fn solve_state(
-    x0: &Vec6,
-    epoch: chrono::NaiveDateTime,
-    template: &sgp4::Elements,
-    minutes: f64,
-    target: &Vec6,
-) -> Result<Vec6, String> {
-    let mut x = *x0;
-    for _ in 0..8 {
-        let (r, v) = state_of(&x, epoch, template, minutes)?;
-        let f = target - Vec6::new(r[0], r[1], r[2], v[0], v[1], v[2]);
-        if f.fixed_rows::<3>(0).norm() < 1e-6 && f.fixed_rows::<3>(3).norm() < 1e-9 {
-            return Ok(x);
-        }
-        let g = state_jacobian(&x, epoch, template, minutes)?;
-        x += g.lu().solve(&f).ok_or("singular element Jacobian")?;
-    }
-    Err("no convergence".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn elements_round_trip_through_equinoctial() {
-        let el = sgp4::Elements::from_tle(
-            None,
-            b"1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
-            b"2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
-        )
-        .unwrap();
+        let el = crate::testutil::iss();
         let x = mean_of(&el);
         let back = elements_of(&x, el.datetime, &el);
         for (a, b) in [
@@ -131,11 +104,7 @@ mod tests {
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
         let (r1, _) = state_of(&x, el.datetime, &el, 30.0).unwrap();
-        let c = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).unwrap();
-        let r2 = c
-            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(30.0))
-            .unwrap()
-            .position;
+        let (r2, _) = crate::testutil::sgp4_state(&el, 30.0);
         assert!(crate::frames::norm(crate::frames::sub(r1, r2)) < 1e-6);
     }
 }

@@ -27,15 +27,9 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     // Scoring needs the truth: each satellite's exact SGP4 position now (TEME), if in orbit.
     let teme_km: Vec<Option<crate::frames::Vec3>> = (0..sim.sats.len())
         .map(|s| {
-            if !sim.is_active(s) {
-                return None;
-            }
-            let p = sim.world.get::<&crate::world::Propagator>(sim.sats[s]).ok()?;
-            let t = p.minutes_at(&sim.clock, tick);
-            p.constants
-                .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
-                .ok()
-                .map(|st| st.position)
+            sim.is_active(s)
+                .then(|| sim.sat_state(s, tick).ok().map(|(r, _)| r))
+                .flatten()
         })
         .collect();
     let truth = crate::exchange::score::Truth { teme_km: &teme_km };

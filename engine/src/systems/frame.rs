@@ -1,6 +1,6 @@
 //! Per-tick quantities shared by every system: Earth rotation, the Sun, and each site's darkness.
 
-use crate::frames::{Vec3, gmst_rad, teme_to_ecef};
+use crate::frames::{Vec3, gmst_sin_cos, teme_to_ecef};
 use crate::sun::sun_inertial_km;
 use crate::time::Tick;
 use crate::world::Sim;
@@ -25,8 +25,7 @@ pub struct Frame {
 impl Frame {
     /// Computes the frame of a tick.
     pub fn new(sim: &Sim, tick: Tick) -> Frame {
-        let gmst = gmst_rad(sim.clock.julian_years_since_j2000(tick));
-        let gmst_sin_cos = gmst.sin_cos();
+        let gmst_sin_cos = gmst_sin_cos(&sim.clock, tick);
         let sun_ecef_km = teme_to_ecef(
             sun_inertial_km(sim.clock.julian_centuries_since_j2000(tick)),
             gmst_sin_cos,
