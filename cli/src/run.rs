@@ -166,7 +166,7 @@ pub fn execute(
     for n in &views {
         let path = staging.join("views").join(format!("{n}.jsonl"));
         let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        view_sinks.push((NationView::new(n, sim.known_at_start(n)), Sink::new(f)));
+        view_sinks.push((NationView::new(n), Sink::new(f)));
     }
     let nation_ids: Vec<String> = known.iter().map(|n| n.to_string()).collect();
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.

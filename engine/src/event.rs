@@ -218,8 +218,10 @@ pub enum Event {
         sensor: Arc<str>,
         /// Sensor's nation.
         nation: Arc<str>,
-        /// Catalog number.
-        object: u32,
+        /// Catalog number of the object detected (truth: absent in a nation's view, which learns
+        /// what it detected only by association, see `track`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<u32>,
         /// `radar` or `optical`.
         sensor_type: &'static str,
         /// True geometry (absent in a nation's view: a nation never sees truth).
@@ -306,8 +308,10 @@ pub enum Event {
         sensor: Arc<str>,
         /// Sensor's nation.
         nation: Arc<str>,
-        /// Catalog number.
-        object: u32,
+        /// Catalog number of the object tracked (truth: absent in a nation's view, which has the
+        /// association in `entry`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<u32>,
         /// First detection tick of the track.
         first_tick: u64,
         /// Last detection tick.
@@ -316,6 +320,10 @@ pub enum Event {
         detections: u32,
         /// Measured geometry of the last detection.
         measured: Geometry,
+        /// The catalog number, as the nation knows it, of the entry the track associated with
+        /// (absent for an uncorrelated track).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        entry: Option<u32>,
         /// The track associated with no entry of the nation's catalog within the gate (an
         /// uncorrelated track, UCT).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -573,8 +581,10 @@ pub enum Event {
         nation: Arc<str>,
         /// The object the track really was.
         object: u32,
-        /// The entry it was associated with (the object that entry started from).
+        /// The catalog number of the entry it was associated with, as the nation knows it.
         entry: u32,
+        /// The object that entry started from.
+        entry_object: u32,
         /// Sensor of the track.
         sensor: Arc<str>,
     },
@@ -825,10 +835,8 @@ impl Event {
         match self {
             Event::ObjectLost { object, .. }
             | Event::AccessStart { object, .. }
-            | Event::Detection { object, .. }
             | Event::Missed { object, .. }
             | Event::AccessEnd { object, .. }
-            | Event::Track { object, .. }
             | Event::TaskingRouted { object, .. }
             | Event::TaskingDropped { object, .. }
             | Event::TaskingAccepted { object, .. }
@@ -844,6 +852,8 @@ impl Event {
             | Event::OdFailed { object, .. }
             | Event::CrossTag { object, .. } => *object,
             Event::BreakupDetected { first_fragment, .. } => *first_fragment,
+            // Absent only in a nation's view, which is ordered as the log it comes from.
+            Event::Detection { object, .. } | Event::Track { object, .. } => object.unwrap_or(0),
             Event::TaskingRequested(e) => e.object,
             Event::TaskingReported(e) => e.object,
             Event::ShareDegraded(e) => e.object,

@@ -1,18 +1,21 @@
-//! Per-nation views: the log as one nation could know it. A nation sees its own sensors' events with
-//! only their *measured* values, its own decisions (tracks, catalog updates, releases, denials,
-//! tasking it requested or handled, its liaisons and agreements), and what partners released to it
-//! at the tick it arrived. It never sees ground truth: no `object_lost`, injects, custody scores or
-//! cross-tags, no true geometry, detection probability, SNR or magnitude (all computed from the
-//! true state), no inject ids; and nothing about an object before it has detected it
-//! or been told of it (its catalog at the start, its own detections, partners' products, tasking).
+//! Per-nation views: the log as one nation could know it. A nation sees its own sensors'
+//! detections with only their *measured* values, its own decisions (tracks with the catalog entry
+//! each associated with, catalog updates, releases, denials, tasking it requested or handled, its
+//! liaisons and agreements), and what partners released to it at the tick it arrived. It never
+//! sees ground truth: no `object_lost`, injects, custody scores or cross-tags; no true geometry,
+//! detection probability, SNR or magnitude (all computed from the true state); no inject ids; no
+//! access windows or misses (when a true object enters a sensor's field of regard is truth); and
+//! no true catalog number of what its sensors detected: a detection names no object, and a track
+//! names the entry it associated with (`entry`), under the number the nation knows it by (an
+//! analyst number for objects it catalogued itself).
 //!
-//! A view is a function of the log and the nation's catalog at the start, so it can be rebuilt from
-//! a run directory; [`NationView`] keeps the one piece of state it needs: since when the nation knows
-//! each object.
+//! Known gap: products and tasking messages still name the object a partner's track really was
+//! (the exchange keys products, and agreements' release rules, by the true object), so a share
+//! event about a partner's cross-tagged or uncatalogued track names its true number.
+//!
+//! A view is a function of the log alone, so it can be rebuilt from a run directory.
 
-use std::collections::HashMap;
-
-use crate::event::{Event, EventKind, Record};
+use crate::event::{Event, Record};
 
 /// Whether a nation sees an event at all (before the per-object knowledge test of [`NationView`]).
 pub fn visible_to(event: &Event, nation: &str) -> bool {
@@ -24,15 +27,16 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         | Event::Inject(_)
         | Event::InjectEnd { .. }
         | Event::Custody { .. }
-        | Event::CrossTag { .. } => false,
+        | Event::CrossTag { .. }
+        // A true object entering, missed in, or leaving a sensor's field of regard.
+        | Event::AccessStart { .. }
+        | Event::Missed { .. }
+        | Event::AccessEnd { .. } => false,
         Event::OdFailed { nation: n, .. } => &**n == nation,
         Event::ManoeuvreDetected { nation: n, .. }
         | Event::NewObjectCatalogued { nation: n, .. }
         | Event::BreakupDetected { nation: n, .. } => &**n == nation,
-        Event::AccessStart { nation: n, .. }
-        | Event::Detection { nation: n, .. }
-        | Event::Missed { nation: n, .. }
-        | Event::AccessEnd { nation: n, .. }
+        Event::Detection { nation: n, .. }
         | Event::Track { nation: n, .. }
         | Event::CatalogUpdate { nation: n, .. } => &**n == nation,
         Event::AgreementStatus { from, to, .. } => &**from == nation || &**to == nation,
@@ -55,59 +59,24 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
     }
 }
 
-/// The object a visible event tells its nation about, if it is one through which the nation learns
-/// of the object (a detection, a product, a tasking message, a catalog decision).
-fn teaches(event: &Event) -> Option<u32> {
-    use EventKind::*;
-    matches!(
-        event.kind(),
-        Detection
-            | Track
-            | CatalogUpdate
-            | NewObjectCatalogued
-            | ManoeuvreDetected
-            | TaskingRequested
-            | TaskingRouted
-            | TaskingDropped
-            | TaskingAccepted
-            | TaskingDeclined
-            | TaskingObserved
-            | TaskingExpired
-            | TaskingReported
-            | ShareDelivered
-    )
-    .then(|| event.object())
-}
-
-/// A sensor event that the truth, not the nation, generates: shown only for objects the nation
-/// knows. `Some(tick)` is the tick from which the nation must have known the object (a pass's first
-/// tick for `access_end`).
-fn needs_knowledge(rec: &Record) -> Option<(u32, u64)> {
-    match &rec.event {
-        Event::AccessStart { object, .. } | Event::Missed { object, .. } => Some((*object, rec.tick)),
-        Event::AccessEnd { object, first_tick, .. } => Some((*object, *first_tick)),
-        _ => None,
-    }
-}
-
 /// Removes what the nation cannot know from an event it sees.
 fn redact(event: &mut Event) {
     match event {
-        Event::AccessStart { geometry, .. } => *geometry = None,
-        Event::AccessEnd { max_el_deg, .. } => *max_el_deg = None,
         Event::Detection {
+            object,
             truth,
             pd,
             snr_db,
             magnitude,
             ..
         } => {
+            *object = None;
             *truth = None;
             *pd = None;
             *snr_db = None;
             *magnitude = None;
         }
-        Event::Missed { pd, .. } => *pd = None,
+        Event::Track { object, .. } => *object = None,
         Event::ManoeuvreDetected { inject, .. } | Event::NewObjectCatalogued { inject, .. } => *inject = None,
         Event::BreakupDetected { inject, .. } => *inject = None,
         _ => {}
@@ -118,16 +87,13 @@ fn redact(event: &mut Event) {
 #[derive(Debug, Clone)]
 pub struct NationView {
     nation: String,
-    /// Object -> first tick from which the nation knows it (0 for its catalog at the start).
-    known_since: HashMap<u32, u64>,
 }
 
 impl NationView {
-    /// The view of `nation`, whose catalog at the start holds `known_at_start`.
-    pub fn new(nation: &str, known_at_start: impl IntoIterator<Item = u32>) -> NationView {
+    /// The view of `nation`.
+    pub fn new(nation: &str) -> NationView {
         NationView {
             nation: nation.to_string(),
-            known_since: known_at_start.into_iter().map(|o| (o, 0)).collect(),
         }
     }
 
@@ -136,25 +102,12 @@ impl NationView {
         &self.nation
     }
 
-    /// Whether the nation knew `object` at `tick` (inclusive: it learnt of it at or before `tick`).
-    pub fn knows(&self, object: u32, tick: u64) -> bool {
-        self.known_since.get(&object).is_some_and(|&t| t <= tick)
-    }
-
-    /// The records of one tick (all of the same tick, in log order) as the nation sees them. What
-    /// the nation learns during the tick counts for the whole tick: an `access_start` and the
-    /// detection that reveals the object at the same tick are both shown.
-    pub fn tick(&mut self, records: &[Record]) -> Vec<Record> {
+    /// The records of one tick (all of the same tick, in log order) as the nation sees them.
+    pub fn tick(&self, records: &[Record]) -> Vec<Record> {
         debug_assert!(records.windows(2).all(|w| w[0].tick == w[1].tick), "one tick at a time");
-        let visible: Vec<&Record> = records.iter().filter(|r| visible_to(&r.event, &self.nation)).collect();
-        for r in &visible {
-            if let Some(o) = teaches(&r.event) {
-                self.known_since.entry(o).or_insert(r.tick);
-            }
-        }
-        visible
-            .into_iter()
-            .filter(|r| needs_knowledge(r).is_none_or(|(o, since)| self.knows(o, since)))
+        records
+            .iter()
+            .filter(|r| visible_to(&r.event, &self.nation))
             .map(|r| {
                 let mut r = r.clone();
                 redact(&mut r.event);
@@ -201,7 +154,7 @@ mod tests {
             Event::Detection {
                 sensor: Arc::from("S"),
                 nation: Arc::from("AUS"),
-                object,
+                object: Some(object),
                 sensor_type: "radar",
                 truth: Some(g()),
                 measured: g(),
@@ -243,37 +196,52 @@ mod tests {
         )
     }
 
-    #[test]
-    fn unknown_objects_are_hidden_until_detected_and_passes_before_that_stay_hidden() {
-        let mut v = NationView::new("AUS", [1]);
-        // Object 2 (a fragment) is in view and missed: the nation cannot know.
-        assert!(v.tick(&[access(5, 2)]).is_empty());
-        assert!(v.tick(&[missed(6, 2)]).is_empty());
-        // Detected at 7: from then on its events show, but not the pass that began before.
-        let t7 = v.tick(&[detection(7, 2)]);
-        assert_eq!(t7.len(), 1);
-        assert!(v.tick(&[access_end(9, 2, 5)]).is_empty());
-        // A later pass begins after detection: shown.
-        assert_eq!(v.tick(&[access(20, 2), missed(20, 2)]).len(), 2);
-        assert_eq!(v.tick(&[access_end(22, 2, 20)]).len(), 1);
-        // A catalogued object is shown from the start.
-        assert_eq!(v.tick(&[access(30, 1)]).len(), 1);
-        // Another nation's events are never shown.
-        let mut other = NationView::new("JPN", [1, 2]);
-        assert!(other.tick(&[access(5, 1), detection(5, 1)]).is_empty());
+    fn track(tick: u64, object: u32, entry: Option<u32>) -> Record {
+        rec(
+            tick,
+            Event::Track {
+                product: 0,
+                sensor: Arc::from("S"),
+                nation: Arc::from("AUS"),
+                object: Some(object),
+                first_tick: tick,
+                last_tick: tick,
+                detections: 1,
+                measured: g(),
+                entry,
+                uct: entry.is_none(),
+            },
+        )
     }
 
     #[test]
-    fn detection_at_the_same_tick_reveals_its_access_start() {
-        let mut v = NationView::new("AUS", []);
-        let out = v.tick(&[access(5, 3), detection(5, 3)]);
-        assert_eq!(out.len(), 2);
+    fn access_windows_and_misses_are_truth_and_detections_name_no_object() {
+        let v = NationView::new("AUS");
+        // When a true object is in a sensor's field of regard, missed or not, is truth.
+        assert!(v.tick(&[access(5, 1), missed(5, 1), access_end(5, 1, 5)]).is_empty());
+        // A detection is shown with its measurement, but not which object it was.
+        let out = v.tick(&[detection(7, 2)]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].event.object(), 0, "{:?}", out[0]);
+        // A track names the entry it associated with (here a cross-tag: object 2 taken for 3).
+        let out = v.tick(&[track(8, 2, Some(3)), track(8, 2, None)]);
+        let named: Vec<_> = out
+            .iter()
+            .map(|r| match &r.event {
+                Event::Track { object, entry, .. } => (*object, *entry),
+                e => panic!("{e:?}"),
+            })
+            .collect();
+        assert_eq!(named, vec![(None, Some(3)), (None, None)]);
+        // Another nation's events are never shown.
+        let other = NationView::new("JPN");
+        assert!(other.tick(&[detection(5, 1), track(5, 1, Some(1))]).is_empty());
     }
 
     #[test]
     fn truth_values_are_removed() {
-        let mut v = NationView::new("AUS", [1]);
-        let out = v.tick(&[access(5, 1), detection(5, 1), missed(5, 1), access_end(5, 1, 5)]);
+        let v = NationView::new("AUS");
+        let out = v.tick(&[detection(5, 1), track(5, 1, Some(1))]);
         let text: Vec<String> = out
             .iter()
             .map(|r| {
@@ -282,16 +250,13 @@ mod tests {
                 String::from_utf8(b).unwrap()
             })
             .collect();
-        for (line, banned) in text.iter().zip([
-            &["geometry"][..],
-            &["\"true\"", "\"pd\"", "snr_db", "magnitude"][..],
-            &["\"pd\""][..],
-            &["max_el_deg"][..],
-        ]) {
-            for b in banned {
+        assert_eq!(text.len(), 2);
+        for line in &text {
+            for b in ["\"true\"", "\"pd\"", "snr_db", "magnitude", "\"object\""] {
                 assert!(!line.contains(b), "{b} in {line}");
             }
+            assert!(line.contains("\"measured\""), "{line}");
         }
-        assert!(text[1].contains("\"measured\""), "{}", text[1]);
+        assert!(text[1].contains("\"entry\":1"), "{}", text[1]);
     }
 }

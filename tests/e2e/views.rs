@@ -37,14 +37,18 @@ fn each_view_holds_only_what_its_nation_saw_or_received() {
                 assert!(e.get(key).is_none(), "truth in a view: {e}");
             }
             match e["kind"].as_str().unwrap() {
-                "object_lost" | "inject" | "inject_end" | "custody" | "cross_tag" => {
+                "object_lost" | "inject" | "inject_end" | "custody" | "cross_tag" | "access_start" | "access_end"
+                | "missed" => {
                     panic!("truth event in a view: {e}")
                 }
-                "access_start" | "access_end" | "missed" | "track" | "catalog_update" => {
-                    assert_eq!(e["nation"], nation)
+                "track" => {
+                    assert_eq!(e["nation"], nation);
+                    assert!(e.get("object").is_none(), "a track names its true object: {e}");
                 }
+                "catalog_update" => assert_eq!(e["nation"], nation),
                 "detection" => {
                     assert_eq!(e["nation"], nation);
+                    assert!(e.get("object").is_none(), "a detection names its true object: {e}");
                     own += 1;
                 }
                 "share_delivered" => {
@@ -86,8 +90,14 @@ fn each_view_holds_only_what_its_nation_saw_or_received() {
             .iter()
             .map(|e| {
                 let mut e = e.clone();
+                let sensed = e["kind"] == "detection" || e["kind"] == "track";
+                let o = e.as_object_mut().unwrap();
                 for key in TRUTH_KEYS {
-                    e.as_object_mut().unwrap().remove(key);
+                    o.remove(key);
+                }
+                // What a sensor detected is known only through association.
+                if sensed {
+                    o.remove("object");
                 }
                 e.to_string()
             })

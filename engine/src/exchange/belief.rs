@@ -10,7 +10,7 @@
 //! by initial orbit determination, catalogued once further tracks associate with it.
 //!
 //! Nothing here reads truth. An entry's `label` (the satellite it started from) is kept for
-//! scoring and for logging cross-tags only.
+//! scoring and for logging cross-tags only; the nation names the entry by its `designator`.
 
 use crate::frames::{Site, Vec3, dot, ecef_to_teme, gmst_sin_cos, norm};
 use crate::od::DEEP_SPACE_A_KM;
@@ -55,6 +55,10 @@ pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
 pub(crate) struct Entry {
     /// Truth side only: the satellite index the entry started from (scoring, cross-tag logging).
     pub label: u32,
+    /// The catalog number the nation knows the entry by: the published number for entries of the
+    /// public catalog, an analyst number for objects it catalogued itself (see
+    /// `Exchange::analyst_base`). The elements carry it as their catalog number.
+    pub designator: u32,
     /// Epoch, drag terms and ids of the elements.
     pub template: sgp4::Elements,
     /// Equinoctial mean elements at the epoch.
@@ -168,12 +172,21 @@ impl Sieve {
 }
 
 impl Entry {
-    /// An entry for elements `x` (epoch and drag terms from `template`) with covariance `cov`.
-    pub fn new(label: u32, template: &sgp4::Elements, x: Vec6, cov: Mat6, clock: &crate::time::Clock) -> Option<Entry> {
-        let el = od::elements_of(&x, template.datetime, template);
+    /// An entry named `designator` for elements `x` (epoch and drag terms from `template`) with
+    /// covariance `cov`.
+    pub fn new(
+        (label, designator): (u32, u32),
+        template: &sgp4::Elements,
+        x: Vec6,
+        cov: Mat6,
+        clock: &crate::time::Clock,
+    ) -> Option<Entry> {
+        let mut el = od::elements_of(&x, template.datetime, template);
+        el.norad_id = u64::from(designator);
         let constants = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).ok()?;
         Some(Entry {
             label,
+            designator,
             template: el,
             x,
             cov,
@@ -356,7 +369,7 @@ impl Entry {
             .map_err(|e| od::OdError::Sgp4(e.to_string()))?;
         let x = od::mean_of(&el);
         let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).map_err(od::OdError::Sgp4)?;
-        let mut e = Entry::new(self.label, &el, x, cov, clock).ok_or(od::OdError::Singular)?;
+        let mut e = Entry::new((self.label, self.designator), &el, x, cov, clock).ok_or(od::OdError::Singular)?;
         e.drag_known = self.drag_known;
         update(&mut e, meas, sites, clock)?;
         e.tracks = self.tracks;
@@ -711,7 +724,7 @@ pub(crate) fn update(
 /// SGP4 elements fitted to that state; then a differential correction over the whole track under
 /// a loose prior (tens of km). `None` when the track is too short or a step fails.
 pub(crate) fn initial_orbit(
-    label: u32,
+    (label, designator): (u32, u32),
     meas: &[Meas],
     sites: &[Site],
     clock: &crate::time::Clock,
@@ -743,7 +756,7 @@ pub(crate) fn initial_orbit(
     let el = crate::orbit::fit_elements(r, v, at, template, template.norad_id).ok()?;
     let x = od::mean_of(&el);
     let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).ok()?;
-    let mut e = Entry::new(label, &el, x, cov, clock)?;
+    let mut e = Entry::new((label, designator), &el, x, cov, clock)?;
     e.tentative = true;
     e.drag_known = false;
     update(&mut e, meas, sites, clock).ok()?;

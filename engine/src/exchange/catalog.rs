@@ -39,7 +39,7 @@ pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::ti
             let mut rng = rng.at(u64::from(m.object.id), 0);
             let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
             let x = truth + l * z;
-            Entry::new(s as u32, el, x, cov, clock)
+            Entry::new((s as u32, m.object.id), el, x, cov, clock)
         })
         .collect()
 }
@@ -55,11 +55,10 @@ impl Exchange {
                 .filter_map(|e| {
                     let g = od::state_jacobian(&e.x, e.template.datetime, &e.template, 0.0).ok()?;
                     let c = g * e.cov * g.transpose();
-                    let mut elements = e.template.clone();
-                    elements.norad_id = u64::from(self.sats[e.label as usize].id);
+                    debug_assert_eq!(e.template.norad_id, u64::from(e.designator));
                     Some(CatalogEstimate {
-                        object: self.sats[e.label as usize].id,
-                        elements,
+                        object: e.designator,
+                        elements: e.template.clone(),
                         covariance_teme: std::array::from_fn(|i| std::array::from_fn(|j| c[(i, j)])),
                         first_obs_tick: e.first_obs,
                         last_obs_tick: e.last_obs,
@@ -130,7 +129,7 @@ impl Exchange {
             if !e.tentative {
                 ev.push(Event::OdFailed {
                     nation: self.nations[ni].clone(),
-                    object: self.sats[e.label as usize].id,
+                    object: e.designator,
                     reason: Arc::from(err.to_string()),
                 });
             }
@@ -138,11 +137,13 @@ impl Exchange {
         }
         e.tracks += 1;
         let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
+        let id = (label, e.designator);
         if label != sat {
             ev.push(Event::CrossTag {
                 nation: self.nations[ni].clone(),
                 object: self.sats[sat as usize].id,
-                entry: self.sats[label as usize].id,
+                entry: e.designator,
+                entry_object: self.sats[label as usize].id,
                 sensor: self.sensor_ids[sensor as usize].clone(),
             });
         }
@@ -152,11 +153,11 @@ impl Exchange {
             if tracks >= self.rules.new_object_tracks && settled() {
                 self.entries[ni][i].tentative = false;
                 self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
-                self.catalogue_new(n, label, tracks, ev);
-                self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+                self.catalogue_new(n, id, tracks, ev);
+                self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
             }
         } else {
-            self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+            self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
         }
     }
 
@@ -181,15 +182,18 @@ impl Exchange {
             return;
         }
         let template = crate::systems::inject::template();
-        let Some(e) = belief::initial_orbit(sat, meas, &self.sites, &self.clock, &template) else {
+        let designator = self.next_analyst[ni];
+        let id = (sat, designator);
+        let Some(e) = belief::initial_orbit(id, meas, &self.sites, &self.clock, &template) else {
             return;
         };
+        self.next_analyst[ni] += 1;
         self.entries[ni].push(e);
         let last = self.entries[ni].len() - 1;
         if self.rules.new_object_tracks <= 1 {
             self.entries[ni][last].tentative = false;
-            self.catalogue_new(n, sat, 1, ev);
-            self.update_catalog(n, sat, meas_tick(meas), via, sensor, ev);
+            self.catalogue_new(n, id, 1, ev);
+            self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
         }
         self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
     }
@@ -217,13 +221,13 @@ impl Exchange {
             return;
         }
         let tracks = e.manoeuvre_tracks;
-        let label = e.label;
-        let object = self.sats[label as usize].id;
+        let id = (e.label, e.designator);
+        let (label, object) = id;
         debug_assert_eq!(fresh.first_obs, e.manoeuvre_evidence.first().map(|m| m.tick));
         *e = fresh;
         self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
         if self.rules.uct_response_priority.is_some() {
-            self.standing[ni].remove(&object);
+            self.standing[ni].remove(&self.sats[label as usize].id);
         }
         ev.push(Event::ManoeuvreDetected {
             nation: self.nations[ni].clone(),
@@ -231,15 +235,16 @@ impl Exchange {
             tracks,
             inject: self.cause[label as usize].clone(),
         });
-        self.update_catalog(n, label, meas_tick(meas), via, sensor, ev);
+        self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
     }
 
-    /// Logs a tentative entry becoming a catalogued object (and the breakup it reveals).
-    pub(super) fn catalogue_new(&mut self, n: Nation, label: u32, tracks: u32, ev: &mut Emitter) {
+    /// Logs a tentative entry (`id`: label and designator) becoming a catalogued object (and the
+    /// breakup it reveals).
+    pub(super) fn catalogue_new(&mut self, n: Nation, id: (u32, u32), tracks: u32, ev: &mut Emitter) {
         let nation = self.nations[n as usize].clone();
-        let object = self.sats[label as usize].id;
+        let (label, object) = id;
         if self.rules.uct_response_priority.is_some() {
-            self.standing[n as usize].remove(&object);
+            self.standing[n as usize].remove(&self.sats[label as usize].id);
         }
         ev.push(Event::NewObjectCatalogued {
             nation: nation.clone(),
@@ -351,10 +356,12 @@ impl Exchange {
         meas
     }
 
-    /// A partner's catalog update meets the recipient's entry of the same catalog number: the two
-    /// estimates are fused as independent (information-weighted) when they share an epoch, else
-    /// the one with the smaller position uncertainty is kept. A number the recipient does not hold
-    /// is left alone (it has no measurement to associate).
+    /// A partner's catalog update meets the recipient's entry of the same published catalog
+    /// number: the two estimates are fused as independent (information-weighted) when they share
+    /// an epoch, else the one with the smaller position uncertainty is kept. A number the
+    /// recipient does not hold is left alone (it has no measurement to associate), and so is an
+    /// analyst number: those are the sender's own, and may name another object in the
+    /// recipient's catalog.
     pub(super) fn fuse(
         &mut self,
         n: Nation,
@@ -364,6 +371,9 @@ impl Exchange {
         ev: &mut Emitter,
     ) {
         let (x2, p2, el2) = est;
+        if el2.norad_id >= u64::from(self.analyst_base) {
+            return;
+        }
         let Some(i) = self.entries[n as usize]
             .iter()
             .position(|e| !e.tentative && e.template.norad_id == el2.norad_id)
@@ -380,22 +390,23 @@ impl Exchange {
         } else {
             (p2.trace() < e.cov.trace()).then_some((*x2, *p2))
         };
-        let label = e.label;
+        let id = (e.label, e.designator);
         if let Some((x, p)) = fused
             && e.set(x, p)
         {
             self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
             let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
-            self.update_catalog(n, label, observed_tick, "shared", sensor, ev);
+            self.update_catalog(n, id, observed_tick, "shared", sensor, ev);
         }
     }
 
-    /// Updates a nation's catalog with an observation if it is newer than what it holds.
+    /// Updates a nation's catalog entry (`id`: label and designator) with an observation if it is
+    /// newer than what it holds.
     pub(super) fn update_catalog(
         &mut self,
         nation: Nation,
-        sat: u32,
+        (sat, designator): (u32, u32),
         observed_tick: u64,
         via: &'static str,
         sensor: u16,
@@ -409,7 +420,7 @@ impl Exchange {
         *entry = observed_tick + 1;
         ev.push(Event::CatalogUpdate {
             nation: self.nations[nation as usize].clone(),
-            object: self.sats[sat as usize].id,
+            object: designator,
             via,
             sensor: self.sensor_ids[sensor as usize].clone(),
             source_nation: self.nations[self.sensor_nation[sensor as usize] as usize].clone(),

@@ -57,6 +57,18 @@ pub struct CatalogEstimate {
 /// Index of a nation in nation-id order.
 type Nation = u16;
 
+/// The first analyst number for a scenario whose objects (catalog and injects) have these catalog
+/// numbers: 80000 (the real network's analyst range), or the next multiple of 10,000 above the
+/// largest number when the scenario reaches that far.
+fn analyst_base(ids: impl Iterator<Item = u32>) -> u32 {
+    let top = ids.max().unwrap_or(0);
+    if top < 80_000 {
+        80_000
+    } else {
+        (top / 10_000 + 1).saturating_mul(10_000)
+    }
+}
+
 /// A tasking request accepted for a sensor: its scheduler gives the object priority in the window.
 #[derive(Debug, Clone, Copy)]
 pub struct ActiveRequest {
@@ -220,6 +232,13 @@ pub struct Exchange {
     pub(crate) entries: Vec<Vec<Entry>>,
     /// Per nation: the candidate index of its entries.
     index: Vec<belief::Index>,
+    /// First analyst number: the catalog numbers a nation gives objects it catalogues itself
+    /// (launches, fragments) start here, above every catalog number of the scenario, as the real
+    /// network's 8xxxx analyst numbers do. They are the nation's own: two nations may give one
+    /// number to different objects.
+    pub(crate) analyst_base: u32,
+    /// Per nation: its next analyst number.
+    next_analyst: Vec<u32>,
     /// Catalog numbers every nation's catalog holds at tick 0 (what nation views may show from the
     /// start): the scenario's catalog, not the objects injects add.
     catalogued_at_start: Vec<u32>,
@@ -448,7 +467,10 @@ impl Exchange {
             })
             .collect();
         let public = public_catalog(population, seed, &scenario.clock);
+        let analyst_base = analyst_base(population.iter().map(|m| m.object.id));
         Exchange {
+            analyst_base,
+            next_analyst: vec![analyst_base; nations.len()],
             rules: scenario.catalog_rules.clone(),
             entries: vec![public; nations.len()],
             index: vec![belief::Index::default(); nations.len()],

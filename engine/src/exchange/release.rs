@@ -65,17 +65,19 @@ impl Exchange {
             product: id,
             sensor: self.sensor_ids[sensor as usize].clone(),
             nation: self.nations[origin as usize].clone(),
-            object: r.object,
+            object: Some(r.object),
             first_tick: tr.first_tick,
             last_tick: tr.last_tick,
             detections: tr.detections,
             measured: tr.measured,
+            entry: None,
             uct: false,
         });
         let meas = tr.measurements();
         let entry = self.believe(origin, r.sat, &meas, "own", sensor, ev);
-        if let Event::Track { uct, .. } = &mut ev.out[at].event {
+        if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
             *uct = entry.is_none();
+            *named = entry.map(|i| self.entries[origin as usize][i].designator);
         }
         let estimate = entry
             .map(|i| &self.entries[origin as usize][i])

@@ -256,7 +256,7 @@ fn observe(
             event: Event::Detection {
                 sensor: model.id.clone(),
                 nation: model.nation.clone(),
-                object,
+                object: Some(object),
                 sensor_type,
                 truth: Some(Geometry {
                     range_km: if model.is_radar() {

@@ -79,10 +79,9 @@ pub fn jsonl(s: &Scenario, records: &[Record]) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// A nation's view of a run's records (as `sentinel run --view` writes it), the nation's catalog
-/// holding `known_at_start` at the start.
-pub fn view(records: &[Record], nation: &str, known_at_start: &[u32]) -> Vec<Record> {
-    let mut v = sentinel_engine::view::NationView::new(nation, known_at_start.iter().copied());
+/// A nation's view of a run's records (as `sentinel run --view` writes it).
+pub fn view(records: &[Record], nation: &str) -> Vec<Record> {
+    let v = sentinel_engine::view::NationView::new(nation);
     records
         .chunk_by(|a, b| a.tick == b.tick)
         .flat_map(|tick| v.tick(tick))
