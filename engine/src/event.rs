@@ -488,7 +488,7 @@ pub enum Event {
     CatalogUpdate {
         /// Nation whose catalog changed.
         nation: Arc<str>,
-        /// Catalog number.
+        /// Catalog number of the entry, as the nation knows it (published, or its analyst number).
         object: u32,
         /// `own` (its sensors), `shared` (a partner's product) or `tasking` (a request's report).
         via: &'static str,
@@ -517,7 +517,7 @@ pub enum Event {
     ManoeuvreDetected {
         /// Nation.
         nation: Arc<str>,
-        /// Catalog number.
+        /// Catalog number, as the nation knows it.
         object: u32,
         /// Uncorrelated tracks that led to it.
         tracks: u32,
@@ -529,8 +529,11 @@ pub enum Event {
     NewObjectCatalogued {
         /// Nation.
         nation: Arc<str>,
-        /// Catalog number (the true one; the nation's own number is not modelled).
+        /// The nation's analyst number for it.
         object: u32,
+        /// The object the entry started from (truth, for scoring: absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        true_object: Option<u32>,
         /// Uncorrelated tracks that led to it.
         tracks: u32,
         /// The inject that created the object.
@@ -570,7 +573,7 @@ pub enum Event {
     OdFailed {
         /// Nation.
         nation: Arc<str>,
-        /// Catalog number of the entry.
+        /// Catalog number of the entry, as the nation knows it.
         object: u32,
         /// Why.
         reason: Arc<str>,

@@ -77,7 +77,13 @@ fn redact(event: &mut Event) {
             *magnitude = None;
         }
         Event::Track { object, .. } => *object = None,
-        Event::ManoeuvreDetected { inject, .. } | Event::NewObjectCatalogued { inject, .. } => *inject = None,
+        Event::ManoeuvreDetected { inject, .. } => *inject = None,
+        Event::NewObjectCatalogued {
+            inject, true_object, ..
+        } => {
+            *inject = None;
+            *true_object = None;
+        }
         Event::BreakupDetected { inject, .. } => *inject = None,
         _ => {}
     }

@@ -204,9 +204,15 @@ fn a_launch_appears_above_its_site_and_is_catalogued_after_n_tracks() {
             .filter(|x| json(x)["nation"] == nation)
             .collect();
         assert_eq!(c.len(), 1);
+        // Named by the nation's first analyst number (above the launch's id 99001), not its own.
         assert_eq!(
-            (json(c[0])["tracks"].as_u64(), json(c[0])["inject"].as_str()),
-            (Some(3), Some("L1"))
+            (
+                json(c[0])["tracks"].as_u64(),
+                json(c[0])["inject"].as_str(),
+                json(c[0])["object"].as_u64(),
+                json(c[0])["true_object"].as_u64()
+            ),
+            (Some(3), Some("L1"), Some(100_000), Some(99001))
         );
     }
 }
@@ -445,11 +451,13 @@ fn fragments_of_a_slow_breakup_are_catalogued_by_orbit_determination_and_cross_t
     let fragment = |o: u64| (99100..99110).contains(&o);
     let catalogued = kind(&r, "new_object_catalogued")
         .iter()
-        .filter(|x| fragment(json(x)["object"].as_u64().unwrap()))
+        .filter(|x| fragment(json(x)["true_object"].as_u64().unwrap()))
         .count();
     let cross: Vec<&Record> = kind(&r, "cross_tag")
         .into_iter()
-        .filter(|x| fragment(json(x)["object"].as_u64().unwrap()) && fragment(json(x)["entry"].as_u64().unwrap()))
+        .filter(|x| {
+            fragment(json(x)["object"].as_u64().unwrap()) && fragment(json(x)["entry_object"].as_u64().unwrap())
+        })
         .collect();
     println!(
         "fragments catalogued (both nations): {catalogued}; cross-tags between fragments: {}",

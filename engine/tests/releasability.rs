@@ -430,8 +430,12 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         view.iter()
                             .any(|x| x.tick == r.tick && x.event.kind().as_str() == kind && x.event.object() == *object)
                     };
+                    // A track names the entry it associated with, as the nation knows it.
+                    let tracked = view.iter().any(|x| {
+                        x.tick == r.tick && matches!(x.event, Event::Track { entry, .. } if entry == Some(*object))
+                    });
                     match *via {
-                        "own" => prop_assert!(arrived("track")),
+                        "own" => prop_assert!(tracked),
                         "shared" => prop_assert!(arrived("share_delivered")),
                         "tasking" => prop_assert!(arrived("tasking_reported")),
                         _ => prop_assert!(false),

@@ -37,8 +37,9 @@ const SITES: [(f64, f64); 6] = [
 ];
 /// Truth-only keys: none may appear anywhere in a view line (`object` only on detections and
 /// tracks, checked separately).
-const TRUTH_KEYS: [&str; 8] = [
+const TRUTH_KEYS: [&str; 9] = [
     "true",
+    "true_object",
     "geometry",
     "pd",
     "snr_db",
@@ -160,10 +161,7 @@ fn catalog_numbers() -> BTreeSet<u32> {
 /// Runs the scenario; returns the full log and every nation's view.
 fn run(s: &Scenario) -> (Vec<Record>, BTreeMap<&'static str, Vec<Record>>) {
     let mut sim = Sim::new(s, 11, SimOptions::default());
-    let mut views: Vec<NationView> = NATIONS
-        .iter()
-        .map(|n| NationView::new(n))
-        .collect();
+    let mut views: Vec<NationView> = NATIONS.iter().map(|n| NationView::new(n)).collect();
     let (mut all, mut seen) = (Vec::new(), BTreeMap::new());
     while !sim.is_done() {
         let tick = sim.step();
@@ -206,7 +204,9 @@ static HIDDEN: AtomicU64 = AtomicU64::new(0);
 
 /// True catalog numbers of the objects the generated scenario's injects create.
 fn injected(c: &Case) -> BTreeSet<u32> {
-    std::iter::once(99001).chain((0..c.fragments).map(|k| 99100 + k)).collect()
+    std::iter::once(99001)
+        .chain((0..c.fragments).map(|k| 99100 + k))
+        .collect()
 }
 
 /// Events that may name a product's true object (the known gap in the module doc).
@@ -297,7 +297,11 @@ fn check(c: &Case, records: &[Record], views: &BTreeMap<&str, Vec<Record>>) -> R
                 .filter(|r| r.event.kind().as_str() == kind && pick(&r.event))
                 .map(key)
                 .collect();
-            let shown: Vec<_> = view.iter().filter(|r| r.event.kind().as_str() == kind).map(key).collect();
+            let shown: Vec<_> = view
+                .iter()
+                .filter(|r| r.event.kind().as_str() == kind)
+                .map(key)
+                .collect();
             (full, shown)
         };
         let (full, shown) = kept(
@@ -346,7 +350,10 @@ fn new_objects_are_never_named_by_their_true_numbers() {
     let before = HIDDEN.load(Ordering::Relaxed);
     let (records, views) = run(&s);
     check(&c, &records, &views).unwrap();
-    assert!(HIDDEN.load(Ordering::Relaxed) > before, "no track of a new object to check");
+    assert!(
+        HIDDEN.load(Ordering::Relaxed) > before,
+        "no track of a new object to check"
+    );
     let truth_of_new = |r: &Record| match &r.event {
         Event::AccessStart { object, .. } | Event::Missed { object, .. } => injected(&c).contains(object),
         _ => false,
@@ -354,4 +361,3 @@ fn new_objects_are_never_named_by_their_true_numbers() {
     let full = records.iter().filter(|r| truth_of_new(r)).count();
     assert!(full > 0, "the radars never had a new object in view");
 }
-

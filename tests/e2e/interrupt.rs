@@ -139,15 +139,17 @@ fn a_closed_standard_output_ends_a_command_without_a_panic() {
         vec!["check", quick_look().to_str().unwrap()],
         vec!["diff", out.to_str().unwrap(), out.to_str().unwrap()],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        // Close the reading end before the command starts (as `| head -0` would): closing it
+        // after the spawn races with the command's first write on a loaded machine.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
             .args(&args)
             .current_dir(repo())
-            .stdout(Stdio::piped())
+            .stdout(writer)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Close the reading end before the command writes anything (as `| head -0` would).
-        drop(child.stdout.take());
         let o = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");

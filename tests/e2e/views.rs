@@ -12,7 +12,16 @@ fn parse(bytes: &[u8]) -> Vec<serde_json::Value> {
 }
 
 /// Fields computed from the true state (or naming an inject), which no view may hold.
-const TRUTH_KEYS: [&str; 7] = ["true", "geometry", "pd", "snr_db", "magnitude", "max_el_deg", "inject"];
+const TRUTH_KEYS: [&str; 8] = [
+    "true",
+    "true_object",
+    "geometry",
+    "pd",
+    "snr_db",
+    "magnitude",
+    "max_el_deg",
+    "inject",
+];
 
 #[test]
 fn each_view_holds_only_what_its_nation_saw_or_received() {

@@ -249,6 +249,7 @@ impl Exchange {
         ev.push(Event::NewObjectCatalogued {
             nation: nation.clone(),
             object,
+            true_object: Some(self.sats[label as usize].id),
             tracks,
             inject: self.cause[label as usize].clone(),
         });
