@@ -35,6 +35,8 @@ struct Line {
     nation: Option<String>,
     sensor: Option<String>,
     object: Option<u32>,
+    /// Products: the object the track really was (`object` is the provider's name for it).
+    true_object: Option<u32>,
     objects: Option<Vec<u32>>,
     inject: Option<String>,
     inject_kind: Option<String>,
@@ -342,7 +344,7 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                 for (id, kind, t, objs) in &injects {
                     let observed_after = l.first_detection_tick.is_some_and(|f| f >= *t);
                     let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup");
-                    if scored && observed_after && l.object.is_some_and(|o| objs.contains(&o)) {
+                    if scored && observed_after && l.true_object.is_some_and(|o| objs.contains(&o)) {
                         let e = scores.entry(id.clone()).or_default();
                         e.1.entry(to.clone())
                             .or_default()

@@ -439,8 +439,13 @@ pub enum Event {
         from: Arc<str>,
         /// Would-be recipient.
         to: Arc<str>,
-        /// Catalog number.
-        object: u32,
+        /// The object as the provider names it: the number of the catalog entry its track
+        /// associated with (absent for an uncorrelated track).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<u32>,
+        /// The object the track really was (truth, for scoring: absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        true_object: Option<u32>,
         /// Agreement.
         agreement: Arc<str>,
         /// Rule that denied it.
@@ -458,8 +463,13 @@ pub enum Event {
         from: Arc<str>,
         /// Recipient.
         to: Arc<str>,
-        /// Catalog number.
-        object: u32,
+        /// The object as the provider names it: the number of the catalog entry its track
+        /// associated with (absent for an uncorrelated track).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<u32>,
+        /// The object the track really was (truth, for scoring: absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        true_object: Option<u32>,
         /// Liaison whose queue was full.
         liaison: Arc<str>,
         /// Its queue limit.
@@ -473,8 +483,13 @@ pub enum Event {
         from: Arc<str>,
         /// Recipient.
         to: Arc<str>,
-        /// Catalog number.
-        object: u32,
+        /// The object as the provider names it: the number of the catalog entry its track
+        /// associated with (absent for an uncorrelated track).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<u32>,
+        /// The object the track really was (truth, for scoring: absent in a nation's view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        true_object: Option<u32>,
         /// Liaison.
         liaison: Arc<str>,
         /// Seconds it waited in the queue.
@@ -676,8 +691,13 @@ pub struct ShareDegradedEvent {
     pub from: Arc<str>,
     /// Recipient.
     pub to: Arc<str>,
-    /// Catalog number.
-    pub object: u32,
+    /// The object as the provider names it: the number of the catalog entry its track
+    /// associated with (absent for an uncorrelated track).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<u32>,
+    /// The object the track really was (truth, for scoring: absent in a nation's view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_object: Option<u32>,
     /// Agreement.
     pub agreement: Arc<str>,
     /// Rule that degraded it.
@@ -701,8 +721,13 @@ pub struct ShareSentEvent {
     pub from: Arc<str>,
     /// Recipient.
     pub to: Arc<str>,
-    /// Catalog number.
-    pub object: u32,
+    /// The object as the provider names it: the number of the catalog entry its track
+    /// associated with (absent for an uncorrelated track).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<u32>,
+    /// The object the track really was (truth, for scoring: absent in a nation's view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_object: Option<u32>,
     /// Agreement that releases it.
     pub agreement: Arc<str>,
     /// `liaison`, `regional` or `agreement`.
@@ -730,8 +755,13 @@ pub struct ShareDeliveredEvent {
     pub to: Arc<str>,
     /// Provider's sensor.
     pub sensor: Arc<str>,
-    /// Catalog number.
-    pub object: u32,
+    /// The object as the provider names it: the number of the catalog entry its track
+    /// associated with (absent for an uncorrelated track).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<u32>,
+    /// The object the track really was (truth, for scoring: absent in a nation's view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_object: Option<u32>,
     /// Agreement.
     pub agreement: Arc<str>,
     /// Channel it came by.
@@ -846,9 +876,6 @@ impl Event {
             | Event::TaskingDeclined { object, .. }
             | Event::TaskingObserved { object, .. }
             | Event::TaskingExpired { object, .. }
-            | Event::ShareDenied { object, .. }
-            | Event::ShareDropped { object, .. }
-            | Event::ShareDelayed { object, .. }
             | Event::CatalogUpdate { object, .. }
             | Event::ManoeuvreDetected { object, .. }
             | Event::NewObjectCatalogued { object, .. }
@@ -859,9 +886,19 @@ impl Event {
             Event::Detection { object, .. } | Event::Track { object, .. } => object.unwrap_or(0),
             Event::TaskingRequested(e) => e.object,
             Event::TaskingReported(e) => e.object,
-            Event::ShareDegraded(e) => e.object,
-            Event::ShareSent(e) => e.object,
-            Event::ShareDelivered(e) => e.object,
+            // The true object in the log; in a nation's view, the provider's name for it.
+            Event::ShareDenied {
+                object, true_object, ..
+            }
+            | Event::ShareDropped {
+                object, true_object, ..
+            }
+            | Event::ShareDelayed {
+                object, true_object, ..
+            } => true_object.or(*object).unwrap_or(0),
+            Event::ShareDegraded(e) => e.true_object.or(e.object).unwrap_or(0),
+            Event::ShareSent(e) => e.true_object.or(e.object).unwrap_or(0),
+            Event::ShareDelivered(e) => e.true_object.or(e.object).unwrap_or(0),
             Event::Inject(e) => e.objects.first().copied().unwrap_or(0),
             Event::AgreementStatus { .. }
             | Event::LiaisonDuty { .. }

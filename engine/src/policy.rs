@@ -36,8 +36,8 @@ impl Product {
 /// The attributes of an object that rules select on.
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectAttrs<'a> {
-    /// Catalog number.
-    pub id: u32,
+    /// Catalog number (none: an object the provider has not catalogued).
+    pub id: Option<u32>,
     /// Owner nation id.
     pub owner: Option<&'a str>,
     /// Class.
@@ -46,6 +46,21 @@ pub struct ObjectAttrs<'a> {
     pub regime: Regime,
     /// Military payload.
     pub military: bool,
+}
+
+impl ObjectAttrs<'_> {
+    /// An object known by at most its number and regime (no owner, class unknown, not military):
+    /// rules selecting owners, classes or military objects do not match it, and an `Only` rule
+    /// denies it.
+    pub fn unknown(id: Option<u32>, regime: Regime) -> ObjectAttrs<'static> {
+        ObjectAttrs {
+            id,
+            owner: None,
+            class: ObjectClass::Unknown,
+            regime,
+            military: false,
+        }
+    }
 }
 
 /// Which objects a rule applies to. Every criterion given must hold; an empty selector matches all.
@@ -69,7 +84,7 @@ impl Selector {
         (self.owners.is_empty() || o.owner.is_some_and(|w| self.owners.iter().any(|x| x == w)))
             && (self.classes.is_empty() || self.classes.contains(&o.class))
             && (self.regimes.is_empty() || self.regimes.contains(&o.regime))
-            && (self.objects.is_empty() || self.objects.contains(&o.id))
+            && (self.objects.is_empty() || o.id.is_some_and(|id| self.objects.contains(&id)))
             && self.military.is_none_or(|m| m == o.military)
     }
 }
@@ -263,7 +278,7 @@ mod tests {
 
     fn attrs(owner: &str, military: bool, regime: Regime) -> ObjectAttrs<'_> {
         ObjectAttrs {
-            id: 1,
+            id: Some(1),
             owner: Some(owner),
             class: ObjectClass::Payload,
             regime,
@@ -325,5 +340,23 @@ mod tests {
             Decision::Release
         );
         assert!(!a.active_at(99) && a.active_at(100) && a.active_at(199) && !a.active_at(200));
+        // An object the provider has not catalogued: no owner, number or military flag selects
+        // it, an `Only` rule denies it, and a rule with no criteria applies.
+        let unknown = ObjectAttrs::unknown(None, Regime::Other);
+        assert_eq!(agreement(vec![deny_mil.clone()]).decide(&unknown), Decision::Release);
+        assert_eq!(a.decide(&unknown), Decision::Deny(&only_geo));
+        let by_number = Rule {
+            id: "iss".into(),
+            action: RuleAction::Deny,
+            select: Selector {
+                objects: vec![25544],
+                ..Selector::default()
+            },
+        };
+        assert_eq!(agreement(vec![by_number]).decide(&unknown), Decision::Release);
+        assert_eq!(
+            agreement(vec![coarse.clone()]).decide(&unknown),
+            Decision::Degrade(&coarse, d)
+        );
     }
 }

@@ -9,9 +9,8 @@
 //! names the entry it associated with (`entry`), under the number the nation knows it by (an
 //! analyst number for objects it catalogued itself).
 //!
-//! Known gap: products and tasking messages still name the object a partner's track really was
-//! (the exchange keys products, and agreements' release rules, by the true object), so a share
-//! event about a partner's cross-tagged or uncatalogued track names its true number.
+//! Products name the object as their provider knows it (the catalog entry its track associated
+//! with; nothing for an uncorrelated track); tasking messages name the object the request named.
 //!
 //! A view is a function of the log alone, so it can be rebuilt from a run directory.
 
@@ -77,6 +76,12 @@ fn redact(event: &mut Event) {
             *magnitude = None;
         }
         Event::Track { object, .. } => *object = None,
+        Event::ShareDenied { true_object, .. }
+        | Event::ShareDropped { true_object, .. }
+        | Event::ShareDelayed { true_object, .. } => *true_object = None,
+        Event::ShareDegraded(e) => e.true_object = None,
+        Event::ShareSent(e) => e.true_object = None,
+        Event::ShareDelivered(e) => e.true_object = None,
         Event::ManoeuvreDetected { inject, .. } => *inject = None,
         Event::NewObjectCatalogued {
             inject, true_object, ..

@@ -307,11 +307,16 @@ impl Allow<'_> {
         let end = self.a.len_min.map(|l| self.a.start_min.unwrap_or(0) * 60 + l * 60);
         t >= start && end.is_none_or(|e| t < e)
     }
-    fn releases(&self, c: &Case, object: usize) -> bool {
-        let matches = |s: &Sel| {
-            (s.owners.is_empty() || c.owners[object].is_some_and(|o| s.owners.contains(&o)))
-                && (s.objects.is_empty() || s.objects.contains(&object))
-                && s.military.is_none_or(|m| m == c.military[object])
+    /// Whether the rules release a product naming `object` (an index in OBJECTS; none for an
+    /// uncorrelated track, of which the provider knows no owner, number or military flag).
+    fn releases(&self, c: &Case, object: Option<usize>) -> bool {
+        let matches = |s: &Sel| match object {
+            Some(object) => {
+                (s.owners.is_empty() || c.owners[object].is_some_and(|o| s.owners.contains(&o)))
+                    && (s.objects.is_empty() || s.objects.contains(&object))
+                    && s.military.is_none_or(|m| m == c.military[object])
+            }
+            None => s.owners.is_empty() && s.objects.is_empty() && s.military.is_none_or(|m| !m),
         };
         self.a.rules.iter().all(|r| match r {
             RuleGen::Deny(s) => !matches(s),
@@ -371,14 +376,15 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                     prop_assert_eq!(&**to, *nation);
                     // The product is a track of one of the provider's own sensors, released when reported.
                     let t = tracks[product];
-                    let Event::Track { sensor, object: o, .. } = &t.event else {
+                    let Event::Track { sensor, entry, .. } = &t.event else {
                         unreachable!()
                     };
                     prop_assert_eq!(sensor_nation[&**sensor], &**from);
-                    prop_assert_eq!(*o, Some(*object));
+                    // Named by the entry the provider's track associated with (once catalogued).
+                    prop_assert!(object.is_none() || object == entry, "{}", line);
                     prop_assert_eq!(t.tick, *sent_tick);
                     prop_assert!(r.tick >= *sent_tick);
-                    let (f, oi) = (nation_ix(from), object_ix(*object));
+                    let (f, oi) = (nation_ix(from), object.map(object_ix));
                     if *channel == "regional" {
                         prop_assert!(members.contains(&f) && members.contains(&n), "{}", line);
                         prop_assert!(!allows.iter().any(|a| a.a.from == f && a.a.to == n), "{}", line);

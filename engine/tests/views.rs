@@ -5,9 +5,8 @@
 //!   elevation or inject id, no truth-only event kind, no access window or miss (when a true object
 //!   is in a sensor's field of regard is truth), and no true catalog number on a detection or track;
 //! - names objects only by numbers the nation could know: its catalog at the start, or numbers it
-//!   gave objects it catalogued itself (never the true number of a launched object or fragment),
-//!   except in share and tasking events (a known gap: the exchange keys products by the object
-//!   the track really was);
+//!   gave objects it catalogued itself or a partner gave them in products (never the true number
+//!   of a launched object or fragment);
 //! - still holds every detection of its own sensors and every product delivered to it.
 //!
 //! Knowledge is re-derived here from the catalog file and the generated scenario, not from the
@@ -209,18 +208,12 @@ fn injected(c: &Case) -> BTreeSet<u32> {
         .collect()
 }
 
-/// Events that may name a product's true object (the known gap in the module doc).
-fn names_a_product(e: &Event) -> bool {
+/// Tasking events name the object the request named (planners may name any object).
+fn names_a_request(e: &Event) -> bool {
     use sentinel_engine::EventKind::*;
     matches!(
         e.kind(),
-        ShareDenied
-            | ShareDegraded
-            | ShareSent
-            | ShareDropped
-            | ShareDelayed
-            | ShareDelivered
-            | TaskingRequested
+        TaskingRequested
             | TaskingRouted
             | TaskingDropped
             | TaskingAccepted
@@ -268,7 +261,7 @@ fn check(c: &Case, records: &[Record], views: &BTreeMap<&str, Vec<Record>>) -> R
             if matches!(r.event, Event::Detection { .. } | Event::Track { .. }) {
                 prop_assert!(!k.contains("object"), "{nation}'s view names what it detected: {line}");
             }
-            if let Some(o) = about(&r.event).filter(|_| !names_a_product(&r.event)) {
+            if let Some(o) = about(&r.event).filter(|_| !names_a_request(&r.event)) {
                 prop_assert!(
                     catalog.contains(&o) || !injected.contains(&o),
                     "{nation}'s view names a new object by its true number {o}: {line}"
@@ -290,7 +283,8 @@ fn check(c: &Case, records: &[Record], views: &BTreeMap<&str, Vec<Record>>) -> R
         let kept = |kind: &str, pick: &dyn Fn(&Event) -> bool| {
             let key = |r: &Record| match &r.event {
                 Event::Detection { sensor, measured, .. } => (r.tick, sensor.to_string(), measured.az_deg.to_bits()),
-                e => (r.tick, String::new(), u64::from(e.object())),
+                Event::ShareDelivered(d) => (r.tick, d.from.to_string(), d.product),
+                e => panic!("{e:?}"),
             };
             let full: Vec<_> = records
                 .iter()

@@ -171,7 +171,6 @@ struct LiaisonRt {
 
 #[derive(Debug, Clone)]
 struct ProductMsg {
-    /// Where the object was at the last detection (Earth-fixed km, GMST), for the recipient's correlation.
     /// The track's measurements as released (degraded when a rule says so), for the recipient's
     /// association and orbit determination (Observations).
     meas: Vec<Meas>,
@@ -181,7 +180,11 @@ struct ProductMsg {
     id: u64,
     kind: Product,
     sensor: u16,
-    object: u32,
+    /// The object as the provider names it: its catalog entry's number (none for an uncorrelated
+    /// track).
+    object: Option<u32>,
+    /// Truth: the object's catalog number and satellite index (scoring and cross-tag logging only).
+    true_object: u32,
     sat: u32,
     first_tick: u64,
     last_tick: u64,
@@ -579,10 +582,30 @@ impl Exchange {
         if m.is_empty() { None } else { m.get(&object).copied() }
     }
 
+    /// What the provider knows of the object a track associated with (entry `entry` of nation
+    /// `n`'s catalog), for its agreements' rules: the published catalog's owner, class and military
+    /// flag under a published number; for its own analyst numbers only the regime of its estimate;
+    /// nothing for an uncorrelated track.
+    fn attrs_known(&self, n: Nation, entry: Option<usize>) -> ObjectAttrs<'_> {
+        let Some(e) = entry.map(|i| &self.entries[n as usize][i]) else {
+            return ObjectAttrs::unknown(None, Regime::Other);
+        };
+        let published = (e.designator < self.analyst_base)
+            .then(|| self.sats.binary_search_by_key(&e.designator, |s| s.id).ok())
+            .flatten();
+        match published {
+            Some(s) => self.attrs(s as u32),
+            None => ObjectAttrs::unknown(
+                Some(e.designator),
+                Regime::of(e.template.mean_motion, e.template.eccentricity),
+            ),
+        }
+    }
+
     fn attrs(&self, sat: u32) -> ObjectAttrs<'_> {
         let s = &self.sats[sat as usize];
         ObjectAttrs {
-            id: s.id,
+            id: Some(s.id),
             owner: s.owner.as_deref(),
             class: s.class,
             regime: s.regime,

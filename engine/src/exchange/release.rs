@@ -79,9 +79,11 @@ impl Exchange {
             *uct = entry.is_none();
             *named = entry.map(|i| self.entries[origin as usize][i].designator);
         }
-        let estimate = entry
+        // Products name the object by the catalogued entry the track associated with, if any.
+        let named = entry.filter(|&i| !self.entries[origin as usize][i].tentative);
+        let name = named.map(|i| self.entries[origin as usize][i].designator);
+        let estimate = named
             .map(|i| &self.entries[origin as usize][i])
-            .filter(|e| !e.tentative)
             .map(|e| Box::new((e.x, e.cov, e.template.clone())));
 
         for to in 0..self.nations.len() as Nation {
@@ -111,7 +113,8 @@ impl Exchange {
                 id,
                 kind,
                 sensor,
-                object: r.object,
+                object: name,
+                true_object: r.object,
                 sat: r.sat,
                 first_tick: tr.first_tick,
                 last_tick: tr.last_tick,
@@ -119,14 +122,16 @@ impl Exchange {
                 measured: (kind == Product::Observations).then_some(tr.measured),
                 degraded_by: None,
             };
-            match a.spec.decide(&self.attrs(r.sat)) {
+            let known = self.attrs_known(origin, named);
+            match a.spec.decide(&known) {
                 Decision::Deny(rule) => {
                     ev.push(Event::ShareDenied {
                         product: id,
                         product_kind: kind.as_str(),
                         from: self.nations[origin as usize].clone(),
                         to: self.nations[to as usize].clone(),
-                        object: r.object,
+                        object: name,
+                        true_object: Some(r.object),
                         agreement: a.id.clone(),
                         rule: Arc::from(rule.id.as_str()),
                     });
@@ -141,7 +146,8 @@ impl Exchange {
                         product: id,
                         from: self.nations[origin as usize].clone(),
                         to: self.nations[to as usize].clone(),
-                        object: r.object,
+                        object: name,
+                        true_object: Some(r.object),
                         agreement: a.id.clone(),
                         rule: Arc::from(rule.id.as_str()),
                         angle_noise_deg: d.angle_noise_deg,
@@ -160,10 +166,10 @@ impl Exchange {
                     match l.spec.relay {
                         Relay::All => true,
                         Relay::OwnedOrRequested => {
-                            self.sats[r.sat as usize].owner.as_deref() == Some(&*self.nations[to as usize])
-                                || self.open_interest.contains_key(&(to, r.object))
+                            self.attrs_known(origin, named).owner == Some(&*self.nations[to as usize])
+                                || name.is_some_and(|o| self.open_interest.contains_key(&(to, o)))
                         }
-                        Relay::Requested => self.open_interest.contains_key(&(to, r.object)),
+                        Relay::Requested => name.is_some_and(|o| self.open_interest.contains_key(&(to, o))),
                     }
                 }
             });
@@ -204,6 +210,7 @@ impl Exchange {
                         from,
                         to,
                         object: p.object,
+                        true_object: Some(p.true_object),
                         liaison,
                         queue_limit,
                     }),
@@ -263,6 +270,7 @@ impl Exchange {
                 from: self.nations[msg.from as usize].clone(),
                 to: self.nations[msg.to as usize].clone(),
                 object: p.object,
+                true_object: Some(p.true_object),
                 agreement: self.agreements[msg.agreement.expect("products travel under agreements")]
                     .id
                     .clone(),
@@ -324,6 +332,7 @@ impl Exchange {
                         from: self.nations[msg.from as usize].clone(),
                         to: self.nations[msg.to as usize].clone(),
                         object: p.object,
+                        true_object: Some(p.true_object),
                         liaison: lid.clone(),
                         waited_s,
                         due_tick: due,
@@ -346,6 +355,7 @@ impl Exchange {
                     to: self.nations[msg.to as usize].clone(),
                     sensor: self.sensor_ids[p.sensor as usize].clone(),
                     object: p.object,
+                    true_object: Some(p.true_object),
                     agreement: a.id.clone(),
                     channel: msg.channel,
                     via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
