@@ -68,7 +68,7 @@ pub enum EventKind {
     ManoeuvreDetected,
     /// A nation catalogued an object it did not know (after enough uncorrelated tracks).
     NewObjectCatalogued,
-    /// A nation catalogued the first fragment of a breakup.
+    /// A nation catalogued the first fragment of a breakup (truth: hidden from views).
     BreakupDetected,
     /// A nation's catalog: objects known and in custody per regime (sampled).
     Custody,

@@ -2,7 +2,8 @@
 //! detections with only their *measured* values, its own decisions (tracks with the catalog entry
 //! each associated with, catalog updates, releases, denials, tasking it requested or handled, its
 //! liaisons and agreements), and what partners released to it at the tick it arrived. It never
-//! sees ground truth: no `object_lost`, injects, custody scores or cross-tags; no true geometry,
+//! sees ground truth: no `object_lost`, injects, custody scores, cross-tags or breakup detections
+//! (which new objects are fragments is truth); no true geometry,
 //! detection probability, SNR or magnitude (all computed from the true state); no inject ids; no
 //! access windows or misses (when a true object enters a sensor's field of regard is truth); and
 //! no true catalog number of what its sensors detected: a detection names no object, and a track
@@ -27,14 +28,15 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         | Event::InjectEnd { .. }
         | Event::Custody { .. }
         | Event::CrossTag { .. }
+        // Which new objects are fragments of a breakup is truth (scored when a nation catalogues
+        // the first one).
+        | Event::BreakupDetected { .. }
         // A true object entering, missed in, or leaving a sensor's field of regard.
         | Event::AccessStart { .. }
         | Event::Missed { .. }
         | Event::AccessEnd { .. } => false,
         Event::OdFailed { nation: n, .. } => &**n == nation,
-        Event::ManoeuvreDetected { nation: n, .. }
-        | Event::NewObjectCatalogued { nation: n, .. }
-        | Event::BreakupDetected { nation: n, .. } => &**n == nation,
+        Event::ManoeuvreDetected { nation: n, .. } | Event::NewObjectCatalogued { nation: n, .. } => &**n == nation,
         Event::Detection { nation: n, .. }
         | Event::Track { nation: n, .. }
         | Event::CatalogUpdate { nation: n, .. } => &**n == nation,
@@ -89,7 +91,6 @@ fn redact(event: &mut Event) {
             *inject = None;
             *true_object = None;
         }
-        Event::BreakupDetected { inject, .. } => *inject = None,
         _ => {}
     }
 }

@@ -251,6 +251,7 @@ fn check(c: &Case, records: &[Record], views: &BTreeMap<&str, Vec<Record>>) -> R
                     "inject_end",
                     "custody",
                     "cross_tag",
+                    "breakup_detected",
                     "access_start",
                     "access_end",
                     "missed"

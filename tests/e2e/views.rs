@@ -46,8 +46,8 @@ fn each_view_holds_only_what_its_nation_saw_or_received() {
                 assert!(e.get(key).is_none(), "truth in a view: {e}");
             }
             match e["kind"].as_str().unwrap() {
-                "object_lost" | "inject" | "inject_end" | "custody" | "cross_tag" | "access_start" | "access_end"
-                | "missed" => {
+                "object_lost" | "inject" | "inject_end" | "custody" | "cross_tag" | "breakup_detected"
+                | "access_start" | "access_end" | "missed" => {
                     panic!("truth event in a view: {e}")
                 }
                 "track" => {

@@ -1,7 +1,8 @@
 //! The exchange between nations, run once per tick by one sequential step (`systems::exchange`):
 //! per-nation catalogs, products released under agreements, liaison queues, and the lifecycle of
 //! tasking requests. Everything here is ordered by stable ids (nation, agreement, liaison and
-//! request ids, product numbers assigned in sensor-then-object order), never by entity or map order.
+//! request ids, product numbers assigned in sensor-then-measurement order), never by entity or map
+//! order.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -643,7 +644,21 @@ impl Exchange {
             }
         }
         for (sensor, mut list) in reports {
-            list.sort_by_key(|r| r.object);
+            // In an order the nation could make: by what its sensor measured, not by which object
+            // each track really was (the order matters when two tracks meet one catalog entry).
+            list.sort_by(|a, b| {
+                let (x, y) = (&a.track, &b.track);
+                (x.first_tick, x.last_tick)
+                    .cmp(&(y.first_tick, y.last_tick))
+                    .then(x.measured.az_deg.total_cmp(&y.measured.az_deg))
+                    .then(x.measured.el_deg.total_cmp(&y.measured.el_deg))
+                    .then(
+                        x.measured
+                            .range_km
+                            .unwrap_or(0.0)
+                            .total_cmp(&y.measured.range_km.unwrap_or(0.0)),
+                    )
+            });
             for r in list {
                 self.release(tick, sensor, r, &mut ev);
             }
