@@ -17,6 +17,9 @@ use crate::od::DEEP_SPACE_A_KM;
 use crate::od::{self, Mat6, Meas, Obs, Vec6};
 use crate::orbit::{J2_WGS72, RE_WGS72_KM};
 
+mod index;
+pub(crate) use index::Index;
+
 /// Chi-square probability of the association gate.
 pub(crate) const GATE_P: f64 = 0.999;
 /// 1-sigma of the velocity change the manoeuvre hypothesis allows, km/s.
@@ -440,161 +443,6 @@ pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -
     (ecef_to_teme(site.ecef_km, gmst), ecef_to_teme(d, gmst))
 }
 
-/// Cells of [`Index`] per degree of orbit-normal latitude and longitude.
-const CELL_DEG: f64 = 2.0;
-/// Largest distance from a cell's centre to a normal inside it (chord of the half-diagonal,
-/// rounded up).
-const CELL_CHORD: f64 = 0.025;
-/// An entry's normal may move this far (chord) after an update before the index is rebuilt.
-const NORMAL_SLACK: f64 = 0.002;
-/// The index is rebuilt at least this often (node drift), minutes.
-const INDEX_WINDOW_MIN: f64 = 60.0;
-
-/// Candidate index of a nation's catalog for radar measurements: entries by the direction of
-/// their orbit normal, in 2 x 2 degree cells. A measured point P can lie within `margin` of an
-/// orbit plane only when |h·P̂| ≤ margin/|P|; the query visits just the cells near the great
-/// circle of normals perpendicular to P̂ (a few per cent of them). Bounds are exact: cell size,
-/// node drift since the build (J2 rate, at most an hour) and updates since (rebuilt past
-/// [`NORMAL_SLACK`]) are added to the tolerance. Angles-only measurements scan every entry.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Index {
-    /// Entry indices per cell (latitude bin major).
-    cells: Vec<Vec<u32>>,
-    /// Normal of each entry at the build tick.
-    normals_at_build: Vec<Vec3>,
-    /// Tick of the build.
-    built: Option<u64>,
-    /// Largest node-drift chord rate of any entry (sin i × |dΩ/dt|), per minute.
-    drift_per_min: f64,
-    /// Entries tentative at the build (searched for every measurement: their margin is wide).
-    tentative: Vec<u32>,
-    /// An entry was added or its normal moved past the slack since the build.
-    dirty: bool,
-    /// Per entry: its orbit normal at a tick (computed when first needed that tick).
-    normals: Vec<(u64, Vec3)>,
-}
-
-impl Index {
-    fn lat_bins() -> usize {
-        (180.0 / CELL_DEG) as usize
-    }
-
-    fn lon_bins() -> usize {
-        (360.0 / CELL_DEG) as usize
-    }
-
-    fn cell(h: Vec3) -> usize {
-        let lat = h[2].clamp(-1.0, 1.0).asin().to_degrees() + 90.0;
-        let lon = h[1].atan2(h[0]).to_degrees().rem_euclid(360.0);
-        let (i, j) = (
-            ((lat / CELL_DEG) as usize).min(Self::lat_bins() - 1),
-            ((lon / CELL_DEG) as usize).min(Self::lon_bins() - 1),
-        );
-        i * Self::lon_bins() + j
-    }
-
-    /// Entry `i`'s orbit normal at `tick` (cached per tick).
-    fn normal(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock, tick: u64) -> Vec3 {
-        let c = &mut self.normals[i];
-        if c.0 != tick {
-            *c = (tick, e.sieve.normal(e.minutes_at(clock, tick)));
-        }
-        c.1
-    }
-
-    /// Notes that entry `i` changed or was added (the exchange calls this after every change).
-    pub fn touched(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock) {
-        if let Some(c) = self.normals.get_mut(i) {
-            c.0 = u64::MAX;
-        }
-        let moved = match (self.normals_at_build.get(i), self.built) {
-            (Some(h), Some(t)) => norm(crate::frames::sub(e.sieve.normal(e.minutes_at(clock, t)), *h)) > NORMAL_SLACK,
-            _ => true,
-        };
-        self.dirty |= moved;
-    }
-
-    /// Rebuilds the index when an entry was added or moved, or the window passed.
-    pub fn refresh(&mut self, entries: &[Entry], clock: &crate::time::Clock, tick: u64) {
-        let window_ticks = (INDEX_WINDOW_MIN * 60.0 / clock.tick_s as f64) as u64;
-        // Measurements older than the build (partners' products) widen the tolerance instead.
-        let stale = self.dirty
-            || self.normals_at_build.len() != entries.len()
-            || self.built.is_none_or(|t| tick > t + window_ticks);
-        if !stale {
-            return;
-        }
-        self.dirty = false;
-        self.built = Some(tick);
-        self.normals = vec![(u64::MAX, [0.0; 3]); entries.len()];
-        self.normals_at_build = entries
-            .iter()
-            .map(|e| e.sieve.normal(e.minutes_at(clock, tick)))
-            .collect();
-        self.drift_per_min = entries
-            .iter()
-            .map(|e| e.sieve.incl.sin() * e.sieve.raan_dot.abs())
-            .fold(0.0, f64::max);
-        self.cells = vec![Vec::new(); Self::lat_bins() * Self::lon_bins()];
-        self.tentative.clear();
-        for (i, (h, e)) in self.normals_at_build.iter().zip(entries).enumerate() {
-            if e.tentative {
-                self.tentative.push(i as u32);
-            } else {
-                self.cells[Self::cell(*h)].push(i as u32);
-            }
-        }
-    }
-
-    /// Catalogued entries whose orbit plane may pass within `margin_km` of the point `p` (TEME
-    /// km), and every entry tentative at the build; ascending.
-    fn near_plane(&self, p: Vec3, margin_km: f64, tick: u64, clock: &crate::time::Clock) -> Vec<usize> {
-        let r = norm(p);
-        let u = [p[0] / r, p[1] / r, p[2] / r];
-        let since_min = self.built.map_or(0, |b| b.abs_diff(tick)) as f64 * clock.tick_s as f64 / 60.0;
-        let t = margin_km / r + self.drift_per_min * since_min + CELL_CHORD + NORMAL_SLACK;
-        let (rho, alpha) = (u[0].hypot(u[1]), u[1].atan2(u[0]));
-        let mut out = Vec::new();
-        for i in 0..Self::lat_bins() {
-            let lat = ((i as f64 + 0.5) * CELL_DEG - 90.0).to_radians();
-            let (a, b) = (lat.cos() * rho, lat.sin() * u[2]);
-            // Cells of this latitude whose centre c has |c·u| ≤ t: cos(λ − α) in [lo, hi].
-            let lons: Vec<usize> = if a < 1e-9 {
-                if b.abs() <= t {
-                    (0..Self::lon_bins()).collect()
-                } else {
-                    Vec::new()
-                }
-            } else {
-                let (lo, hi) = (((-b - t) / a).max(-1.0), ((-b + t) / a).min(1.0));
-                if lo > hi {
-                    Vec::new()
-                } else {
-                    let (p0, p1) = (hi.acos(), lo.acos());
-                    let mut v = Vec::new();
-                    for (from, to) in [(alpha + p0, alpha + p1), (alpha - p1, alpha - p0)] {
-                        let (f, g) = (from.to_degrees(), to.to_degrees());
-                        let mut k = (f / CELL_DEG).floor() as i64;
-                        while (k as f64) * CELL_DEG <= g {
-                            v.push(k.rem_euclid(Self::lon_bins() as i64) as usize);
-                            k += 1;
-                        }
-                    }
-                    v.sort_unstable();
-                    v.dedup();
-                    v
-                }
-            };
-            for j in lons {
-                out.extend(self.cells[i * Self::lon_bins() + j].iter().map(|&k| k as usize));
-            }
-        }
-        out.extend(self.tentative.iter().map(|&k| k as usize));
-        out.sort_unstable();
-        out
-    }
-}
-
 /// The outcome of associating a track with a nation's catalog.
 #[derive(Debug, Clone)]
 pub(crate) enum Association {
@@ -625,22 +473,19 @@ pub(crate) fn associate(
         "the index is refreshed before use"
     );
     let los = line_of_sight(last, &sites[last.sensor as usize], clock);
-    let point = last.range_km.map(|rho| {
-        let (s, d) = los;
-        [s[0] + rho * d[0], s[1] + rho * d[1], s[2] + rho * d[2]]
-    });
-    let pool: Vec<usize> = match point {
-        Some(p) => {
-            let pool = index.near_plane(p, SIEVE_MARGIN_KM, last.tick, clock);
-            // The index never drops an entry whose plane passes within the margin of the point.
-            debug_assert!(entries.iter().enumerate().all(|(i, e)| {
-                let h = e.sieve.normal(e.minutes_at(clock, last.tick));
-                dot(h, p).abs() > e.sieve_margin_km() || pool.binary_search(&i).is_ok()
-            }));
-            pool
+    let (site, d) = los;
+    let pool = match last.range_km {
+        Some(rho) => {
+            let p = [site[0] + rho * d[0], site[1] + rho * d[1], site[2] + rho * d[2]];
+            index.near_plane(p, SIEVE_MARGIN_KM, last.tick, clock)
         }
-        None => (0..entries.len()).collect(),
+        None => index.along_ray(site, d, SIEVE_MARGIN_KM, last.tick, clock),
     };
+    // The index never drops an entry the sieve may pass.
+    debug_assert!(entries.iter().enumerate().all(|(i, e)| {
+        let h = e.sieve.normal(e.minutes_at(clock, last.tick));
+        !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) || pool.binary_search(&i).is_ok()
+    }));
     let candidates: Vec<usize> = pool
         .into_iter()
         .filter(|&i| {
