@@ -100,7 +100,8 @@ pub(crate) struct Entry {
 /// Orbit plane and radius band of an entry, for picking gate candidates cheaply.
 #[derive(Debug, Clone, Copy)]
 struct Sieve {
-    incl: f64,
+    /// Sine and cosine of the inclination.
+    incl_sin_cos: (f64, f64),
     raan0: f64,
     /// Secular J2 node rate, rad/min.
     raan_dot: f64,
@@ -116,7 +117,7 @@ impl Sieve {
         let n = (crate::orbit::MU_KM3_S2 / x[0].powi(3)).sqrt() * 60.0;
         let p = x[0] * (1.0 - e * e);
         Sieve {
-            incl,
+            incl_sin_cos: incl.sin_cos(),
             raan0,
             raan_dot: -1.5 * n * J2_WGS72 * (RE_WGS72_KM / p).powi(2) * incl.cos(),
             rp_km: x[0] * (1.0 - e),
@@ -127,7 +128,7 @@ impl Sieve {
     /// The orbit's unit normal `minutes` after the epoch (the node drifting at the J2 rate).
     fn normal(&self, minutes: f64) -> Vec3 {
         let raan = self.raan0 + self.raan_dot * minutes;
-        let (si, ci) = self.incl.sin_cos();
+        let (si, ci) = self.incl_sin_cos;
         let (sr, cr) = raan.sin_cos();
         [si * sr, -si * cr, ci]
     }

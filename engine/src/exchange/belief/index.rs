@@ -90,7 +90,7 @@ pub(crate) struct Index {
 
 /// Node-drift chord rate of an orbit normal, per minute.
 fn drift_rate(s: &Sieve) -> f64 {
-    s.incl.sin() * s.raan_dot.abs()
+    s.incl_sin_cos.0 * s.raan_dot.abs()
 }
 
 /// The shell of radius `r_km`.
