@@ -75,17 +75,36 @@ fn ccsds(iso: &str) -> String {
 
 type Observation = (String, String, String, String, u64); // sensor, object, epoch, keyword, value bits
 
-/// The detections of the log as TDM observations (sensor, object, epoch, keyword, value).
+/// The detections of the log as TDM observations (sensor, object, epoch, keyword, value). For a
+/// nation, the object is named by the entry the nation's track holding the detection associated
+/// with (`UCT` for none), never by the object itself.
 fn expected_observations(events: &[Value], nation: Option<&str>) -> Vec<Observation> {
     let mut v = Vec::new();
+    let named = |e: &Value| -> String {
+        if nation.is_none() {
+            return e["object"].to_string();
+        }
+        let tick = e["tick"].as_u64().unwrap();
+        events
+            .iter()
+            .find(|t| {
+                t["kind"] == "track"
+                    && t["sensor"] == e["sensor"]
+                    && t["object"] == e["object"]
+                    && (t["first_tick"].as_u64().unwrap()..=t["last_tick"].as_u64().unwrap()).contains(&tick)
+            })
+            .and_then(|t| t["entry"].as_u64())
+            .map_or_else(|| "UCT".to_string(), |o| o.to_string())
+    };
     for e in events.iter().filter(|e| e["kind"] == "detection") {
         if nation.is_some_and(|n| e["nation"] != n) {
             continue;
         }
+        let name = named(e);
         let key = |k: &str, x: &Value| {
             (
                 e["sensor"].as_str().unwrap().to_string(),
-                e["object"].to_string(),
+                name.clone(),
                 ccsds(e["time"].as_str().unwrap()),
                 k.to_string(),
                 x.as_f64().unwrap().to_bits(),

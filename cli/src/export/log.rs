@@ -55,6 +55,9 @@ pub struct Track {
     pub last_tick: u64,
     /// Detections in the track.
     pub detections: u32,
+    /// The nation's catalog entry it associated with (absent: uncorrelated).
+    #[serde(default)]
+    pub entry: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -70,8 +73,9 @@ pub struct Pass {
     pub sensor: String,
     /// Sensor's nation.
     pub nation: String,
-    /// Catalog number.
-    pub object: u32,
+    /// Catalog number: of the object itself, or in a nation's view the catalog entry its tracks
+    /// associated with (none: uncorrelated, or not reported in a track by the end of the run).
+    pub object: Option<u32>,
     /// `radar` or `optical`.
     pub sensor_type: String,
     /// Detections in tick order.
@@ -167,12 +171,24 @@ impl Expected {
 }
 
 /// Detections of the run (of `nation`'s sensors only, when given), grouped into passes, ordered by
-/// first detection tick, sensor and object.
+/// first detection tick, sensor and object. For a nation (its view), a pass names no true object:
+/// each detection is named by the catalog entry the track holding it associated with, and a pass
+/// whose tracks were named differently is split where the name changes.
 pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
     let mut open: BTreeMap<(String, u32), Pass> = BTreeMap::new();
     let mut done = Vec::new();
-    scan(log, &["detection", "access_end"], |kind, _, line| {
-        if kind == "detection" {
+    // A nation's tracks: (sensor, object) -> (first tick, last tick, entry).
+    let mut tracks: BTreeMap<(String, u32), Vec<(u64, u64, Option<u32>)>> = BTreeMap::new();
+    scan(log, &["detection", "access_end", "track"], |kind, _, line| {
+        if kind == "track" {
+            let t: Track = serde_json::from_slice(line)?;
+            if nation.is_some_and(|n| n == t.nation) {
+                tracks
+                    .entry((t.sensor, t.object))
+                    .or_default()
+                    .push((t.first_tick, t.last_tick, t.entry));
+            }
+        } else if kind == "detection" {
             let d: Detection = serde_json::from_slice(line)?;
             if nation.is_some_and(|n| n != d.nation) {
                 return Ok(());
@@ -181,7 +197,7 @@ pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
                 .or_insert_with(|| Pass {
                     sensor: d.sensor.clone(),
                     nation: d.nation.clone(),
-                    object: d.object,
+                    object: Some(d.object),
                     sensor_type: d.sensor_type.clone(),
                     detections: Vec::new(),
                 })
@@ -196,8 +212,49 @@ pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
         Ok(())
     })?;
     done.extend(open.into_values());
+    if nation.is_some() {
+        done = done.into_iter().flat_map(|p| named(p, &tracks)).collect();
+    }
     done.sort_by(|a, b| (a.detections[0].tick, &a.sensor, a.object).cmp(&(b.detections[0].tick, &b.sensor, b.object)));
     Ok(done)
+}
+
+/// A pass as its nation knows it: split into runs of detections whose tracks associated with the
+/// same entry, each named by it.
+fn named(p: Pass, tracks: &BTreeMap<(String, u32), Vec<(u64, u64, Option<u32>)>>) -> Vec<Pass> {
+    let truth = p.object.expect("passes are built with their object");
+    let list = tracks.get(&(p.sensor.clone(), truth));
+    let name_at = |tick: u64| {
+        list.and_then(|l| l.iter().find(|(f, t, _)| (*f..=*t).contains(&tick)))
+            .and_then(|(_, _, e)| *e)
+    };
+    let meta = p.clone_meta();
+    let mut out: Vec<Pass> = Vec::new();
+    for d in p.detections {
+        let name = name_at(d.tick);
+        match out.last_mut() {
+            Some(last) if last.object == name => last.detections.push(d),
+            _ => out.push(Pass {
+                object: name,
+                detections: vec![d],
+                ..meta.clone_meta()
+            }),
+        }
+    }
+    out
+}
+
+impl Pass {
+    /// The pass's sensor, nation and type, without detections or object.
+    fn clone_meta(&self) -> Pass {
+        Pass {
+            sensor: self.sensor.clone(),
+            nation: self.nation.clone(),
+            object: None,
+            sensor_type: self.sensor_type.clone(),
+            detections: Vec::new(),
+        }
+    }
 }
 
 /// What the truth exports read from a log, in one pass.

@@ -4,6 +4,9 @@
 //! detections as RANGE (one-way slant range, km) with ANGLE_1/ANGLE_2 (azimuth and elevation,
 //! ANGLE_TYPE = AZEL, degrees), optical detections as angles only, epochs in UTC. The values are the
 //! measured ones (noise included), printed so that they read back to exactly the logged numbers.
+//! With `--view NATION`, participant 2 is the object as the nation knows it: the catalog entry its
+//! tracks associated with (a pass is split where that changes), or `UCT` for detections associated
+//! with none.
 
 use std::fmt::Write as _;
 
@@ -48,7 +51,10 @@ fn metadata(p: &Pass) -> Vec<(&'static str, String)> {
     let mut m = vec![
         ("TIME_SYSTEM", "UTC".to_string()),
         ("PARTICIPANT_1", p.sensor.clone()),
-        ("PARTICIPANT_2", p.object.to_string()),
+        (
+            "PARTICIPANT_2",
+            p.object.map_or_else(|| "UCT".to_string(), |o| o.to_string()),
+        ),
         ("MODE", "SEQUENTIAL".to_string()),
         ("PATH", "2,1".to_string()),
         ("ANGLE_TYPE", "AZEL".to_string()),
@@ -82,8 +88,9 @@ fn segment_comments(p: &Pass, names: &Names) -> Vec<String> {
             names.sensor(&p.sensor),
             p.nation,
             p.sensor_type,
-            p.object,
-            names.object(p.object)
+            p.object.map_or_else(|| "UCT".to_string(), |o| o.to_string()),
+            p.object
+                .map_or("uncorrelated: associated with no catalog entry", |o| names.object(o))
         ),
         format!(
             "Pass detections {} from tick {first} to tick {last}; measured values (noise included)",
