@@ -177,8 +177,7 @@ impl Expected {
 pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
     let mut open: BTreeMap<(String, u32), Pass> = BTreeMap::new();
     let mut done = Vec::new();
-    // A nation's tracks: (sensor, object) -> (first tick, last tick, entry).
-    let mut tracks: BTreeMap<(String, u32), Vec<(u64, u64, Option<u32>)>> = BTreeMap::new();
+    let mut tracks = TrackNames::new();
     scan(log, &["detection", "access_end", "track"], |kind, _, line| {
         if kind == "track" {
             let t: Track = serde_json::from_slice(line)?;
@@ -219,9 +218,12 @@ pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
     Ok(done)
 }
 
+/// A nation's tracks: (sensor, object) -> (first tick, last tick, entry it associated with).
+type TrackNames = BTreeMap<(String, u32), Vec<(u64, u64, Option<u32>)>>;
+
 /// A pass as its nation knows it: split into runs of detections whose tracks associated with the
 /// same entry, each named by it.
-fn named(p: Pass, tracks: &BTreeMap<(String, u32), Vec<(u64, u64, Option<u32>)>>) -> Vec<Pass> {
+fn named(p: Pass, tracks: &TrackNames) -> Vec<Pass> {
     let truth = p.object.expect("passes are built with their object");
     let list = tracks.get(&(p.sensor.clone(), truth));
     let name_at = |tick: u64| {
