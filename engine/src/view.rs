@@ -3,12 +3,12 @@
 //! each associated with, catalog updates, releases, denials, tasking it requested or handled, its
 //! liaisons and agreements), and what partners released to it at the tick it arrived. It never
 //! sees ground truth: no `object_lost`, injects, custody scores, cross-tags or breakup detections
-//! (which new objects are fragments is truth); no true geometry,
-//! detection probability, SNR or magnitude (all computed from the true state); no inject ids; no
-//! access windows or misses (when a true object enters a sensor's field of regard is truth); and
-//! no true catalog number of what its sensors detected: a detection names no object, and a track
-//! names the entry it associated with (`entry`), under the number the nation knows it by (an
-//! analyst number for objects it catalogued itself).
+//! (which new objects are fragments is truth); no true geometry, detection probability, SNR or
+//! magnitude (all computed from the true state); no inject ids; no access windows or misses (when
+//! a true object enters a sensor's field of regard is truth); and no true catalog number of what
+//! its sensors detected: a detection names no object, and a track names the entry it associated
+//! with (`entry`), under the number the nation knows it by (an analyst number for objects it
+//! catalogued itself).
 //!
 //! Products name the object as their provider knows it (the catalog entry its track associated
 //! with; nothing for an uncorrelated track); tasking messages name the object the request named.
@@ -17,7 +17,7 @@
 
 use crate::event::{Event, Record};
 
-/// Whether a nation sees an event at all (before the per-object knowledge test of [`NationView`]).
+/// Whether a nation sees an event (its truth fields are then removed by [`NationView`]).
 pub fn visible_to(event: &Event, nation: &str) -> bool {
     match event {
         // Truth: nations learn of injects only through what their sensors see; custody samples score

@@ -543,8 +543,8 @@ impl Sim {
     }
 
     /// Catalog numbers of the objects in `nation`'s catalog at the start of the run, ascending: the
-    /// scenario's catalog, not the objects launches and breakups will add (what a nation's view may
-    /// show from tick 0, see [`crate::view::NationView`]). Empty for an unknown nation.
+    /// scenario's catalog, not the objects launches and breakups will add. Empty for an unknown
+    /// nation.
     pub fn known_at_start(&self, nation: &str) -> Vec<u32> {
         self.exchange.known_at_start(nation)
     }

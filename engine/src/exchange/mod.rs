@@ -243,8 +243,8 @@ pub struct Exchange {
     pub(crate) analyst_base: u32,
     /// Per nation: its next analyst number.
     next_analyst: Vec<u32>,
-    /// Catalog numbers every nation's catalog holds at tick 0 (what nation views may show from the
-    /// start): the scenario's catalog, not the objects injects add.
+    /// Catalog numbers every nation's catalog holds at tick 0: the scenario's catalog, not the
+    /// objects injects add.
     catalogued_at_start: Vec<u32>,
     /// Sensor sites, by sensor index.
     sites: Vec<Site>,
