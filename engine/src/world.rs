@@ -543,8 +543,8 @@ impl Sim {
     }
 
     /// Catalog numbers of the objects in `nation`'s catalog at the start of the run, ascending: the
-    /// scenario's catalog, not the objects launches and breakups will add. Empty for an unknown
-    /// nation.
+    /// objects of the scenario's catalog it `knows`, not the objects launches and breakups will add.
+    /// Empty for an unknown nation.
     pub fn known_at_start(&self, nation: &str) -> Vec<u32> {
         self.exchange.known_at_start(nation)
     }

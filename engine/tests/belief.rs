@@ -76,3 +76,73 @@ fn fragments_enter_catalogs_only_by_orbit_determination(records: &[Record]) {
     // (the confusions in this run are among the vehicles docked at the ISS); see below for close ones.
     let _ = cross;
 }
+
+/// What a nation starts with is the scenario's to say: `A` knows only the objects it owns and
+/// catalogues any other object it observes as a new one, under its own analyst number; `B` starts
+/// from its own catalog, ten times more accurate than the published one `C` starts from.
+#[test]
+fn a_nations_starting_catalog_follows_knows_and_prior() {
+    let s = common::load(
+        "start.ron",
+        r#"Scenario(
+    name: "starting catalogs", epoch: "2026-05-30T12:00:00Z", duration_s: 7200, tick_s: 30, seed: 3,
+    nations: [
+        (id: "A", name: "A", knows: OwnedOnly),
+        (id: "B", name: "B", prior: {Leo: (radial_km: 0.02, along_km: 0.1, cross_km: 0.03, drift_km_per_day: 0.2)}),
+        (id: "C", name: "C"),
+    ],
+    sensors: [
+        (id: "A-R", nation: "A", site: (lat_deg: 35.0, lon_deg: 135.0), kind: Radar(min_elevation_deg: 5.0,
+            max_range_km: 4000.0, reference_snr_db: 40.0, reference_range_km: 1000.0, range_sigma_m: 20.0,
+            az_sigma_deg: 0.02, el_sigma_deg: 0.02, capacity: 20)),
+    ],
+    catalog: [File(path: "data/celestrak-stations-2026-05-30.tle")],
+    object_overrides: [(id: 25544, owner: "A")],
+    catalog_maintenance: (custody_sample_s: 3600),
+)"#,
+        "scenarios",
+    );
+    let sim = sentinel_engine::Sim::new(&s, 3, SimOptions::default());
+    assert_eq!(sim.known_at_start("A"), vec![25544]);
+    let all = sim.known_at_start("C");
+    assert_eq!(sim.known_at_start("B"), all);
+    assert!(all.len() > 20, "{}", all.len());
+    drop(sim);
+    let records = common::run(&s, 3, SimOptions::default());
+    // A catalogues objects of the public catalog it observes, as new objects under its numbers.
+    let new: Vec<(u32, u32)> = records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::NewObjectCatalogued {
+                nation,
+                object,
+                true_object: Some(t),
+                ..
+            } if &**nation == "A" => Some((*object, *t)),
+            _ => None,
+        })
+        .collect();
+    assert!(!new.is_empty(), "A catalogued nothing");
+    assert!(
+        new.iter().all(|(o, t)| *o >= 80_000 && all.contains(t) && *t != 25544),
+        "{new:?}"
+    );
+    // The first custody sample scores the starting catalogs: B's LEO error is about a tenth of C's.
+    let median = |nation: &str| {
+        records
+            .iter()
+            .find_map(|r| match &r.event {
+                Event::Custody {
+                    scope: "nation",
+                    id,
+                    accuracy: Some(a),
+                    ..
+                } if &**id == nation => Some(a["LEO"].median_km),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (b, c) = (median("B"), median("C"));
+    println!("median LEO error at the first sample: B {b:.3} km, C {c:.3} km");
+    assert!(b < 0.25 * c, "B {b} vs C {c}");
+}

@@ -28,20 +28,56 @@ pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::ti
         .iter()
         .enumerate()
         .filter(|(_, m)| m.added_at.is_none())
-        .filter_map(|(s, m)| {
-            let el = &m.object.elements;
-            let truth = od::mean_of(el);
-            let sig = od::PriorSigmas::default_for(m.object.regime);
-            // The published accuracy holds at the start of the exercise (not at an old epoch).
-            let minutes = clock.ns_from(&el.datetime)? as f64 / 60e9;
-            let cov = od::prior_covariance(&truth, el.datetime, el, minutes, &sig).ok()?;
-            let l = cov.cholesky()?.l();
-            let mut rng = rng.at(u64::from(m.object.id), 0);
-            let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
-            let x = truth + l * z;
-            Entry::new((s as u32, m.object.id), el, x, cov, clock)
+        .filter_map(|(s, m)| estimate(s, m, &od::PriorSigmas::default_for(m.object.regime), &rng, clock))
+        .collect()
+}
+
+/// A nation's catalog at the start: the public catalog's entries of the objects it `knows`; where
+/// the nation states its own prior for an object's regime, the object's entry is instead drawn
+/// from that prior (around the truth, one draw per object from the nation's (seed,
+/// `catalog-prior`, nation id) stream): a nation that starts from its own catalog.
+pub(super) fn starting_catalog(
+    public: &[Entry],
+    population: &[Member],
+    spec: &crate::scenario::NationSpec,
+    seed: u64,
+    clock: &crate::time::Clock,
+) -> Vec<Entry> {
+    let rng = StreamFamily::new(seed, "catalog-prior", &spec.id);
+    public
+        .iter()
+        .filter_map(|e| {
+            let m = &population[e.label as usize];
+            let o = &m.object;
+            if !spec.knows.holds(&spec.id, o.id, o.owner.as_deref()) {
+                return None;
+            }
+            match spec.prior.get(&o.regime) {
+                Some(sig) => estimate(e.label as usize, m, sig, &rng, clock),
+                None => Some(e.clone()),
+            }
         })
         .collect()
+}
+
+/// The entry of catalog member `s` (`m`) whose elements are displaced from the truth by one draw
+/// (from `rng` at the object's number) from the covariance of `sig`, which it carries.
+fn estimate(
+    s: usize,
+    m: &Member,
+    sig: &od::PriorSigmas,
+    rng: &StreamFamily,
+    clock: &crate::time::Clock,
+) -> Option<Entry> {
+    let el = &m.object.elements;
+    let truth = od::mean_of(el);
+    // The stated accuracy holds at the start of the exercise (not at an old epoch).
+    let minutes = clock.ns_from(&el.datetime)? as f64 / 60e9;
+    let cov = od::prior_covariance(&truth, el.datetime, el, minutes, sig).ok()?;
+    let l = cov.cholesky()?.l();
+    let mut rng = rng.at(u64::from(m.object.id), 0);
+    let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
+    Entry::new((s as u32, m.object.id), el, truth + l * z, cov, clock)
 }
 
 impl Exchange {

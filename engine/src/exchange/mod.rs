@@ -28,7 +28,7 @@ mod release;
 pub(crate) mod score;
 mod tasking;
 
-use catalog::{nominal_sigmas, public_catalog};
+use catalog::{nominal_sigmas, public_catalog, starting_catalog};
 
 use crate::frames::Site;
 use crate::od::{self, Mat6, Meas, Vec6};
@@ -243,9 +243,9 @@ pub struct Exchange {
     pub(crate) analyst_base: u32,
     /// Per nation: its next analyst number.
     next_analyst: Vec<u32>,
-    /// Catalog numbers every nation's catalog holds at tick 0: the scenario's catalog, not the
-    /// objects injects add.
-    catalogued_at_start: Vec<u32>,
+    /// Per nation: the catalog numbers its catalog holds at tick 0 (ascending): the objects of the
+    /// scenario's catalog it `knows`, not the objects injects add.
+    catalogued_at_start: Vec<Vec<u32>>,
     /// Sensor sites, by sensor index.
     sites: Vec<Site>,
     /// Nominal 1-sigma of each sensor (range km, azimuth deg, elevation deg), for tasking reports.
@@ -471,12 +471,25 @@ impl Exchange {
             })
             .collect();
         let public = public_catalog(population, seed, &scenario.clock);
+        let entries: Vec<Vec<Entry>> = scenario
+            .nations
+            .iter()
+            .map(|spec| starting_catalog(&public, population, spec, seed, &scenario.clock))
+            .collect();
         let analyst_base = analyst_base(population.iter().map(|m| m.object.id));
         Exchange {
             analyst_base,
             next_analyst: vec![analyst_base; nations.len()],
             rules: scenario.catalog_rules.clone(),
-            entries: vec![public; nations.len()],
+            catalogued_at_start: entries
+                .iter()
+                .map(|v| {
+                    let mut ids: Vec<u32> = v.iter().map(|e| e.designator).collect();
+                    ids.sort_unstable();
+                    ids
+                })
+                .collect(),
+            entries,
             index: vec![belief::Index::default(); nations.len()],
             sites: scenario
                 .sensors
@@ -484,11 +497,6 @@ impl Exchange {
                 .map(|s| Site::new(s.lat_deg, s.lon_deg, s.alt_m))
                 .collect(),
             sigmas: scenario.sensors.iter().map(|s| nominal_sigmas(&s.kind)).collect(),
-            catalogued_at_start: population
-                .iter()
-                .filter(|m| m.added_at.is_none())
-                .map(|m| m.object.id)
-                .collect(),
             cause: vec![None; population.len()],
             breakup_of: population
                 .iter()
@@ -531,10 +539,10 @@ impl Exchange {
 
     /// Catalog numbers a nation's catalog held at tick 0 (empty for an unknown nation).
     pub(crate) fn known_at_start(&self, nation: &str) -> Vec<u32> {
-        if self.nations.binary_search_by(|x| (**x).cmp(nation)).is_err() {
-            return Vec::new();
+        match self.nations.binary_search_by(|x| (**x).cmp(nation)) {
+            Ok(n) => self.catalogued_at_start[n].clone(),
+            Err(_) => Vec::new(),
         }
-        self.catalogued_at_start.clone()
     }
 
     /// Sets or clears a nation's standing priority for an object (priority-change injects).

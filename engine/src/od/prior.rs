@@ -16,7 +16,8 @@ use crate::orbit::rsw;
 /// n·σ_along/2 (the along-track oscillation a radial velocity error makes), along-track
 /// drift/(3 days) (an along-track velocity error δv drifts by 3δv per unit time), cross-track
 /// n·σ_cross.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PriorSigmas {
     /// Radial, km.
     pub radial_km: f64,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::catalog::{self, CatalogFormat, ParsedElements};
 use crate::diag::{Diagnostic, Diagnostics, Severity, SourceFile};
 use crate::object::{ObjectClass, Regime};
+use crate::od::PriorSigmas;
 use crate::policy::{Agreement, Liaison, RegionalCenter, TaskingRequest};
 use crate::spanned::{Spanned, parse_ron};
 use crate::time::{Clock, parse_utc};
@@ -69,6 +70,18 @@ struct RawScenario {
 struct RawNation {
     id: Spanned<String>,
     name: String,
+    #[serde(default)]
+    knows: Option<RawKnows>,
+    #[serde(default)]
+    prior: BTreeMap<Regime, Spanned<PriorSigmas>>,
+}
+
+/// Which objects of the catalog a nation's catalog holds at the start.
+#[derive(Deserialize)]
+enum RawKnows {
+    All,
+    OwnedOnly,
+    Objects(Vec<Spanned<u64>>),
 }
 
 #[derive(Deserialize)]
@@ -225,6 +238,35 @@ pub struct NationSpec {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Which objects of the scenario's catalog its catalog holds at the start.
+    pub knows: Knows,
+    /// Its own starting accuracy per regime, where it differs from the published catalog's
+    /// ([`PriorSigmas::default_for`]).
+    pub prior: BTreeMap<Regime, PriorSigmas>,
+}
+
+/// Which objects of the scenario's catalog a nation's catalog holds at the start (the rest it can
+/// only catalogue from its own measurements, as new objects).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Knows {
+    /// Every object (the default).
+    #[default]
+    All,
+    /// The objects it owns.
+    OwnedOnly,
+    /// These catalog numbers.
+    Objects(Vec<u32>),
+}
+
+impl Knows {
+    /// Whether a nation `nation` with this rule starts with object `id` owned by `owner`.
+    pub fn holds(&self, nation: &str, id: u32, owner: Option<&str>) -> bool {
+        match self {
+            Knows::All => true,
+            Knows::OwnedOnly => owner == Some(nation),
+            Knows::Objects(list) => list.binary_search(&id).is_ok(),
+        }
+    }
 }
 
 /// An azimuth sector swept clockwise from `from_deg` to `to_deg`.
@@ -485,6 +527,8 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             nations.push(NationSpec {
                 id: n.id.value.clone(),
                 name: n.name.clone(),
+                knows: Knows::All,
+                prior: nation_prior(src, &mut d, n),
             });
         }
     }
@@ -803,6 +847,8 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         }
     }
 
+    resolve_knows(src, &mut d, &raw.nations, &objects, &mut nations);
+
     let track_report_s = match &raw.track_report_s {
         Some(t) if t.value == 0 || t.value > 86_400 => {
             d.push(err(
@@ -1010,6 +1056,75 @@ fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
 
 /// Default of `track_report_s`.
 pub const DEFAULT_TRACK_REPORT_S: u32 = 600;
+/// A nation's own starting accuracy per regime: every sigma positive and finite.
+fn nation_prior(src: &SourceFile, d: &mut Diagnostics, n: &RawNation) -> BTreeMap<Regime, PriorSigmas> {
+    let mut out = BTreeMap::new();
+    for (regime, p) in &n.prior {
+        let s = &p.value;
+        let values = [s.radial_km, s.along_km, s.cross_km, s.drift_km_per_day];
+        if values.iter().all(|v| v.is_finite() && *v > 0.0 && *v <= 1e5) {
+            out.insert(*regime, *s);
+        } else {
+            d.push(
+                Diagnostic::error(
+                    src,
+                    p.span.clone(),
+                    format!(
+                        "nation `{}`: every sigma of its {} prior must be a positive number of km (at most 100000)",
+                        *n.id,
+                        regime.as_str()
+                    ),
+                )
+                .with_help("e.g. (radial_km: 0.2, along_km: 1.0, cross_km: 0.3, drift_km_per_day: 2.0)"),
+            );
+        }
+    }
+    out
+}
+
+/// Resolves each nation's `knows` against the loaded catalog (`nations` sorted by id).
+fn resolve_knows(
+    src: &SourceFile,
+    d: &mut Diagnostics,
+    raw: &[RawNation],
+    objects: &BTreeMap<u32, CatalogObject>,
+    nations: &mut [NationSpec],
+) {
+    for n in raw {
+        let Ok(at) = nations.binary_search_by(|x| x.id.as_str().cmp(n.id.as_str())) else {
+            continue;
+        };
+        nations[at].knows = match &n.knows {
+            None | Some(RawKnows::All) => Knows::All,
+            Some(RawKnows::OwnedOnly) => Knows::OwnedOnly,
+            Some(RawKnows::Objects(list)) => {
+                let mut ids = Vec::with_capacity(list.len());
+                for o in list {
+                    match u32::try_from(o.value).ok().filter(|id| objects.contains_key(id)) {
+                        Some(id) => ids.push(id),
+                        None => d.push(
+                            Diagnostic::error(
+                                src,
+                                o.span.clone(),
+                                format!(
+                                    "nation `{}` knows object {}, which is not in the catalog",
+                                    *n.id, o.value
+                                ),
+                            )
+                            .with_help(
+                                "`knows: Objects([...])` names catalog numbers of objects the catalog sources load",
+                            ),
+                        ),
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                Knows::Objects(ids)
+            }
+        };
+    }
+}
+
 pub use crate::limits::{MAX_DURATION_S, MAX_SENSORS, MAX_TICK_S};
 
 const ID_HELP: &str = "ids are 1-64 characters of letters, digits, `-`, `_` or `.`";
