@@ -81,114 +81,126 @@ impl Exchange {
         }
         // Products name the object by the catalogued entry the track associated with, if any.
         let named = entry.filter(|&i| !self.entries[origin as usize][i].tentative);
-        let name = named.map(|i| self.entries[origin as usize][i].designator);
-        let estimate = named
-            .map(|i| &self.entries[origin as usize][i])
-            .map(|e| Box::new((e.x, e.cov, e.template.clone())));
-
+        let base = ProductMsg {
+            estimate: named
+                .map(|i| &self.entries[origin as usize][i])
+                .map(|e| Box::new((e.x, e.cov, e.template.clone()))),
+            meas,
+            id,
+            kind: Product::Observations,
+            sensor,
+            object: named.map(|i| self.entries[origin as usize][i].designator),
+            true_object: r.object,
+            sat: r.sat,
+            first_tick: tr.first_tick,
+            last_tick: tr.last_tick,
+            detections: tr.detections,
+            measured: Some(tr.measured),
+            degraded_by: None,
+        };
         for to in 0..self.nations.len() as Nation {
-            if to == origin {
-                continue;
+            if to != origin {
+                self.offer(tick, origin, to, &base, named, ev);
             }
-            let Some(ai) = self.agreement(origin, to, tick, &[Product::Observations, Product::CatalogUpdates]) else {
-                continue;
-            };
-            let a = &self.agreements[ai];
-            let kind = if a.spec.covers(Product::Observations) {
-                Product::Observations
-            } else {
-                Product::CatalogUpdates
-            };
-            let mut product = ProductMsg {
-                meas: if kind == Product::Observations {
-                    meas.clone()
-                } else {
-                    Vec::new()
-                },
-                estimate: if kind == Product::CatalogUpdates {
-                    estimate.clone()
-                } else {
-                    None
-                },
-                id,
-                kind,
-                sensor,
-                object: name,
-                true_object: r.object,
-                sat: r.sat,
-                first_tick: tr.first_tick,
-                last_tick: tr.last_tick,
-                detections: tr.detections,
-                measured: (kind == Product::Observations).then_some(tr.measured),
-                degraded_by: None,
-            };
-            let known = self.attrs_known(origin, named);
-            match a.spec.decide(&known) {
-                Decision::Deny(rule) => {
-                    ev.push(Event::ShareDenied {
-                        product: id,
-                        product_kind: kind.as_str(),
-                        from: self.nations[origin as usize].clone(),
-                        to: self.nations[to as usize].clone(),
-                        object: name,
-                        true_object: Some(r.object),
-                        agreement: a.id.clone(),
-                        rule: Arc::from(rule.id.as_str()),
-                    });
-                    continue;
-                }
-                Decision::Degrade(rule, d) if kind == Product::Observations => {
-                    let mut rng = a.degrade_rng.at(id, to as u64);
-                    product.measured = Some(degrade(tr.measured, &d, &mut rng));
-                    product.meas = product.meas.iter().map(|m| degrade_meas(m, &d, &mut rng)).collect();
-                    product.degraded_by = Some(Arc::from(rule.id.as_str()));
-                    ev.push(Event::ShareDegraded(Box::new(ShareDegradedEvent {
-                        product: id,
-                        from: self.nations[origin as usize].clone(),
-                        to: self.nations[to as usize].clone(),
-                        object: name,
-                        true_object: Some(r.object),
-                        agreement: a.id.clone(),
-                        rule: Arc::from(rule.id.as_str()),
-                        angle_noise_deg: d.angle_noise_deg,
-                        range_noise_m: d.range_noise_m,
-                        strip_range: d.strip_range,
-                    })));
-                }
-                _ => {}
-            }
-            // The recipient's liaison at the provider relays it when on duty and it is of interest
-            // (inside a regional center, products flow through the center instead).
-            let regional = self.agreements[ai].spec.regional_center.is_some();
-            let interested = self.liaison_at.get(&(to, origin)).copied().filter(|&l| {
-                !regional && {
-                    let l = &self.liaisons[l];
-                    match l.spec.relay {
-                        Relay::All => true,
-                        Relay::OwnedOrRequested => {
-                            self.attrs_known(origin, named).owner == Some(&*self.nations[to as usize])
-                                || name.is_some_and(|o| self.open_interest.contains_key(&(to, o)))
-                        }
-                        Relay::Requested => name.is_some_and(|o| self.open_interest.contains_key(&(to, o))),
-                    }
-                }
-            });
-            let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
-            let liaison_off_duty = interested
-                .filter(|&l| !self.liaisons[l].on_duty)
-                .map(|l| self.liaisons[l].id.clone());
-            let msg = Message {
-                payload: Payload::Product(Box::new(product)),
-                from: origin,
-                to,
-                agreement: Some(ai),
-                channel: "",
-                via: None,
-                sent_tick: tick,
-                liaison_off_duty,
-            };
-            self.route(tick, msg, liaison, ev);
         }
+    }
+
+    /// Offers a track's product (`base`: both forms) from `origin` to `to` under the agreement in
+    /// force, if any: as Observations or CatalogUpdates, denied, degraded or released by its rules
+    /// (decided on what `origin` knows of entry `named`), then routed.
+    fn offer(
+        &mut self,
+        tick: u64,
+        origin: Nation,
+        to: Nation,
+        base: &ProductMsg,
+        named: Option<usize>,
+        ev: &mut Emitter,
+    ) {
+        let Some(ai) = self.agreement(origin, to, tick, &[Product::Observations, Product::CatalogUpdates]) else {
+            return;
+        };
+        let a = &self.agreements[ai];
+        let mut product = base.clone();
+        if a.spec.covers(Product::Observations) {
+            product.estimate = None;
+        } else {
+            product.kind = Product::CatalogUpdates;
+            product.meas = Vec::new();
+            product.measured = None;
+        }
+        let (id, kind, name, true_object) = (product.id, product.kind, product.object, Some(product.true_object));
+        match a.spec.decide(&self.attrs_known(origin, named)) {
+            Decision::Deny(rule) => {
+                ev.push(Event::ShareDenied {
+                    product: id,
+                    product_kind: kind.as_str(),
+                    from: self.nations[origin as usize].clone(),
+                    to: self.nations[to as usize].clone(),
+                    object: name,
+                    true_object,
+                    agreement: a.id.clone(),
+                    rule: Arc::from(rule.id.as_str()),
+                });
+                return;
+            }
+            Decision::Degrade(rule, d) if kind == Product::Observations => {
+                let mut rng = a.degrade_rng.at(id, to as u64);
+                product.measured = product.measured.map(|m| degrade(m, &d, &mut rng));
+                product.meas = product.meas.iter().map(|m| degrade_meas(m, &d, &mut rng)).collect();
+                product.degraded_by = Some(Arc::from(rule.id.as_str()));
+                ev.push(Event::ShareDegraded(Box::new(ShareDegradedEvent {
+                    product: id,
+                    from: self.nations[origin as usize].clone(),
+                    to: self.nations[to as usize].clone(),
+                    object: name,
+                    true_object,
+                    agreement: a.id.clone(),
+                    rule: Arc::from(rule.id.as_str()),
+                    angle_noise_deg: d.angle_noise_deg,
+                    range_noise_m: d.range_noise_m,
+                    strip_range: d.strip_range,
+                })));
+            }
+            _ => {}
+        }
+        let interested = self.relaying_liaison(origin, to, ai, named);
+        let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
+        let liaison_off_duty = interested
+            .filter(|&l| !self.liaisons[l].on_duty)
+            .map(|l| self.liaisons[l].id.clone());
+        let msg = Message {
+            payload: Payload::Product(Box::new(product)),
+            from: origin,
+            to,
+            agreement: Some(ai),
+            channel: "",
+            via: None,
+            sent_tick: tick,
+            liaison_off_duty,
+        };
+        self.route(tick, msg, liaison, ev);
+    }
+
+    /// The recipient's liaison at the provider that would relay a product about entry `named` of
+    /// the provider's catalog (on duty or not): when its `relay` takes the object, matched on the
+    /// provider's name for it (inside a regional center products flow through the center instead).
+    fn relaying_liaison(&self, origin: Nation, to: Nation, ai: usize, named: Option<usize>) -> Option<usize> {
+        if self.agreements[ai].spec.regional_center.is_some() {
+            return None;
+        }
+        let name = named.map(|i| self.entries[origin as usize][i].designator);
+        let requested = name.is_some_and(|o| self.open_interest.contains_key(&(to, o)));
+        self.liaison_at
+            .get(&(to, origin))
+            .copied()
+            .filter(|&l| match self.liaisons[l].spec.relay {
+                Relay::All => true,
+                Relay::OwnedOrRequested => {
+                    requested || self.attrs_known(origin, named).owner == Some(&*self.nations[to as usize])
+                }
+                Relay::Requested => requested,
+            })
     }
 
     /// Sends a message through a liaison (queued, or dropped when the queue is full) or through the
