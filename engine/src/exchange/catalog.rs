@@ -35,7 +35,7 @@ pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::ti
 /// A nation's catalog at the start: the public catalog's entries of the objects it `knows`; where
 /// the nation states its own prior for an object's regime, the object's entry is instead drawn
 /// from that prior (around the truth, one draw per object from the nation's (seed,
-/// `catalog-prior`, nation id) stream): a nation that starts from its own catalog.
+/// `nation-prior`, nation id) stream): a nation that starts from its own catalog.
 pub(super) fn starting_catalog(
     public: &[Entry],
     population: &[Member],
@@ -43,7 +43,7 @@ pub(super) fn starting_catalog(
     seed: u64,
     clock: &crate::time::Clock,
 ) -> Vec<Entry> {
-    let rng = StreamFamily::new(seed, "catalog-prior", &spec.id);
+    let rng = StreamFamily::new(seed, "nation-prior", &spec.id);
     public
         .iter()
         .filter_map(|e| {
