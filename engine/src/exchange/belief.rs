@@ -9,13 +9,16 @@
 //! counts towards declaring that entry manoeuvred; one that fits nothing starts a tentative entry
 //! by initial orbit determination, catalogued once further tracks associate with it.
 //!
-//! Nothing here reads truth. An entry's `label` (the satellite it started from) is kept for
-//! scoring and for logging cross-tags only; the nation names the entry by its `designator`.
+//! Nothing here reads truth. An entry's `label` (the satellite it started from, a
+//! [`TrueSat`] this module cannot read) is kept for scoring and for logging cross-tags only; the
+//! nation names the entry by its `designator`.
 
 use crate::frames::{Site, Vec3, dot, ecef_to_teme, gmst_sin_cos, norm};
 use crate::od::DEEP_SPACE_A_KM;
 use crate::od::{self, Mat6, Meas, Obs, Vec6};
 use crate::orbit::{J2_WGS72, RE_WGS72_KM};
+
+use super::score::TrueSat;
 
 mod index;
 pub(crate) use index::Index;
@@ -57,7 +60,7 @@ pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     /// Truth side only: the satellite index the entry started from (scoring, cross-tag logging).
-    pub label: u32,
+    pub label: TrueSat,
     /// The catalog number the nation knows the entry by: the published number for entries of the
     /// public catalog, an analyst number for objects it catalogued itself (see
     /// `Exchange::analyst_base`). The elements carry it as their catalog number.
@@ -179,7 +182,7 @@ impl Entry {
     /// An entry named `designator` for elements `x` (epoch and drag terms from `template`) with
     /// covariance `cov`.
     pub fn new(
-        (label, designator): (u32, u32),
+        (label, designator): (TrueSat, u32),
         template: &sgp4::Elements,
         x: Vec6,
         cov: Mat6,
@@ -570,7 +573,7 @@ pub(crate) fn update(
 /// SGP4 elements fitted to that state; then a differential correction over the whole track under
 /// a loose prior (tens of km). `None` when the track is too short or a step fails.
 pub(crate) fn initial_orbit(
-    (label, designator): (u32, u32),
+    (label, designator): (TrueSat, u32),
     meas: &[Meas],
     sites: &[Site],
     clock: &crate::time::Clock,

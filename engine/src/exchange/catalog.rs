@@ -3,6 +3,7 @@
 //! partners are fused, custody and accuracy are sampled, and a nation's catalog is exported.
 
 use super::release::widen_sigmas;
+use super::score::TrueSat;
 use super::*;
 
 /// Nominal 1-sigma of a sensor: range km, azimuth and elevation degrees.
@@ -28,7 +29,10 @@ pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::ti
         .iter()
         .enumerate()
         .filter(|(_, m)| m.added_at.is_none())
-        .filter_map(|(s, m)| estimate(s, m, &od::PriorSigmas::default_for(m.object.regime), &rng, clock))
+        .filter_map(|(s, m)| {
+            let sig = od::PriorSigmas::default_for(m.object.regime);
+            estimate(TrueSat::of(s as u32), m, &sig, &rng, clock)
+        })
         .collect()
 }
 
@@ -47,13 +51,13 @@ pub(super) fn starting_catalog(
     public
         .iter()
         .filter_map(|e| {
-            let m = &population[e.label as usize];
+            let m = &population[score::reveal(e.label)];
             let o = &m.object;
             if !spec.knows.holds(&spec.id, o.id, o.owner.as_deref()) {
                 return None;
             }
             match spec.prior.get(&o.regime) {
-                Some(sig) => estimate(e.label as usize, m, sig, &rng, clock),
+                Some(sig) => estimate(e.label, m, sig, &rng, clock),
                 None => Some(e.clone()),
             }
         })
@@ -63,7 +67,7 @@ pub(super) fn starting_catalog(
 /// The entry of catalog member `s` (`m`) whose elements are displaced from the truth by one draw
 /// (from `rng` at the object's number) from the covariance of `sig`, which it carries.
 fn estimate(
-    s: usize,
+    s: TrueSat,
     m: &Member,
     sig: &od::PriorSigmas,
     rng: &StreamFamily,
@@ -77,7 +81,7 @@ fn estimate(
     let l = cov.cholesky()?.l();
     let mut rng = rng.at(u64::from(m.object.id), 0);
     let z = Vec6::from_fn(|_, _| rng.sample(StandardNormal));
-    Entry::new((s as u32, m.object.id), el, truth + l * z, cov, clock)
+    Entry::new((s, m.object.id), el, truth + l * z, cov, clock)
 }
 
 impl Exchange {
@@ -113,7 +117,7 @@ impl Exchange {
     pub(super) fn believe(
         &mut self,
         n: Nation,
-        sat: u32,
+        sat: TrueSat,
         meas: &[Meas],
         via: &'static str,
         sensor: u16,
@@ -146,7 +150,7 @@ impl Exchange {
         &mut self,
         n: Nation,
         i: usize,
-        sat: u32,
+        sat: TrueSat,
         meas: &[Meas],
         via: &'static str,
         sensor: u16,
@@ -174,12 +178,12 @@ impl Exchange {
         e.tracks += 1;
         let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
         let id = (label, e.designator);
-        if label != sat {
+        if score::reveal(label) != score::reveal(sat) {
             ev.push(Event::CrossTag {
                 nation: self.nations[ni].clone(),
-                object: self.sats[sat as usize].id,
+                object: self.sats[score::reveal(sat)].id,
                 entry: e.designator,
-                entry_object: self.sats[label as usize].id,
+                entry_object: self.sats[score::reveal(label)].id,
                 sensor: self.sensor_ids[sensor as usize].clone(),
             });
         }
@@ -203,7 +207,7 @@ impl Exchange {
     pub(super) fn uncorrelated(
         &mut self,
         n: Nation,
-        sat: u32,
+        sat: TrueSat,
         meas: &[Meas],
         via: &'static str,
         sensor: u16,
@@ -211,7 +215,7 @@ impl Exchange {
     ) {
         let ni = n as usize;
         if let Some(p) = self.rules.uct_response_priority {
-            self.standing[ni].entry(self.sats[sat as usize].id).or_insert(p);
+            self.standing[ni].entry(self.sats[score::reveal(sat)].id).or_insert(p);
         }
         let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
         if tentative >= crate::limits::MAX_TENTATIVE_ENTRIES {
@@ -263,33 +267,33 @@ impl Exchange {
         *e = fresh;
         self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
         if self.rules.uct_response_priority.is_some() {
-            self.standing[ni].remove(&self.sats[label as usize].id);
+            self.standing[ni].remove(&self.sats[score::reveal(label)].id);
         }
         ev.push(Event::ManoeuvreDetected {
             nation: self.nations[ni].clone(),
             object,
             tracks,
-            inject: self.cause[label as usize].clone(),
+            inject: self.cause[score::reveal(label)].clone(),
         });
         self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
     }
 
     /// Logs a tentative entry (`id`: label and designator) becoming a catalogued object (and the
     /// breakup it reveals).
-    pub(super) fn catalogue_new(&mut self, n: Nation, id: (u32, u32), tracks: u32, ev: &mut Emitter) {
+    pub(super) fn catalogue_new(&mut self, n: Nation, id: (TrueSat, u32), tracks: u32, ev: &mut Emitter) {
         let nation = self.nations[n as usize].clone();
         let (label, object) = id;
         if self.rules.uct_response_priority.is_some() {
-            self.standing[n as usize].remove(&self.sats[label as usize].id);
+            self.standing[n as usize].remove(&self.sats[score::reveal(label)].id);
         }
         ev.push(Event::NewObjectCatalogued {
             nation: nation.clone(),
             object,
-            true_object: Some(self.sats[label as usize].id),
+            true_object: Some(self.sats[score::reveal(label)].id),
             tracks,
-            inject: self.cause[label as usize].clone(),
+            inject: self.cause[score::reveal(label)].clone(),
         });
-        if let Some(b) = self.breakup_of[label as usize].clone()
+        if let Some(b) = self.breakup_of[score::reveal(label)].clone()
             && self.breakups_seen.insert((n, b.clone()))
         {
             ev.push(Event::BreakupDetected {
@@ -314,7 +318,7 @@ impl Exchange {
                 let scored = score::score(&self.entries[n], tick, &self.clock, truth);
                 let mut st = vec![(false, false); n_sats];
                 for e in &scored {
-                    let s = e.label as usize;
+                    let s = score::reveal(e.label);
                     let a = &self.sats[s];
                     let limit_h = match a.regime {
                         Regime::Leo => r.leo_h,
@@ -443,13 +447,13 @@ impl Exchange {
     pub(super) fn update_catalog(
         &mut self,
         nation: Nation,
-        (sat, designator): (u32, u32),
+        (sat, designator): (TrueSat, u32),
         observed_tick: u64,
         via: &'static str,
         sensor: u16,
         ev: &mut Emitter,
     ) {
-        let entry = &mut self.catalogs[nation as usize][sat as usize];
+        let entry = &mut self.catalogs[nation as usize][score::reveal(sat)];
         if observed_tick < *entry {
             return;
         }

@@ -186,7 +186,7 @@ struct ProductMsg {
     object: Option<u32>,
     /// Truth: the object's catalog number and satellite index (scoring and cross-tag logging only).
     true_object: u32,
-    sat: u32,
+    sat: score::TrueSat,
     first_tick: u64,
     last_tick: u64,
     detections: u32,

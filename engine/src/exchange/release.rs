@@ -1,6 +1,7 @@
 //! Products: a track released to partners under agreements (denied, degraded, routed by liaison or
 //! channel), liaison queues served, and messages delivered.
 
+use super::score::TrueSat;
 use super::*;
 
 /// Adds a rule's noise to a measurement (and removes the range if it says so).
@@ -74,7 +75,7 @@ impl Exchange {
             uct: false,
         });
         let meas = tr.measurements();
-        let entry = self.believe(origin, r.sat, &meas, "own", sensor, ev);
+        let entry = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, ev);
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
             *uct = entry.is_none();
             *named = entry.map(|i| self.entries[origin as usize][i].designator);
@@ -91,7 +92,7 @@ impl Exchange {
             sensor,
             object: named.map(|i| self.entries[origin as usize][i].designator),
             true_object: r.object,
-            sat: r.sat,
+            sat: TrueSat::of(r.sat),
             first_tick: tr.first_tick,
             last_tick: tr.last_tick,
             detections: tr.detections,
@@ -423,7 +424,7 @@ impl Exchange {
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
                     let meas = self.report_meas(s, t, &m, req.agreement, sat);
-                    self.believe(by, sat, &[meas], "tasking", s, ev);
+                    self.believe(by, TrueSat::of(sat), &[meas], "tasking", s, ev);
                 }
                 self.lose_interest((by, object));
             }

@@ -6,6 +6,25 @@ use crate::object::Regime;
 
 use super::belief::Entry;
 
+/// The satellite a catalog entry started from, or a track really was: truth carried through the
+/// nations' belief for scoring and truth-side logging only. Nation logic can carry it but not read
+/// it (no comparison, no access to the index): every read is a call of [`reveal`], and the test
+/// below lists the functions allowed to make one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TrueSat(u32);
+
+impl TrueSat {
+    /// Wraps a satellite index (where truth enters the exchange: the catalog, a track's report).
+    pub(crate) fn of(sat: u32) -> TrueSat {
+        TrueSat(sat)
+    }
+}
+
+/// The satellite index behind a [`TrueSat`].
+pub(super) fn reveal(t: TrueSat) -> usize {
+    t.0 as usize
+}
+
 /// True TEME position of every satellite this tick (exact SGP4 of its true elements; `None` when
 /// not in orbit), by satellite index, km.
 pub(crate) struct Truth<'a> {
@@ -16,7 +35,7 @@ pub(crate) struct Truth<'a> {
 /// One entry scored.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scored {
-    pub label: u32,
+    pub label: TrueSat,
     pub error_km: f64,
     /// Squared Mahalanobis distance of the position error under the entry's position covariance.
     pub d2: f64,
@@ -28,7 +47,7 @@ pub(crate) fn score(entries: &[Entry], tick: u64, clock: &crate::time::Clock, tr
         .iter()
         .filter(|e| !e.tentative)
         .filter_map(|e| {
-            let t_teme = truth.teme_km[e.label as usize]?;
+            let t_teme = truth.teme_km[reveal(e.label)]?;
             let (r, _) = e.state_at(clock, tick)?;
             let err = sub(r, t_teme);
             let p = e.position_covariance(clock, tick)?;
@@ -48,7 +67,7 @@ pub(crate) fn score(entries: &[Entry], tick: u64, clock: &crate::time::Clock, tr
 pub(crate) fn summarise(scored: &[Scored], regimes: &[Regime], accurate_km: f64) -> Accuracy {
     let mut by: std::collections::BTreeMap<&'static str, Vec<Scored>> = Default::default();
     for s in scored {
-        by.entry(regimes[s.label as usize].as_str()).or_default().push(*s);
+        by.entry(regimes[reveal(s.label)].as_str()).or_default().push(*s);
     }
     by.into_iter()
         .map(|(k, mut v)| {
@@ -70,4 +89,81 @@ pub(crate) fn summarise(scored: &[Scored], regimes: &[Regime], accurate_km: f64)
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every function of the exchange that reads truth through [`super::reveal`], by file. Nation
+    /// logic (association, orbit determination, cataloguing, release, tasking: `belief`, `index`,
+    /// `release`, `tasking`, `mod`) has none; a new read must be added here, with its reason.
+    const ALLOWED: [(&str, &[&str]); 7] = [
+        ("score.rs", &["score", "summarise"]),
+        (
+            "catalog.rs",
+            &[
+                // Building each nation's starting catalog from the scenario's catalog.
+                "starting_catalog",
+                // Truth-side events and fields (cross_tag, true_object, inject, breakup_detected).
+                "associated",
+                "catalogue_new",
+                "manoeuvre_evidence",
+                // Standing priorities for UCTs and custody ticks are keyed by the true object: the
+                // scheduler's known gap (issue 12), and the custody score.
+                "uncorrelated",
+                "update_catalog",
+                "sample_custody",
+            ],
+        ),
+        ("belief.rs", &[]),
+        ("belief/index.rs", &[]),
+        ("release.rs", &[]),
+        ("tasking.rs", &[]),
+        ("mod.rs", &[]),
+    ];
+
+    fn source(file: &str) -> &'static str {
+        match file {
+            "score.rs" => include_str!("score.rs"),
+            "catalog.rs" => include_str!("catalog.rs"),
+            "belief.rs" => include_str!("belief.rs"),
+            "belief/index.rs" => include_str!("belief/index.rs"),
+            "release.rs" => include_str!("release.rs"),
+            "tasking.rs" => include_str!("tasking.rs"),
+            "mod.rs" => include_str!("mod.rs"),
+            _ => unreachable!("{file}"),
+        }
+    }
+
+    /// The functions of `text` that call `reveal(` (by the nearest `fn NAME` above each call).
+    fn readers(text: &str) -> std::collections::BTreeSet<String> {
+        let mut current = String::new();
+        let mut out = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let t = line.trim_start();
+            if t.starts_with("//") {
+                continue;
+            }
+            if let Some(rest) = t.split("fn ").nth(1).filter(|_| t.contains("fn ") && t.contains('('))
+                && let Some(name) = rest.split(['(', '<']).next()
+                && !t.starts_with("let")
+            {
+                current = name.trim().to_string();
+            }
+            if t.contains("reveal(") && !t.contains("fn reveal(") {
+                out.insert(current.clone());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn only_the_listed_functions_read_truth() {
+        for (file, allowed) in ALLOWED {
+            let found = readers(source(file));
+            let allowed: std::collections::BTreeSet<String> = allowed.iter().map(|s| s.to_string()).collect();
+            assert_eq!(found, allowed, "functions of exchange/{file} that read truth");
+        }
+        // The scan sees calls (so the check can fail): catalog.rs has several.
+        assert!(readers(source("catalog.rs")).len() >= 5);
+    }
 }

@@ -391,6 +391,7 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::score::TrueSat;
     use crate::frames::cross;
     use crate::od;
 
@@ -445,7 +446,13 @@ mod tests {
                 _ => orbit(6_600.0 + 500.0 * u(), 42_164.0, 30.0 * u(), &mut u),
             };
             let cov = od::Mat6::identity() * 1e-6;
-            if let Some(mut e) = Entry::new((out.len() as u32, out.len() as u32), &el, od::mean_of(&el), cov, clock) {
+            if let Some(mut e) = Entry::new(
+                (TrueSat::of(out.len() as u32), out.len() as u32),
+                &el,
+                od::mean_of(&el),
+                cov,
+                clock,
+            ) {
                 e.tentative = u() < 0.02;
                 out.push(e);
             }
