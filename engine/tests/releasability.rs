@@ -308,7 +308,8 @@ impl Allow<'_> {
         t >= start && end.is_none_or(|e| t < e)
     }
     /// Whether the rules release a product naming `object` (an index in OBJECTS; none for an
-    /// uncorrelated track, of which the provider knows no owner, number or military flag).
+    /// uncorrelated track or an analyst number, of which the provider knows no owner, scenario
+    /// number or military flag).
     fn releases(&self, c: &Case, object: Option<usize>) -> bool {
         let matches = |s: &Sel| match object {
             Some(object) => {
@@ -346,7 +347,9 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
         .collect();
     let members = c.center.as_ref().map(|(m, _)| m.clone()).unwrap_or_default();
     let nation_ix = |n: &str| NATIONS.iter().position(|x| *x == n).unwrap();
-    let object_ix = |o: u32| OBJECTS.iter().position(|x| *x == o).unwrap();
+    // A product names a scenario object, or an object its provider catalogued itself under an
+    // analyst number (of which it knows no owner or military flag, like an uncorrelated track).
+    let object_ix = |o: u32| OBJECTS.iter().position(|x| *x == o);
     for (n, nation) in NATIONS.iter().enumerate() {
         let view = common::view(records, nation);
         for r in &view {
@@ -384,7 +387,7 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                     prop_assert!(object.is_none() || object == entry, "{}", line);
                     prop_assert_eq!(t.tick, *sent_tick);
                     prop_assert!(r.tick >= *sent_tick);
-                    let (f, oi) = (nation_ix(from), object.map(object_ix));
+                    let (f, oi) = (nation_ix(from), object.and_then(object_ix));
                     if *channel == "regional" {
                         prop_assert!(members.contains(&f) && members.contains(&n), "{}", line);
                         prop_assert!(!allows.iter().any(|a| a.a.from == f && a.a.to == n), "{}", line);

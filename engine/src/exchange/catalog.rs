@@ -112,8 +112,8 @@ impl Exchange {
 
     /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
     /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
-    /// towards declaring it); or starts a tentative entry by initial orbit determination. Returns
-    /// the entry the track associated with. `sat` is the true satellite, used only to log cross-tags.
+    /// towards declaring it); or starts a tentative entry by initial orbit determination. `sat` is
+    /// the true satellite, used only to log cross-tags.
     pub(super) fn believe(
         &mut self,
         n: Nation,
@@ -122,23 +122,29 @@ impl Exchange {
         via: &'static str,
         sensor: u16,
         ev: &mut Emitter,
-    ) -> Option<usize> {
+    ) -> Believed {
         let clock = self.clock.clone();
         let ni = n as usize;
         self.index[ni].refresh(&self.entries[ni], &clock, meas_tick(meas));
         match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
             Association::Entry(i) => {
                 self.associated(n, i, sat, meas, via, sensor, ev);
-                Some(i)
+                Believed {
+                    entry: Some(i),
+                    uct: false,
+                }
             }
             Association::Manoeuvre(i, fresh) => {
-                self.manoeuvre_evidence(n, i, *fresh, meas, via, sensor, ev);
-                None
+                let declared = self.manoeuvre_evidence(n, i, *fresh, meas, via, sensor, ev);
+                Believed {
+                    entry: declared.then_some(i),
+                    uct: true,
+                }
             }
-            Association::None => {
-                self.uncorrelated(n, sat, meas, via, sensor, ev);
-                None
-            }
+            Association::None => Believed {
+                entry: self.uncorrelated(n, sat, meas, via, sensor, ev),
+                uct: true,
+            },
         }
     }
 
@@ -203,7 +209,7 @@ impl Exchange {
 
     /// A track that fits no entry: a standing priority (with `uct_response_priority`) and a
     /// tentative entry by initial orbit determination (catalogued at once when
-    /// `new_object_tracks` is 1).
+    /// `new_object_tracks` is 1: then the new entry is returned).
     pub(super) fn uncorrelated(
         &mut self,
         n: Nation,
@@ -212,36 +218,36 @@ impl Exchange {
         via: &'static str,
         sensor: u16,
         ev: &mut Emitter,
-    ) {
+    ) -> Option<usize> {
         let ni = n as usize;
         if let Some(p) = self.rules.uct_response_priority {
             self.standing[ni].entry(self.sats[score::reveal(sat)].id).or_insert(p);
         }
         let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
         if tentative >= crate::limits::MAX_TENTATIVE_ENTRIES {
-            return;
+            return None;
         }
         let template = crate::systems::inject::template();
         let designator = self.next_analyst[ni];
         let id = (sat, designator);
-        let Some(e) = belief::initial_orbit(id, meas, &self.sites, &self.clock, &template) else {
-            return;
-        };
+        let e = belief::initial_orbit(id, meas, &self.sites, &self.clock, &template)?;
         self.next_analyst[ni] += 1;
         self.entries[ni].push(e);
         let last = self.entries[ni].len() - 1;
-        if self.rules.new_object_tracks <= 1 {
+        let catalogued = self.rules.new_object_tracks <= 1;
+        if catalogued {
             self.entries[ni][last].tentative = false;
             self.catalogue_new(n, id, 1, ev);
             self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
         }
         self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
+        catalogued.then_some(last)
     }
 
     /// A track fitted entry `i` only under the manoeuvre hypothesis, and `fresh` is the entry
     /// restarted from its pending evidence and this track (see `Entry::manoeuvre_fit`): after
     /// `manoeuvre_tracks` such tracks in a row, the entry becomes `fresh` and is declared
-    /// manoeuvred.
+    /// manoeuvred (returns whether it was).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn manoeuvre_evidence(
         &mut self,
@@ -252,13 +258,13 @@ impl Exchange {
         via: &'static str,
         sensor: u16,
         ev: &mut Emitter,
-    ) {
+    ) -> bool {
         let ni = n as usize;
         let e = &mut self.entries[ni][i];
         e.manoeuvre_evidence.extend_from_slice(meas);
         e.manoeuvre_tracks += 1;
         if e.manoeuvre_tracks < self.rules.manoeuvre_tracks {
-            return;
+            return false;
         }
         let tracks = e.manoeuvre_tracks;
         let id = (e.label, e.designator);
@@ -276,6 +282,7 @@ impl Exchange {
             inject: self.cause[score::reveal(label)].clone(),
         });
         self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
+        true
     }
 
     /// Logs a tentative entry (`id`: label and designator) becoming a catalogued object (and the

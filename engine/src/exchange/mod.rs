@@ -58,6 +58,16 @@ pub struct CatalogEstimate {
 /// Index of a nation in nation-id order.
 type Nation = u16;
 
+/// What a nation made of a track (see `Exchange::believe`).
+#[derive(Debug, Clone, Copy)]
+struct Believed {
+    /// The entry the track now belongs to: the one it associated with, the one a manoeuvre
+    /// declared on it restarted, or the new object it made the nation catalogue at once.
+    entry: Option<usize>,
+    /// It fitted no entry of the catalog within the gate (an uncorrelated track).
+    uct: bool,
+}
+
 /// The first analyst number for a scenario whose objects (catalog and injects) have these catalog
 /// numbers: 80000 (the real network's analyst range), or the next multiple of 10,000 above the
 /// largest number when the scenario reaches that far.

@@ -75,9 +75,10 @@ impl Exchange {
             uct: false,
         });
         let meas = tr.measurements();
-        let entry = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, ev);
+        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, ev);
+        let entry = believed.entry;
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
-            *uct = entry.is_none();
+            *uct = believed.uct;
             *named = entry.map(|i| self.entries[origin as usize][i].designator);
         }
         // Products name the object by the catalogued entry the track associated with, if any.
