@@ -80,6 +80,105 @@ fn analyst_base(ids: impl Iterator<Item = u32>) -> u32 {
     }
 }
 
+/// Agreement indices per (provider, recipient).
+type Pairs = BTreeMap<(Nation, Nation), Vec<usize>>;
+
+/// The agreements in force at some time (the scenario's, and those each regional center implies
+/// between members without their own), sorted by id, with their cuts, and their indices per
+/// (provider, recipient).
+fn agreements_of(scenario: &Scenario, seed: u64, rank: &dyn Fn(&str) -> Nation) -> (Vec<AgreementRt>, Pairs) {
+    let mut specs = scenario.agreements.clone();
+    // Directions the planner's own agreements cover (a set: scanning the growing list for
+    // each pair of members made this quartic in a center's size).
+    let own: BTreeSet<(&str, &str)> = scenario
+        .agreements
+        .iter()
+        .filter(|x| x.regional_center.is_none())
+        .map(|x| (x.from.as_str(), x.to.as_str()))
+        .collect();
+    for c in &scenario.regional_centers {
+        for a in &c.members {
+            for b in &c.members {
+                if a != b && !own.contains(&(a.as_str(), b.as_str())) {
+                    specs.push(Agreement {
+                        id: format!("{}:{a}->{b}", c.id),
+                        from: a.clone(),
+                        to: b.clone(),
+                        products: vec![Product::Observations, Product::TaskingSupport],
+                        delay_s: c.latency_s,
+                        start: Secs::MIN,
+                        end: None,
+                        rules: Vec::new(),
+                        regional_center: Some(c.id.clone()),
+                    });
+                }
+            }
+        }
+    }
+    specs.sort_by(|a, b| a.id.cmp(&b.id));
+    // Agreement cuts by agreement id, in inject order (one pass over the injects, not one per agreement).
+    let mut agreement_cuts: BTreeMap<&str, Vec<(Secs, Secs)>> = BTreeMap::new();
+    for i in &scenario.injects {
+        if let InjectKind::AgreementCut { agreement } = &i.kind {
+            agreement_cuts
+                .entry(agreement.as_str())
+                .or_default()
+                .push((i.at, i.end.unwrap_or(Secs::MAX)));
+        }
+    }
+    let mut pairs: BTreeMap<(Nation, Nation), Vec<usize>> = BTreeMap::new();
+    let agreements: Vec<AgreementRt> = specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let (from, to) = (rank(&spec.from), rank(&spec.to));
+            pairs.entry((from, to)).or_default().push(i);
+            AgreementRt {
+                cuts: agreement_cuts.get(spec.id.as_str()).cloned().unwrap_or_default(),
+                id: Arc::from(spec.id.as_str()),
+                degrade_rng: StreamFamily::new(seed, "degrade", &spec.id),
+                spec,
+                from,
+                to,
+                active: false,
+            }
+        })
+        .collect();
+    (agreements, pairs)
+}
+
+/// The liaisons with their cuts, and their indices per (home, host).
+fn liaisons_of(
+    scenario: &Scenario,
+    rank: &dyn Fn(&str) -> Nation,
+) -> (Vec<LiaisonRt>, BTreeMap<(Nation, Nation), usize>) {
+    let mut liaison_at = BTreeMap::new();
+    let liaisons: Vec<LiaisonRt> = scenario
+        .liaisons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (home, host) = (rank(&l.home), rank(&l.host));
+            liaison_at.insert((home, host), i);
+            LiaisonRt {
+                cuts: cuts(
+                    scenario,
+                    |k| matches!(k, InjectKind::LiaisonCut { liaison } if *liaison == l.id),
+                ),
+                spec: l.clone(),
+                id: Arc::from(l.id.as_str()),
+                home,
+                host,
+                on_duty: false,
+                queue: VecDeque::new(),
+                free_at_ms: 0,
+                reported_depth: 0,
+            }
+        })
+        .collect();
+    (liaisons, liaison_at)
+}
+
 /// A tasking request accepted for a sensor: its scheduler gives the object priority in the window.
 #[derive(Debug, Clone, Copy)]
 pub struct ActiveRequest {
@@ -353,87 +452,8 @@ impl Exchange {
                 military: o.military,
             })
             .collect();
-        let mut specs = scenario.agreements.clone();
-        // Directions the planner's own agreements cover (a set: scanning the growing list for
-        // each pair of members made this quartic in a center's size).
-        let own: BTreeSet<(&str, &str)> = scenario
-            .agreements
-            .iter()
-            .filter(|x| x.regional_center.is_none())
-            .map(|x| (x.from.as_str(), x.to.as_str()))
-            .collect();
-        for c in &scenario.regional_centers {
-            for a in &c.members {
-                for b in &c.members {
-                    if a != b && !own.contains(&(a.as_str(), b.as_str())) {
-                        specs.push(Agreement {
-                            id: format!("{}:{a}->{b}", c.id),
-                            from: a.clone(),
-                            to: b.clone(),
-                            products: vec![Product::Observations, Product::TaskingSupport],
-                            delay_s: c.latency_s,
-                            start: Secs::MIN,
-                            end: None,
-                            rules: Vec::new(),
-                            regional_center: Some(c.id.clone()),
-                        });
-                    }
-                }
-            }
-        }
-        specs.sort_by(|a, b| a.id.cmp(&b.id));
-        // Agreement cuts by agreement id, in inject order (one pass over the injects, not one per agreement).
-        let mut agreement_cuts: BTreeMap<&str, Vec<(Secs, Secs)>> = BTreeMap::new();
-        for i in &scenario.injects {
-            if let InjectKind::AgreementCut { agreement } = &i.kind {
-                agreement_cuts
-                    .entry(agreement.as_str())
-                    .or_default()
-                    .push((i.at, i.end.unwrap_or(Secs::MAX)));
-            }
-        }
-        let mut pairs: BTreeMap<(Nation, Nation), Vec<usize>> = BTreeMap::new();
-        let agreements: Vec<AgreementRt> = specs
-            .into_iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let (from, to) = (rank(&spec.from), rank(&spec.to));
-                pairs.entry((from, to)).or_default().push(i);
-                AgreementRt {
-                    cuts: agreement_cuts.get(spec.id.as_str()).cloned().unwrap_or_default(),
-                    id: Arc::from(spec.id.as_str()),
-                    degrade_rng: StreamFamily::new(seed, "degrade", &spec.id),
-                    spec,
-                    from,
-                    to,
-                    active: false,
-                }
-            })
-            .collect();
-        let mut liaison_at = BTreeMap::new();
-        let liaisons: Vec<LiaisonRt> = scenario
-            .liaisons
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let (home, host) = (rank(&l.home), rank(&l.host));
-                liaison_at.insert((home, host), i);
-                LiaisonRt {
-                    cuts: cuts(
-                        scenario,
-                        |k| matches!(k, InjectKind::LiaisonCut { liaison } if *liaison == l.id),
-                    ),
-                    spec: l.clone(),
-                    id: Arc::from(l.id.as_str()),
-                    home,
-                    host,
-                    on_duty: false,
-                    queue: VecDeque::new(),
-                    free_at_ms: 0,
-                    reported_depth: 0,
-                }
-            })
-            .collect();
+        let (agreements, pairs) = agreements_of(scenario, seed, &rank);
+        let (liaisons, liaison_at) = liaisons_of(scenario, &rank);
         let to_tick = |s: Secs| ceil_div(s, tick_s as i64).max(0) as u64;
         let iso = |s: Secs| crate::time::format_iso(&(scenario.clock.epoch + chrono::TimeDelta::seconds(s)));
         let mut to_send: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
