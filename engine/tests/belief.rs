@@ -146,3 +146,33 @@ fn a_nations_starting_catalog_follows_knows_and_prior() {
     println!("median LEO error at the first sample: B {b:.3} km, C {c:.3} km");
     assert!(b < 0.25 * c, "B {b} vs C {c}");
 }
+
+/// A nation whose `knows` holds nothing of the catalog starts empty: accepted, with a warning at
+/// the nation (here `OwnedOnly` for a nation that owns nothing, and an empty list).
+#[test]
+fn an_empty_starting_catalog_is_warned_at_the_nation() {
+    let text = r#"Scenario(
+    name: "empty", epoch: "2026-05-30T12:00:00Z", duration_s: 600, tick_s: 60,
+    nations: [(id: "A", name: "A", knows: OwnedOnly), (id: "B", name: "B", knows: Objects([])), (id: "C", name: "C")],
+    sensors: [],
+    catalog: [File(path: "data/celestrak-stations-2026-05-30.tle")],
+)"#;
+    let src = sentinel_engine::SourceFile::new("empty.ron", text);
+    let s = match sentinel_engine::load_scenario(&src, &mut common::DirLoader(common::repo().join("scenarios"))) {
+        Ok(s) => s,
+        Err(d) => panic!("does not load:\n{d}"),
+    };
+    let got: Vec<(usize, usize, bool)> = s
+        .warnings
+        .0
+        .iter()
+        .map(|w| {
+            let (l, c) = src.line_col(w.span.start);
+            (l, c, w.message.contains("starts with an empty catalog"))
+        })
+        .collect();
+    assert_eq!(got, vec![(3, 20, true), (3, 60, true)], "{:?}", s.warnings);
+    let sim = sentinel_engine::Sim::new(&s, 1, SimOptions::default());
+    assert!(sim.known_at_start("A").is_empty() && sim.known_at_start("B").is_empty());
+    assert!(!sim.known_at_start("C").is_empty());
+}

@@ -1122,6 +1122,25 @@ fn resolve_knows(
                 Knows::Objects(ids)
             }
         };
+        let spec = &nations[at];
+        let holds_any = objects
+            .values()
+            .any(|o| spec.knows.holds(&spec.id, o.id, o.owner.as_deref()));
+        if !holds_any && !objects.is_empty() {
+            d.push(
+                Diagnostic::warning(
+                    src,
+                    n.id.span.clone(),
+                    format!(
+                        "nation `{}` starts with an empty catalog: its `knows` holds none of the catalog's objects",
+                        *n.id
+                    ),
+                )
+                .with_help(
+                    "it can only catalogue what its sensors or partners observe; give objects an `owner`, or use `knows: All`",
+                ),
+            );
+        }
     }
 }
 
