@@ -230,33 +230,21 @@ fn named(p: Pass, tracks: &TrackNames) -> Vec<Pass> {
         list.and_then(|l| l.iter().find(|(f, t, _)| (*f..=*t).contains(&tick)))
             .and_then(|(_, _, e)| *e)
     };
-    let meta = p.clone_meta();
+    let mut meta = p;
+    let detections = std::mem::take(&mut meta.detections);
     let mut out: Vec<Pass> = Vec::new();
-    for d in p.detections {
+    for d in detections {
         let name = name_at(d.tick);
         match out.last_mut() {
             Some(last) if last.object == name => last.detections.push(d),
             _ => out.push(Pass {
                 object: name,
                 detections: vec![d],
-                ..meta.clone_meta()
+                ..meta.clone()
             }),
         }
     }
     out
-}
-
-impl Pass {
-    /// The pass's sensor, nation and type, without detections or object.
-    fn clone_meta(&self) -> Pass {
-        Pass {
-            sensor: self.sensor.clone(),
-            nation: self.nation.clone(),
-            object: None,
-            sensor_type: self.sensor_type.clone(),
-            detections: Vec::new(),
-        }
-    }
 }
 
 /// What the truth exports read from a log, in one pass.

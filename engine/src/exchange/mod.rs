@@ -349,7 +349,7 @@ pub struct Exchange {
     /// (launches, fragments) start here, above every catalog number of the scenario, as the real
     /// network's 8xxxx analyst numbers do. They are the nation's own: two nations may give one
     /// number to different objects.
-    pub(crate) analyst_base: u32,
+    analyst_base: u32,
     /// Per nation: its next analyst number.
     next_analyst: Vec<u32>,
     /// Per nation: the catalog numbers its catalog holds at tick 0 (ascending): the objects of the
