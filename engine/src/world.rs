@@ -249,6 +249,9 @@ pub struct Pass {
     pub track: Option<Box<OpenTrack>>,
     /// The sensor was out of service during the pass.
     pub outage: bool,
+    /// How the sensor follows it: through which entry of its nation's catalog, if any (resolved
+    /// when the scheduler first needs it, then kept for the pass).
+    pub cue: crate::exchange::Cue,
 }
 
 /// What the access and observe systems need of a satellite.

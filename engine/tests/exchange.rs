@@ -13,7 +13,20 @@ const JCSAT_12: u32 = 35755;
 /// An exercise of nations A, B and C with one radar each at the same site (plus `B-BLIND`, which
 /// cannot see GEO), with `extra` appended inside the scenario (agreements, liaisons, tasking).
 fn scenario(extra: &str) -> Scenario {
-    let text = format!(
+    load(&text(extra))
+}
+
+fn load(text: &str) -> Scenario {
+    let src = SourceFile::new("exchange.ron", text);
+    match sentinel_engine::load_scenario(&src, &mut common::MemLoader::default()) {
+        Ok(s) => s,
+        Err(d) => panic!("{d}"),
+    }
+}
+
+/// The text of [`scenario`].
+fn text(extra: &str) -> String {
+    format!(
         r#"Scenario(
     name: "exchange test",
     epoch: "2026-05-30T13:00:00Z",
@@ -49,12 +62,7 @@ fn scenario(extra: &str) -> Scenario {
 )"#,
         radar = "Radar(min_elevation_deg: 0.0, max_range_km: 50000.0, reference_snr_db: 120.0, \
                  reference_range_km: 1000.0, range_sigma_m: 10.0, az_sigma_deg: 0.01, el_sigma_deg: 0.01, capacity: 2)"
-    );
-    let src = SourceFile::new("exchange.ron", text);
-    match sentinel_engine::load_scenario(&src, &mut common::MemLoader::default()) {
-        Ok(s) => s,
-        Err(d) => panic!("{d}"),
-    }
+    )
 }
 
 fn run(extra: &str) -> (Scenario, Vec<Record>) {
@@ -170,6 +178,62 @@ fn a_request_without_an_agreement_is_declined_by_the_requester() {
     );
     let d = json(of_kind(&r, "tasking_declined")[0]);
     assert_eq!((&d["reason"], &d["decided_by"]), (&"no_agreement".into(), &"A".into()));
+}
+
+/// A sensor points where its nation's catalog predicts the requested object: B, whose catalog
+/// holds only JCSAT-12, cannot serve a request for HIMAWARI-9, although its radar sees that object
+/// all along (uncued, in search: it catalogues it under its own analyst number, which the request
+/// does not name). The same request to a B that knows the object is observed at once.
+#[test]
+fn a_request_is_served_only_through_the_providers_own_catalog() {
+    let extra = format!(
+        r#"{B_SUPPORTS_A}
+        tasking: [(id: "R1", by: "A", object: {HIMAWARI_9}, to: Sensor("B-RADAR"), priority: 1,
+                   at: "T+01:00", window: (start: "T+01:00", end: "T+03:00"))],"#
+    );
+    let blind = text(&extra).replace(
+        r#"(id: "B", name: "B")"#,
+        &format!(r#"(id: "B", name: "B", knows: Objects([{JCSAT_12}]))"#),
+    );
+    let r = common::run(&load(&blind), 1, SimOptions::default());
+    assert_eq!(
+        lifecycle(&r, "R1"),
+        vec![
+            (60, "tasking_requested"),
+            (60, "tasking_routed"),
+            (65, "tasking_accepted"),
+            (180, "tasking_expired"),
+            (185, "tasking_reported"),
+        ]
+    );
+    let seen = r
+        .iter()
+        .filter(|x| (65..180).contains(&x.tick))
+        .filter(
+            |x| matches!(&x.event, Event::Detection { sensor, object: Some(HIMAWARI_9), .. } if &**sensor == "B-RADAR"),
+        )
+        .count();
+    assert_eq!(seen, 115, "B-RADAR detects HIMAWARI-9 on every tick of the window");
+    let named: Vec<u32> = r
+        .iter()
+        .filter_map(|x| match &x.event {
+            Event::NewObjectCatalogued {
+                nation,
+                object,
+                true_object: Some(HIMAWARI_9),
+                ..
+            } if &**nation == "B" => Some(*object),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(named, vec![80_000]);
+    // With the object in B's catalog the request is served on the tick it arrives.
+    let (_, r) = run(&extra);
+    assert!(
+        lifecycle(&r, "R1").contains(&(66, "tasking_observed")),
+        "{:?}",
+        lifecycle(&r, "R1")
+    );
 }
 
 #[test]

@@ -220,9 +220,6 @@ impl Exchange {
         ev: &mut Emitter,
     ) -> Option<usize> {
         let ni = n as usize;
-        if let Some(p) = self.rules.uct_response_priority {
-            self.standing[ni].entry(self.sats[score::reveal(sat)].id).or_insert(p);
-        }
         let tentative = self.entries[ni].iter().filter(|e| e.tentative).count();
         if tentative >= crate::limits::MAX_TENTATIVE_ENTRIES {
             return None;
@@ -234,6 +231,11 @@ impl Exchange {
         self.next_analyst[ni] += 1;
         self.entries[ni].push(e);
         let last = self.entries[ni].len() - 1;
+        self.labels[ni].add(sat, last);
+        // The response: the nation's sensors give the new object priority until it is catalogued.
+        if let Some(p) = self.rules.uct_response_priority {
+            self.standing[ni].entry(designator).or_insert(p);
+        }
         let catalogued = self.rules.new_object_tracks <= 1;
         if catalogued {
             self.entries[ni][last].tentative = false;
@@ -263,6 +265,10 @@ impl Exchange {
         let e = &mut self.entries[ni][i];
         e.manoeuvre_evidence.extend_from_slice(meas);
         e.manoeuvre_tracks += 1;
+        // The response: the nation's sensors give the entry priority until the manoeuvre is declared.
+        if let Some(p) = self.rules.uct_response_priority {
+            self.standing[ni].entry(e.designator).or_insert(p);
+        }
         if e.manoeuvre_tracks < self.rules.manoeuvre_tracks {
             return false;
         }
@@ -273,7 +279,7 @@ impl Exchange {
         *e = fresh;
         self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
         if self.rules.uct_response_priority.is_some() {
-            self.standing[ni].remove(&self.sats[score::reveal(label)].id);
+            self.standing[ni].remove(&object);
         }
         ev.push(Event::ManoeuvreDetected {
             nation: self.nations[ni].clone(),
@@ -291,7 +297,7 @@ impl Exchange {
         let nation = self.nations[n as usize].clone();
         let (label, object) = id;
         if self.rules.uct_response_priority.is_some() {
-            self.standing[n as usize].remove(&self.sats[score::reveal(label)].id);
+            self.standing[n as usize].remove(&object);
         }
         ev.push(Event::NewObjectCatalogued {
             nation: nation.clone(),

@@ -24,6 +24,7 @@ use crate::world::{TaskedDetection, TrackReport};
 
 mod belief;
 mod catalog;
+mod cue;
 mod release;
 pub(crate) mod score;
 mod tasking;
@@ -33,6 +34,7 @@ use catalog::{nominal_sigmas, public_catalog, starting_catalog};
 use crate::frames::Site;
 use crate::od::{self, Mat6, Meas, Vec6};
 use belief::{Association, Entry};
+pub use cue::{Cue, CueKey};
 
 /// One entry of a nation's catalog as it could publish it.
 #[derive(Debug, Clone)]
@@ -345,6 +347,8 @@ pub struct Exchange {
     pub(crate) entries: Vec<Vec<Entry>>,
     /// Per nation: the candidate index of its entries.
     index: Vec<belief::Index>,
+    /// Per nation: its entries by the satellite they started from (truth side; see `cue`).
+    labels: Vec<score::Labels>,
     /// First analyst number: the catalog numbers a nation gives objects it catalogues itself
     /// (launches, fragments) start here, above every catalog number of the scenario, as the real
     /// network's 8xxxx analyst numbers do. They are the nation's own: two nations may give one
@@ -374,7 +378,7 @@ pub struct Exchange {
     /// Nation of each sensor.
     pub(crate) sensor_nation: Vec<Nation>,
     /// Per nation, per satellite: tick of the newest observation in its catalog + 1 (0 = none).
-    pub(crate) catalogs: Vec<Vec<u64>>,
+    catalogs: Vec<Vec<u64>>,
     sats: Vec<SatAttrs>,
     agreements: Vec<AgreementRt>,
     /// Agreement indices per (provider, recipient).
@@ -519,6 +523,7 @@ impl Exchange {
                     ids
                 })
                 .collect(),
+            labels: entries.iter().map(|v| score::Labels::of(v, population.len())).collect(),
             entries,
             index: vec![belief::Index::default(); nations.len()],
             sites: scenario
@@ -604,15 +609,6 @@ impl Exchange {
     /// Ticks after its first detection at which a sensor reports an open track.
     pub(crate) fn track_report_ticks(&self) -> u64 {
         self.track_report_ticks
-    }
-
-    /// Catalog custody key of a satellite for a nation: 0 = never observed, else observed tick + 1.
-    pub(crate) fn custody(&self, nation: Nation, sat: u32) -> u64 {
-        self.catalogs
-            .get(nation as usize)
-            .and_then(|c| c.get(sat as usize))
-            .copied()
-            .unwrap_or(0)
     }
 
     /// The standing priority a nation gives an object, if any.

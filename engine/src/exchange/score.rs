@@ -25,6 +25,49 @@ pub(super) fn reveal(t: TrueSat) -> usize {
     t.0 as usize
 }
 
+/// Per nation, the entries started from each satellite: the simulation's shortcut for what a
+/// sensor pointing at an entry's prediction acquires (see `Exchange::cue`). It answers only "which
+/// entries carry this label"; whether pointing at one finds the satellite is decided on the
+/// entry's prediction and the satellite's true position, never on the label alone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Labels {
+    /// By satellite index: the first entry started from it (`u32::MAX`: none).
+    first: Vec<u32>,
+    /// Further entries started from the same satellite (initial orbits of a catalogued object).
+    more: std::collections::BTreeMap<u32, Vec<u32>>,
+}
+
+impl Labels {
+    /// The index of `entries` (a nation's catalog) for a population of `sats` satellites.
+    pub(crate) fn of(entries: &[Entry], sats: usize) -> Labels {
+        let mut l = Labels {
+            first: vec![u32::MAX; sats],
+            more: Default::default(),
+        };
+        for (i, e) in entries.iter().enumerate() {
+            l.add(e.label, i);
+        }
+        l
+    }
+
+    /// Records that entry `i` started from `label`.
+    pub(crate) fn add(&mut self, label: TrueSat, i: usize) {
+        let s = reveal(label);
+        if self.first[s] == u32::MAX {
+            self.first[s] = i as u32;
+        } else {
+            self.more.entry(s as u32).or_default().push(i as u32);
+        }
+    }
+
+    /// The entries started from satellite `sat`, in the order they were made.
+    pub(crate) fn entries_of(&self, sat: u32) -> impl Iterator<Item = usize> + '_ {
+        let first = self.first.get(sat as usize).copied().filter(|&i| i != u32::MAX);
+        let more = first.and_then(|_| self.more.get(&sat)).into_iter().flatten();
+        first.into_iter().chain(more.copied()).map(|i| i as usize)
+    }
+}
+
 /// True TEME position of every satellite this tick (exact SGP4 of its true elements; `None` when
 /// not in orbit), by satellite index, km.
 pub(crate) struct Truth<'a> {
@@ -96,8 +139,8 @@ mod tests {
     /// Every function of the exchange that reads truth through [`super::reveal`], by file. Nation
     /// logic (association, orbit determination, cataloguing, release, tasking: `belief`, `index`,
     /// `release`, `tasking`, `mod`) has none; a new read must be added here, with its reason.
-    const ALLOWED: [(&str, &[&str]); 7] = [
-        ("score.rs", &["score", "summarise"]),
+    const ALLOWED: [(&str, &[&str]); 8] = [
+        ("score.rs", &["score", "summarise", "add"]),
         (
             "catalog.rs",
             &[
@@ -107,14 +150,14 @@ mod tests {
                 "associated",
                 "catalogue_new",
                 "manoeuvre_evidence",
-                // Standing priorities for UCTs and custody ticks are keyed by the true object: the
-                // scheduler's known gap (issue 12), and the custody score.
-                "uncorrelated",
+                // The custody score: each entry's newest observation, by the object it started from.
                 "update_catalog",
                 "sample_custody",
             ],
         ),
         ("belief.rs", &[]),
+        // Schedulers' cues read labels only through `Labels::entries_of` (see its doc).
+        ("cue.rs", &[]),
         ("belief/index.rs", &[]),
         ("release.rs", &[]),
         ("tasking.rs", &[]),
@@ -126,6 +169,7 @@ mod tests {
             "score.rs" => include_str!("score.rs"),
             "catalog.rs" => include_str!("catalog.rs"),
             "belief.rs" => include_str!("belief.rs"),
+            "cue.rs" => include_str!("cue.rs"),
             "belief/index.rs" => include_str!("belief/index.rs"),
             "release.rs" => include_str!("release.rs"),
             "tasking.rs" => include_str!("tasking.rs"),

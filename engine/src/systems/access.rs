@@ -70,6 +70,7 @@ fn update(
                     last_attempt: None,
                     track: None,
                     outage: false,
+                    cue: Default::default(),
                 });
             }
         }
