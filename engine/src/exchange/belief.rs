@@ -21,6 +21,7 @@ use crate::orbit::{J2_WGS72, RE_WGS72_KM};
 use super::score::TrueSat;
 
 mod index;
+mod phase;
 pub(crate) use index::Index;
 
 /// Chi-square probability of the association gate.
@@ -325,23 +326,11 @@ impl Entry {
     /// Whether the last measurement of a track can belong to this entry's orbit at all: the line
     /// of sight meets the orbit's plane and radius band (cheap), then passes within
     /// [`Entry::search_km`] of the predicted position (one propagation).
-    pub fn may_explain(&self, m: &Meas, (site, d): (Vec3, Vec3), h: Vec3, clock: &crate::time::Clock) -> bool {
-        if !self.sieve.may_meet(h, site, d, m.range_km, self.sieve_margin_km()) {
-            return false;
-        }
-        let Some((r, _)) = self.state_at(clock, m.tick) else {
-            return false;
-        };
-        let rel = crate::frames::sub(r, site);
-        let miss_km = match m.range_km {
-            Some(rho) => norm(crate::frames::sub(rel, [rho * d[0], rho * d[1], rho * d[2]])),
-            // Distance of the prediction from the ray.
-            None => {
-                let t = dot(rel, d).max(0.0);
-                norm(crate::frames::sub(rel, [t * d[0], t * d[1], t * d[2]]))
-            }
-        };
-        miss_km <= self.search_km(clock, m.tick)
+    pub fn may_explain(&self, m: &Meas, los: (Vec3, Vec3), h: Vec3, clock: &crate::time::Clock) -> bool {
+        self.sieve.may_meet(h, los.0, los.1, m.range_km, self.sieve_margin_km())
+            && self
+                .state_at(clock, m.tick)
+                .is_some_and(|(r, _)| near(m, los, r, self.search_km(clock, m.tick)))
     }
 
     /// How far from its prediction a measurement of this entry is looked for, km: six times a
@@ -447,6 +436,20 @@ pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -
     (ecef_to_teme(site.ecef_km, gmst), ecef_to_teme(d, gmst))
 }
 
+/// Whether predicted position `r` (TEME km) is within `search_km` of measurement `m`: of its point
+/// (radar), or of its line of sight (`los`: site and unit direction) beyond the site.
+fn near(m: &Meas, (site, d): (Vec3, Vec3), r: Vec3, search_km: f64) -> bool {
+    let rel = crate::frames::sub(r, site);
+    let miss_km = match m.range_km {
+        Some(rho) => norm(crate::frames::sub(rel, [rho * d[0], rho * d[1], rho * d[2]])),
+        None => {
+            let t = dot(rel, d).max(0.0);
+            norm(crate::frames::sub(rel, [t * d[0], t * d[1], t * d[2]]))
+        }
+    };
+    miss_km <= search_km
+}
+
 /// The outcome of associating a track with a nation's catalog.
 #[derive(Debug, Clone)]
 pub(crate) enum Association {
@@ -490,11 +493,26 @@ pub(crate) fn associate(
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
         !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) || pool.binary_search(&i).is_ok()
     }));
+    // Entry::may_explain, with the phase check before the propagation.
     let candidates: Vec<usize> = pool
         .into_iter()
         .filter(|&i| {
-            let h = index.normal(i, &entries[i], clock, last.tick);
-            entries[i].may_explain(last, los, h, clock)
+            let e = &entries[i];
+            let h = index.normal(i, e, clock, last.tick);
+            if !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) {
+                return false;
+            }
+            let search_km = e.search_km(clock, last.tick);
+            if !index.in_phase(i, e, h, clock, last.tick, los, last.range_km, search_km) {
+                debug_assert!(
+                    !e.may_explain(last, los, h, clock),
+                    "the phase check dropped a candidate"
+                );
+                return false;
+            }
+            index
+                .position(i, e, clock, last.tick)
+                .is_some_and(|r| near(last, los, r, search_km))
         })
         .collect();
     let mut best: Option<(usize, f64)> = None;

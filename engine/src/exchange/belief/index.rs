@@ -7,6 +7,7 @@
 //! perpendicular to a direction u of the measurement there: the measured point's (radar), or any
 //! direction from the origin to the part of the line of sight inside the shell (angles only).
 
+use super::phase::{self, Phase};
 use super::{Entry, SIEVE_MARGIN_KM, Sieve};
 use crate::frames::{Vec3, dot, norm, sub};
 use std::f64::consts::TAU;
@@ -86,6 +87,11 @@ pub(crate) struct Index {
     dirty: bool,
     /// Per entry: its orbit normal at a tick (computed when first needed that tick).
     normals: Vec<(u64, Vec3)>,
+    /// Per entry: its predicted TEME position at a tick (computed when first needed that tick;
+    /// tracks of one tick meet many of the same candidates).
+    positions: Vec<(u64, Option<Vec3>)>,
+    /// Per entry: its phase reference (see [`phase`]), renewed when stale or the entry changes.
+    phases: Vec<Option<Phase>>,
 }
 
 /// Node-drift chord rate of an orbit normal, per minute.
@@ -188,10 +194,61 @@ impl Index {
         c.1
     }
 
+    /// Entry `i`'s predicted TEME position at `tick` (cached for the tick).
+    pub(super) fn position(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock, tick: u64) -> Option<Vec3> {
+        let c = &mut self.positions[i];
+        if c.0 != tick {
+            *c = (tick, e.state_at(clock, tick).map(|(r, _)| r));
+        }
+        c.1
+    }
+
+    /// Whether entry `i`'s prediction at `tick` (normal `h`) can lie within `search_km` of a
+    /// measurement (line of sight `los`, range if measured): false only when its phase rules it
+    /// out (see [`phase`]).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn in_phase(
+        &mut self,
+        i: usize,
+        e: &Entry,
+        h: Vec3,
+        clock: &crate::time::Clock,
+        tick: u64,
+        los: (Vec3, Vec3),
+        range_km: Option<f64>,
+        search_km: f64,
+    ) -> bool {
+        if !phase::usable(e) {
+            return true;
+        }
+        let tick_s = clock.tick_s as f64;
+        let fresh = self.phases[i].filter(|p| tick.abs_diff(p.tick) as f64 * tick_s <= phase::MAX_AGE_S);
+        let p = match fresh {
+            Some(p) => p,
+            None => {
+                let Some(p) = self
+                    .position(i, e, clock, tick)
+                    .and_then(|r| Phase::of(e, h, r, tick, clock))
+                else {
+                    return true;
+                };
+                self.phases[i] = Some(p);
+                p
+            }
+        };
+        p.may_match(h, los, range_km, search_km, tick, tick_s)
+    }
+
     /// Notes that entry `i` changed or was added (the exchange calls this after every change).
     pub fn touched(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock) {
         if let Some(c) = self.normals.get_mut(i) {
             c.0 = u64::MAX;
+        }
+        if let Some(c) = self.positions.get_mut(i) {
+            c.0 = u64::MAX;
+        }
+        if let Some(c) = self.phases.get_mut(i) {
+            *c = None;
         }
         let moved = match (self.normals_at_build.get(i), self.built) {
             (Some(h), Some(t)) => {
@@ -229,6 +286,9 @@ impl Index {
         self.dirty = false;
         self.built = Some(tick);
         self.normals = vec![(u64::MAX, [0.0; 3]); entries.len()];
+        self.positions = vec![(u64::MAX, None); entries.len()];
+        // Phases stay: they age by time and `touched` drops a changed entry's.
+        self.phases.resize(entries.len(), None);
         self.normals_at_build = entries
             .iter()
             .map(|e| e.sieve.normal(e.minutes_at(clock, tick)))
