@@ -57,6 +57,43 @@ pub(crate) const DRAG_PSD_KM2_S3: f64 = 4e-12;
 /// Perigee height below which an unknown drag term matters, km.
 pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
 
+/// Minutes after an epoch `epoch_offset_ns` before the scenario's, at a tick.
+fn minutes_at(epoch_offset_ns: i64, clock: &crate::time::Clock, tick: u64) -> f64 {
+    let ns = epoch_offset_ns as i128 + clock.seconds_since_epoch(crate::time::Tick(tick)) as i128 * 1_000_000_000;
+    ns as f64 / 60e9
+}
+
+/// The terms of [`Entry::search_km`], fixed between updates of the entry.
+#[derive(Debug, Clone, Copy)]
+struct Search {
+    /// The position bound at the last update, km.
+    base_km: f64,
+    /// Its growth per second since, km/s.
+    growth_km_s: f64,
+    last_obs: u64,
+    margin_km: f64,
+}
+
+impl Search {
+    fn of(e: &Entry) -> Search {
+        let a = e.x[0];
+        let angular = (1..6).map(|i| e.cov[(i, i)]).fold(0.0, f64::max).sqrt();
+        let sigma_a = e.cov[(0, 0)].sqrt();
+        let n = (crate::orbit::MU_KM3_S2 / a.powi(3)).sqrt();
+        Search {
+            base_km: 2.0 * a * angular + sigma_a,
+            growth_km_s: 1.5 * n * sigma_a,
+            last_obs: e.last_obs.unwrap_or(0),
+            margin_km: e.sieve_margin_km(),
+        }
+    }
+
+    fn km(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
+        let since_s = tick.saturating_sub(self.last_obs) as f64 * clock.tick_s as f64;
+        (6.0 * (self.base_km + self.growth_km_s * since_s)).max(self.margin_km)
+    }
+}
+
 /// One catalog entry: an estimate.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
@@ -282,9 +319,7 @@ impl Entry {
 
     /// Minutes after the epoch at a tick.
     pub fn minutes_at(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
-        let ns =
-            self.epoch_offset_ns as i128 + clock.seconds_since_epoch(crate::time::Tick(tick)) as i128 * 1_000_000_000;
-        ns as f64 / 60e9
+        minutes_at(self.epoch_offset_ns, clock, tick)
     }
 
     /// Predicted TEME position and velocity at a tick.
@@ -338,13 +373,7 @@ impl Entry {
     /// along-track part growing with the semi-major axis uncertainty), and at least
     /// [`SIEVE_MARGIN_KM`] (or [`SIEVE_MARGIN_TENTATIVE_KM`]).
     pub fn search_km(&self, clock: &crate::time::Clock, tick: u64) -> f64 {
-        let a = self.x[0];
-        let angular = (1..6).map(|i| self.cov[(i, i)]).fold(0.0, f64::max).sqrt();
-        let sigma_a = self.cov[(0, 0)].sqrt();
-        let n = (crate::orbit::MU_KM3_S2 / a.powi(3)).sqrt();
-        let since_s = tick.saturating_sub(self.last_obs.unwrap_or(0)) as f64 * clock.tick_s as f64;
-        let bound = 2.0 * a * angular + sigma_a + 1.5 * n * sigma_a * since_s;
-        (6.0 * bound).max(self.sieve_margin_km())
+        Search::of(self).km(clock, tick)
     }
 
     /// A fresh estimate of this object at `tick` (the entry's prediction then, refitted as SGP4
@@ -438,7 +467,7 @@ pub(crate) fn line_of_sight(m: &Meas, site: &Site, clock: &crate::time::Clock) -
 
 /// Whether predicted position `r` (TEME km) is within `search_km` of measurement `m`: of its point
 /// (radar), or of its line of sight (`los`: site and unit direction) beyond the site.
-fn near(m: &Meas, (site, d): (Vec3, Vec3), r: Vec3, search_km: f64) -> bool {
+pub(super) fn near(m: &Meas, (site, d): (Vec3, Vec3), r: Vec3, search_km: f64) -> bool {
     let rel = crate::frames::sub(r, site);
     let miss_km = match m.range_km {
         Some(rho) => norm(crate::frames::sub(rel, [rho * d[0], rho * d[1], rho * d[2]])),
@@ -493,27 +522,9 @@ pub(crate) fn associate(
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
         !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) || pool.binary_search(&i).is_ok()
     }));
-    // Entry::may_explain, with the phase check before the propagation.
     let candidates: Vec<usize> = pool
         .into_iter()
-        .filter(|&i| {
-            let e = &entries[i];
-            let h = index.normal(i, e, clock, last.tick);
-            if !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) {
-                return false;
-            }
-            let search_km = e.search_km(clock, last.tick);
-            if !index.in_phase(i, e, h, clock, last.tick, los, last.range_km, search_km) {
-                debug_assert!(
-                    !e.may_explain(last, los, h, clock),
-                    "the phase check dropped a candidate"
-                );
-                return false;
-            }
-            index
-                .position(i, e, clock, last.tick)
-                .is_some_and(|r| near(last, los, r, search_km))
-        })
+        .filter(|&i| index.may_explain(i, &entries[i], last, los, clock))
         .collect();
     let mut best: Option<(usize, f64)> = None;
     let mut gates = Vec::with_capacity(candidates.len());

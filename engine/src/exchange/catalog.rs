@@ -448,9 +448,9 @@ impl Exchange {
         if let Some((x, p)) = fused
             && e.set(x, p)
         {
-            self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
             let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
+            self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
             self.update_catalog(n, id, observed_tick, "shared", sensor, ev);
         }
     }

@@ -8,8 +8,9 @@
 //! direction from the origin to the part of the line of sight inside the shell (angles only).
 
 use super::phase::{self, Phase};
-use super::{Entry, SIEVE_MARGIN_KM, Sieve};
+use super::{Entry, SIEVE_MARGIN_KM, Search, Sieve, minutes_at, near};
 use crate::frames::{Vec3, dot, norm, sub};
+use crate::od::Meas;
 use std::f64::consts::TAU;
 use std::sync::LazyLock;
 
@@ -85,13 +86,41 @@ pub(crate) struct Index {
     always: Vec<u32>,
     /// An entry was added or outgrew its registration since the build.
     dirty: bool,
-    /// Per entry: its orbit normal at a tick (computed when first needed that tick).
-    normals: Vec<(u64, Vec3)>,
-    /// Per entry: its predicted TEME position at a tick (computed when first needed that tick;
-    /// tracks of one tick meet many of the same candidates).
-    positions: Vec<(u64, Option<Vec3>)>,
-    /// Per entry: its phase reference (see [`phase`]), renewed when stale or the entry changes.
-    phases: Vec<Option<Phase>>,
+    /// Per entry: what the candidate filter reads of it.
+    probes: Vec<Probe>,
+}
+
+/// What the candidate filter ([`Index::may_explain`]) reads of an entry, kept together in the index
+/// (entries are large, and the filter visits hundreds to thousands of them per measurement), with
+/// what it computed for the entry and may reuse. Rebuilt from the entry whenever it changes.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    sieve: Sieve,
+    epoch_offset_ns: i64,
+    search: Search,
+    /// Whether the phase check applies ([`phase::usable`]).
+    phased: bool,
+    /// Orbit normal at a tick (computed when first needed that tick).
+    normal: (u64, Vec3),
+    /// Predicted TEME position at a tick (computed when first needed that tick: tracks of one tick
+    /// meet many of the same candidates).
+    position: (u64, Option<Vec3>),
+    /// Phase reference, renewed when stale.
+    phase: Option<Phase>,
+}
+
+impl Probe {
+    fn of(e: &Entry) -> Probe {
+        Probe {
+            sieve: e.sieve,
+            epoch_offset_ns: e.epoch_offset_ns,
+            search: Search::of(e),
+            phased: phase::usable(e),
+            normal: (u64::MAX, [0.0; 3]),
+            position: (u64::MAX, None),
+            phase: None,
+        }
+    }
 }
 
 /// Node-drift chord rate of an orbit normal, per minute.
@@ -185,70 +214,54 @@ impl Index {
         i * LON_BINS + j
     }
 
-    /// Entry `i`'s orbit normal at `tick` (cached per tick).
-    pub(super) fn normal(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock, tick: u64) -> Vec3 {
-        let c = &mut self.normals[i];
-        if c.0 != tick {
-            *c = (tick, e.sieve.normal(e.minutes_at(clock, tick)));
-        }
-        c.1
-    }
-
-    /// Entry `i`'s predicted TEME position at `tick` (cached for the tick).
-    pub(super) fn position(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock, tick: u64) -> Option<Vec3> {
-        let c = &mut self.positions[i];
-        if c.0 != tick {
-            *c = (tick, e.state_at(clock, tick).map(|(r, _)| r));
-        }
-        c.1
-    }
-
-    /// Whether entry `i`'s prediction at `tick` (normal `h`) can lie within `search_km` of a
-    /// measurement (line of sight `los`, range if measured): false only when its phase rules it
-    /// out (see [`phase`]).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn in_phase(
+    /// Whether a measurement (`m`, its line of sight `los`) can belong to entry `i` (`e`) at all:
+    /// exactly [`Entry::may_explain`] (the plane and radius sieve, then the prediction within
+    /// [`Entry::search_km`]), with the phase check (see [`phase`]) before the propagation.
+    pub(super) fn may_explain(
         &mut self,
         i: usize,
         e: &Entry,
-        h: Vec3,
-        clock: &crate::time::Clock,
-        tick: u64,
+        m: &Meas,
         los: (Vec3, Vec3),
-        range_km: Option<f64>,
-        search_km: f64,
+        clock: &crate::time::Clock,
     ) -> bool {
-        if !phase::usable(e) {
-            return true;
+        let p = &mut self.probes[i];
+        let tick = m.tick;
+        if p.normal.0 != tick {
+            p.normal = (tick, p.sieve.normal(minutes_at(p.epoch_offset_ns, clock, tick)));
         }
-        let tick_s = clock.tick_s as f64;
-        let fresh = self.phases[i].filter(|p| tick.abs_diff(p.tick) as f64 * tick_s <= phase::MAX_AGE_S);
-        let p = match fresh {
-            Some(p) => p,
-            None => {
-                let Some(p) = self
-                    .position(i, e, clock, tick)
-                    .and_then(|r| Phase::of(e, h, r, tick, clock))
-                else {
-                    return true;
-                };
-                self.phases[i] = Some(p);
-                p
+        let h = p.normal.1;
+        if !p.sieve.may_meet(h, los.0, los.1, m.range_km, p.search.margin_km) {
+            return false;
+        }
+        let search_km = p.search.km(clock, tick);
+        let mut position = || {
+            if p.position.0 != tick {
+                p.position = (tick, e.state_at(clock, tick).map(|(r, _)| r));
             }
+            p.position.1
         };
-        p.may_match(h, los, range_km, search_km, tick, tick_s)
+        if p.phased {
+            let tick_s = clock.tick_s as f64;
+            let fresh = p
+                .phase
+                .filter(|f| tick.abs_diff(f.tick) as f64 * tick_s <= phase::MAX_AGE_S);
+            let reference = fresh.or_else(|| position().and_then(|r| Phase::of(e, h, r, tick, clock)));
+            if let Some(f) = reference {
+                p.phase = Some(f);
+                if !f.may_match(h, los, m.range_km, search_km, tick, tick_s) {
+                    debug_assert!(!e.may_explain(m, los, h, clock), "the phase check dropped a candidate");
+                    return false;
+                }
+            }
+        }
+        position().is_some_and(|r| near(m, los, r, search_km))
     }
 
     /// Notes that entry `i` changed or was added (the exchange calls this after every change).
     pub fn touched(&mut self, i: usize, e: &Entry, clock: &crate::time::Clock) {
-        if let Some(c) = self.normals.get_mut(i) {
-            c.0 = u64::MAX;
-        }
-        if let Some(c) = self.positions.get_mut(i) {
-            c.0 = u64::MAX;
-        }
-        if let Some(c) = self.phases.get_mut(i) {
-            *c = None;
+        if let Some(p) = self.probes.get_mut(i) {
+            *p = Probe::of(e);
         }
         let moved = match (self.normals_at_build.get(i), self.built) {
             (Some(h), Some(t)) => {
@@ -285,10 +298,10 @@ impl Index {
         }
         self.dirty = false;
         self.built = Some(tick);
-        self.normals = vec![(u64::MAX, [0.0; 3]); entries.len()];
-        self.positions = vec![(u64::MAX, None); entries.len()];
-        // Phases stay: they age by time and `touched` drops a changed entry's.
-        self.phases.resize(entries.len(), None);
+        // Probes of unchanged entries stay (their phases age by time; `touched` rebuilds a changed
+        // entry's).
+        let known = self.probes.len();
+        self.probes.extend(entries[known..].iter().map(Probe::of));
         self.normals_at_build = entries
             .iter()
             .map(|e| e.sieve.normal(e.minutes_at(clock, tick)))
