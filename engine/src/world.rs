@@ -559,6 +559,19 @@ impl Sim {
         self.exchange.nation_catalog(nation)
     }
 
+    /// Where `nation`'s catalog predicts the objects it names `designators` at `tick`: its belief,
+    /// not the truth (a nation's view of the run draws these). `None` per number it does not
+    /// catalogue then; `None` for an unknown nation.
+    pub fn believed_states(&self, nation: &str, designators: &[u32], tick: Tick) -> Option<Vec<Option<StateVector>>> {
+        let states = self.exchange.believed_states(nation, designators, tick.0)?;
+        Some(
+            states
+                .into_iter()
+                .map(|s| s.map(|(r, v)| StateVector::from_teme(r, v, &self.clock, tick)))
+                .collect(),
+        )
+    }
+
     /// Catalog numbers of the objects in orbit now (launched, not lost), ascending.
     pub fn objects_in_orbit(&self) -> Vec<u32> {
         (0..self.sats.len())

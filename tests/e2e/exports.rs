@@ -367,7 +367,20 @@ fn czml_validates_with_czml3_and_matches_the_log_and_the_oem() {
 
     // A nation's view: its sensors and its detections only.
     let jpn = out.path().join("jpn.czml");
-    export(dir, &jpn, &["--format", "czml", "--view", "JPN", "--max-objects", "10"]);
+    export(
+        dir,
+        &jpn,
+        &[
+            "--format",
+            "czml",
+            "--view",
+            "JPN",
+            "--max-objects",
+            "10",
+            "--step-s",
+            "300",
+        ],
+    );
     let doc = read_with("py", "read_czml.py", &[jpn.to_str().unwrap()]).unwrap();
     assert_eq!(doc["kinds"]["nation"], 1);
     assert!(
@@ -379,6 +392,51 @@ fn czml_validates_with_czml3_and_matches_the_log_and_the_oem() {
     );
     let dets = doc["detections"].as_array().unwrap();
     assert!(!dets.is_empty() && dets.iter().all(|d| d["nation"] == "JPN"));
+    // It holds no truth: its satellites are JPN's catalog predictions of the entries its tracks
+    // associated with (lines join the sensor to that entry), close to the truth (its catalog is
+    // accurate to kilometres) but not on it.
+    let named: std::collections::BTreeSet<String> = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["kind"] == "track" && v["nation"] == "JPN")
+        .filter_map(|v| v["entry"].as_u64().map(|e| e.to_string()))
+        .collect();
+    let believed = doc["satellites"].as_object().unwrap();
+    assert_eq!(believed.len(), 10);
+    assert!(believed.keys().all(|k| named.contains(k)), "{:?}", believed.keys());
+    assert!(dets.iter().all(|d| believed.contains_key(&d["object"].to_string())));
+    let truth_file = out.path().join("jpn-truth.czml");
+    let list = believed.keys().cloned().collect::<Vec<_>>().join(",");
+    export(
+        dir,
+        &truth_file,
+        &["--format", "czml", "--objects", &list, "--step-s", "300"],
+    );
+    let truth = read_with("py", "read_czml.py", &[truth_file.to_str().unwrap()]).unwrap();
+    let mut misses = Vec::new();
+    for (k, b) in believed {
+        let t = &truth["satellites"][k]["samples"];
+        let at: BTreeMap<String, &Value> = t.as_array().unwrap().iter().map(|s| (s[0].to_string(), s)).collect();
+        for s in b["samples"].as_array().unwrap() {
+            let r = at[&s[0].to_string()];
+            let d2: f64 = (1..4)
+                .map(|i| (s[i].as_f64().unwrap() - r[i].as_f64().unwrap()).powi(2))
+                .sum();
+            misses.push(d2.sqrt() / 1000.0);
+        }
+    }
+    let worst = misses.iter().copied().fold(0.0, f64::max);
+    let moved = misses.iter().filter(|&&m| m > 0.001).count();
+    println!(
+        "JPN's predictions vs truth: {} samples, worst {worst:.3} km",
+        misses.len()
+    );
+    assert!(
+        worst < 50.0 && moved * 2 > misses.len(),
+        "worst {worst} km, {moved} of {}",
+        misses.len()
+    );
 }
 
 #[test]

@@ -110,6 +110,29 @@ impl Exchange {
         )
     }
 
+    /// Where a nation's catalogued entries named `designators` predict their objects at `tick`
+    /// (TEME km and km/s), in the order asked; `None` for a number it does not catalogue (yet).
+    /// `None` for an unknown nation.
+    pub(crate) fn believed_states(
+        &self,
+        nation: &str,
+        designators: &[u32],
+        tick: u64,
+    ) -> Option<Vec<Option<(crate::frames::Vec3, crate::frames::Vec3)>>> {
+        let n = self.nations.binary_search_by(|x| (**x).cmp(nation)).ok()?;
+        let by: BTreeMap<u32, &Entry> = self.entries[n]
+            .iter()
+            .filter(|e| !e.tentative && designators.contains(&e.designator))
+            .map(|e| (e.designator, e))
+            .collect();
+        Some(
+            designators
+                .iter()
+                .map(|d| by.get(d).and_then(|e| e.state_at(&self.clock, tick)))
+                .collect(),
+        )
+    }
+
     /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
     /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
     /// towards declaring it); or starts a tentative entry by initial orbit determination. `sat` is
