@@ -348,10 +348,20 @@ impl Exchange {
         let r = &self.rules.revisit;
         let n_sats = self.sats.len();
         let mut accuracy = Vec::with_capacity(self.nations.len());
+        // Each nation's catalog scored (independent: in parallel, collected in nation order).
+        let scored_all: Vec<Vec<score::Scored>> = {
+            use rayon::prelude::*;
+            truth.pool.install(|| {
+                self.entries
+                    .par_iter()
+                    .map(|entries| score::score(entries, tick, &self.clock, truth))
+                    .collect()
+            })
+        };
         // Per nation, per satellite: (known, in custody).
         let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())
-            .map(|n| {
-                let scored = score::score(&self.entries[n], tick, &self.clock, truth);
+            .zip(scored_all)
+            .map(|(n, scored)| {
                 let mut st = vec![(false, false); n_sats];
                 for e in &scored {
                     let s = score::reveal(e.label);

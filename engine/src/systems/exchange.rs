@@ -32,6 +32,9 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
                 .flatten()
         })
         .collect();
-    let truth = crate::exchange::score::Truth { teme_km: &teme_km };
+    let truth = crate::exchange::score::Truth {
+        teme_km: &teme_km,
+        pool: &sim.pool,
+    };
     sim.exchange.step(tick.0, reports, tasked, Some(&truth), events);
 }

@@ -465,6 +465,7 @@ impl Index {
 mod tests {
     use super::*;
     use crate::exchange::score::TrueSat;
+    use crate::frames::sub;
     use crate::frames::cross;
     use crate::od;
 
@@ -622,5 +623,118 @@ mod tests {
         }
         index.refresh(&entries, &clock, BUILD_TICK);
         check_superset(&entries, &index, &clock, 12);
+    }
+
+    /// A measurement of `e` at `tick`: a point (radar) or a line of sight (angles only) from a
+    /// random site, `miss` times the entry's search radius from its prediction in a random
+    /// direction; None when the entry does not propagate or the site would be inside the offset.
+    fn measurement_near(
+        e: &Entry,
+        tick: u64,
+        miss: f64,
+        radar: bool,
+        clock: &crate::time::Clock,
+        u: &mut impl FnMut() -> f64,
+    ) -> Option<(Meas, (Vec3, Vec3))> {
+        let (r, _) = e.state_at(clock, tick)?;
+        let (z, lon) = (2.0 * u() - 1.0, TAU * u());
+        let off = [(1.0 - z * z).sqrt() * lon.cos(), (1.0 - z * z).sqrt() * lon.sin(), z];
+        let k = miss * e.search_km(clock, tick);
+        let target: Vec3 = std::array::from_fn(|i| r[i] + k * off[i]);
+        // A site on the Earth below the target, up to about 60 degrees of central angle away.
+        let (site, _) = ray(u);
+        let site = if dot(site, target) > 0.0 { site } else { site.map(|x| -x) };
+        let los = sub(target, site);
+        let range = norm(los);
+        let d = los.map(|x| x / range);
+        let m = Meas {
+            tick,
+            sensor: 0,
+            range_km: radar.then_some(range),
+            az_deg: 0.0,
+            el_deg: 0.0,
+            sigma_range_km: 0.0,
+            sigma_az_deg: 0.0,
+            sigma_el_deg: 0.0,
+        };
+        Some((m, (site, d)))
+    }
+
+    /// The phase check never drops a candidate `Entry::may_explain` accepts: measurements near
+    /// and around the boundary of the search radius, of LEO (some with a strong drag term),
+    /// MEO, GEO, Molniya and GTO entries, at ticks up to half an hour from the entry's phase
+    /// reference and after it is renewed; and it is not vacuous: of the candidates the plane
+    /// and radius sieve passes for random lines of sight, it rejects most.
+    #[test]
+    fn the_phase_check_keeps_every_candidate_the_propagation_would() {
+        let clock = clock();
+        let mut entries = catalog(600, &clock);
+        let mut u = crate::testutil::uniforms(21);
+        for i in (0..entries.len()).step_by(5) {
+            let mut el = entries[i].template.clone();
+            el.drag_term = 0.02 * u();
+            let (x, cov) = (entries[i].x, entries[i].cov);
+            entries[i] = Entry::new((TrueSat::of(i as u32), i as u32), &el, x, cov, &clock).expect("valid");
+        }
+        let mut index = Index::default();
+        index.refresh(&entries, &clock, BUILD_TICK);
+        let (mut accepted, mut kept) = (0, 0);
+        for round in 0..6000 {
+            let i = (u() * entries.len() as f64) as usize % entries.len();
+            // Ticks spread over an hour around the build: references are made, aged, renewed.
+            let tick = BUILD_TICK + (u() * 360.0) as u64 + round / 20;
+            let miss = 1.3 * u();
+            let Some((m, los)) = measurement_near(&entries[i], tick, miss, u() < 0.5, &clock, &mut u) else {
+                continue;
+            };
+            let e = &entries[i];
+            let h = e.sieve.normal(e.minutes_at(&clock, tick));
+            if e.may_explain(&m, los, h, &clock) {
+                accepted += 1;
+                assert!(
+                    index.may_explain(i, e, &m, los, &clock),
+                    "entry {i} ({:?}) dropped at tick {tick}, miss {miss:.3} of its search radius",
+                    e.sieve
+                );
+                kept += 1;
+            }
+        }
+        println!("near measurements the propagation accepts: {accepted}, kept {kept}");
+        assert!(accepted > 2000, "{accepted}");
+        assert_eq!(kept, accepted);
+        // Random lines of sight: the sieve passes many entries, the phase check alone few of them.
+        let (mut sieved, mut phased, mut near) = (0usize, 0usize, 0usize);
+        for _ in 0..200 {
+            let (site, d) = ray(&mut u);
+            let tick = BUILD_TICK + (u() * 180.0) as u64;
+            let m = Meas {
+                tick,
+                sensor: 0,
+                range_km: None,
+                az_deg: 0.0,
+                el_deg: 0.0,
+                sigma_range_km: 0.0,
+                sigma_az_deg: 0.0,
+                sigma_el_deg: 0.0,
+            };
+            for (i, e) in entries.iter().enumerate() {
+                let h = e.sieve.normal(e.minutes_at(&clock, tick));
+                if e.sieve.may_meet(h, site, d, None, e.sieve_margin_km()) && phase::usable(e) {
+                    sieved += 1;
+                    // A reference 15 minutes old (none for an equatorial plane: no check).
+                    let then = tick - 90;
+                    let r = e.state_at(&clock, then).expect("propagates").0;
+                    let h0 = e.sieve.normal(e.minutes_at(&clock, then));
+                    let search_km = e.search_km(&clock, tick);
+                    phased += usize::from(
+                        Phase::of(e, h0, r, then, &clock)
+                            .is_none_or(|p| p.may_match(h, (site, d), None, search_km, tick, 10.0)),
+                    );
+                    near += usize::from(index.may_explain(i, e, &m, (site, d), &clock));
+                }
+            }
+        }
+        println!("random lines of sight: the sieve passes {sieved}, the phase check {phased}, the propagation {near}");
+        assert!(sieved > 1000 && phased * 3 < sieved && near <= phased, "{phased} of {sieved}");
     }
 }
