@@ -522,10 +522,7 @@ pub(crate) fn associate(
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
         !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) || pool.binary_search(&i).is_ok()
     }));
-    let candidates: Vec<usize> = pool
-        .into_iter()
-        .filter(|&i| index.may_explain(i, &entries[i], last, los, clock))
-        .collect();
+    let candidates = index.candidates(&pool, entries, last, los, clock);
     let mut best: Option<(usize, f64)> = None;
     let mut gates = Vec::with_capacity(candidates.len());
     for &i in &candidates {

@@ -20,8 +20,10 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
         }
     }
     let last = tick.0 + 1 >= sim.clock.ticks;
+    // On the run's pool: association filters large candidate pools in parallel.
     if !sim.exchange.samples_at(tick.0, last) {
-        sim.exchange.step(tick.0, reports, tasked, None, events);
+        let ex = &mut sim.exchange;
+        sim.pool.install(|| ex.step(tick.0, reports, tasked, None, events));
         return;
     }
     // Scoring needs the truth: each satellite's exact SGP4 position now (TEME), if in orbit.
@@ -36,5 +38,7 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
         teme_km: &teme_km,
         pool: &sim.pool,
     };
-    sim.exchange.step(tick.0, reports, tasked, Some(&truth), events);
+    let ex = &mut sim.exchange;
+    sim.pool
+        .install(|| ex.step(tick.0, reports, tasked, Some(&truth), events));
 }

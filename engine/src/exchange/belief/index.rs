@@ -110,6 +110,41 @@ struct Probe {
 }
 
 impl Probe {
+    /// See [`Index::may_explain`] (`e`: the entry of this probe).
+    fn may_explain(&mut self, e: &Entry, m: &Meas, los: (Vec3, Vec3), clock: &crate::time::Clock) -> bool {
+        let tick = m.tick;
+        if self.normal.0 != tick {
+            self.normal = (tick, self.sieve.normal(minutes_at(self.epoch_offset_ns, clock, tick)));
+        }
+        let h = self.normal.1;
+        if !self.sieve.may_meet(h, los.0, los.1, m.range_km, self.search.margin_km) {
+            return false;
+        }
+        let search_km = self.search.km(clock, tick);
+        let cached = &mut self.position;
+        let mut position = || {
+            if cached.0 != tick {
+                *cached = (tick, e.state_at(clock, tick).map(|(r, _)| r));
+            }
+            cached.1
+        };
+        if self.phased {
+            let tick_s = clock.tick_s as f64;
+            let fresh = self
+                .phase
+                .filter(|f| tick.abs_diff(f.tick) as f64 * tick_s <= phase::MAX_AGE_S);
+            let reference = fresh.or_else(|| position().and_then(|r| Phase::of(e, h, r, tick, clock)));
+            if let Some(f) = reference {
+                self.phase = Some(f);
+                if !f.may_match(h, los, m.range_km, search_km, tick, tick_s) {
+                    debug_assert!(!e.may_explain(m, los, h, clock), "the phase check dropped a candidate");
+                    return false;
+                }
+            }
+        }
+        position().is_some_and(|r| near(m, los, r, search_km))
+    }
+
     fn of(e: &Entry) -> Probe {
         Probe {
             sieve: e.sieve,
@@ -217,6 +252,7 @@ impl Index {
     /// Whether a measurement (`m`, its line of sight `los`) can belong to entry `i` (`e`) at all:
     /// exactly [`Entry::may_explain`] (the plane and radius sieve, then the prediction within
     /// [`Entry::search_km`]), with the phase check (see [`phase`]) before the propagation.
+    #[cfg(test)]
     pub(super) fn may_explain(
         &mut self,
         i: usize,
@@ -225,37 +261,47 @@ impl Index {
         los: (Vec3, Vec3),
         clock: &crate::time::Clock,
     ) -> bool {
-        let p = &mut self.probes[i];
-        let tick = m.tick;
-        if p.normal.0 != tick {
-            p.normal = (tick, p.sieve.normal(minutes_at(p.epoch_offset_ns, clock, tick)));
-        }
-        let h = p.normal.1;
-        if !p.sieve.may_meet(h, los.0, los.1, m.range_km, p.search.margin_km) {
-            return false;
-        }
-        let search_km = p.search.km(clock, tick);
-        let mut position = || {
-            if p.position.0 != tick {
-                p.position = (tick, e.state_at(clock, tick).map(|(r, _)| r));
+        self.probes[i].may_explain(e, m, los, clock)
+    }
+
+    /// The entries of `pool` (ascending) that [`Index::may_explain`] passes, in order. Large
+    /// pools are split in halves filtered on the run's worker pool (each entry's probe is its
+    /// own: the result does not depend on the split).
+    pub(super) fn candidates(
+        &mut self,
+        pool: &[usize],
+        entries: &[Entry],
+        m: &Meas,
+        los: (Vec3, Vec3),
+        clock: &crate::time::Clock,
+    ) -> Vec<usize> {
+        /// Pools at most this large are filtered on one thread.
+        const SERIAL: usize = 192;
+        fn go(
+            probes: &mut [Probe],
+            first: usize,
+            pool: &[usize],
+            entries: &[Entry],
+            (m, los, clock): (&Meas, (Vec3, Vec3), &crate::time::Clock),
+        ) -> Vec<usize> {
+            if pool.len() <= SERIAL {
+                return pool
+                    .iter()
+                    .copied()
+                    .filter(|&i| probes[i - first].may_explain(&entries[i], m, los, clock))
+                    .collect();
             }
-            p.position.1
-        };
-        if p.phased {
-            let tick_s = clock.tick_s as f64;
-            let fresh = p
-                .phase
-                .filter(|f| tick.abs_diff(f.tick) as f64 * tick_s <= phase::MAX_AGE_S);
-            let reference = fresh.or_else(|| position().and_then(|r| Phase::of(e, h, r, tick, clock)));
-            if let Some(f) = reference {
-                p.phase = Some(f);
-                if !f.may_match(h, los, m.range_km, search_km, tick, tick_s) {
-                    debug_assert!(!e.may_explain(m, los, h, clock), "the phase check dropped a candidate");
-                    return false;
-                }
-            }
+            let (left, right) = pool.split_at(pool.len() / 2);
+            let (lo, hi) = probes.split_at_mut(right[0] - first);
+            let (mut a, b) = rayon::join(
+                || go(lo, first, left, entries, (m, los, clock)),
+                || go(hi, right[0], right, entries, (m, los, clock)),
+            );
+            a.extend(b);
+            a
         }
-        position().is_some_and(|r| near(m, los, r, search_km))
+        debug_assert!(pool.windows(2).all(|w| w[0] < w[1]));
+        go(&mut self.probes, 0, pool, entries, (m, los, clock))
     }
 
     /// Notes that entry `i` changed or was added (the exchange calls this after every change).
@@ -465,8 +511,8 @@ impl Index {
 mod tests {
     use super::*;
     use crate::exchange::score::TrueSat;
-    use crate::frames::sub;
     use crate::frames::cross;
+    use crate::frames::sub;
     use crate::od;
 
     /// Tick of the index build (about 2 days after the epoch, at 10 s).
@@ -643,7 +689,11 @@ mod tests {
         let target: Vec3 = std::array::from_fn(|i| r[i] + k * off[i]);
         // A site on the Earth below the target, up to about 60 degrees of central angle away.
         let (site, _) = ray(u);
-        let site = if dot(site, target) > 0.0 { site } else { site.map(|x| -x) };
+        let site = if dot(site, target) > 0.0 {
+            site
+        } else {
+            site.map(|x| -x)
+        };
         let los = sub(target, site);
         let range = norm(los);
         let d = los.map(|x| x / range);
@@ -735,6 +785,9 @@ mod tests {
             }
         }
         println!("random lines of sight: the sieve passes {sieved}, the phase check {phased}, the propagation {near}");
-        assert!(sieved > 1000 && phased * 3 < sieved && near <= phased, "{phased} of {sieved}");
+        assert!(
+            sieved > 1000 && phased * 3 < sieved && near <= phased,
+            "{phased} of {sieved}"
+        );
     }
 }
