@@ -120,9 +120,10 @@ impl Exchange {
         tick: u64,
     ) -> Option<Vec<Option<(crate::frames::Vec3, crate::frames::Vec3)>>> {
         let n = self.nations.binary_search_by(|x| (**x).cmp(nation)).ok()?;
+        let wanted: BTreeSet<u32> = designators.iter().copied().collect();
         let by: BTreeMap<u32, &Entry> = self.entries[n]
             .iter()
-            .filter(|e| !e.tentative && designators.contains(&e.designator))
+            .filter(|e| !e.tentative && wanted.contains(&e.designator))
             .map(|e| (e.designator, e))
             .collect();
         Some(
@@ -349,14 +350,13 @@ impl Exchange {
         let n_sats = self.sats.len();
         let mut accuracy = Vec::with_capacity(self.nations.len());
         // Each nation's catalog scored (independent: in parallel, collected in nation order).
+        // (The exchange step runs on the run's worker pool.)
         let scored_all: Vec<Vec<score::Scored>> = {
             use rayon::prelude::*;
-            truth.pool.install(|| {
-                self.entries
-                    .par_iter()
-                    .map(|entries| score::score(entries, tick, &self.clock, truth))
-                    .collect()
-            })
+            self.entries
+                .par_iter()
+                .map(|entries| score::score(entries, tick, &self.clock, truth))
+                .collect()
         };
         // Per nation, per satellite: (known, in custody).
         let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())

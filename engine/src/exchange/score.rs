@@ -73,8 +73,6 @@ impl Labels {
 pub(crate) struct Truth<'a> {
     /// By satellite index.
     pub teme_km: &'a [Option<Vec3>],
-    /// The run's worker pool (nations are scored in parallel).
-    pub pool: &'a rayon::ThreadPool,
 }
 
 /// One entry scored.

@@ -20,25 +20,23 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
         }
     }
     let last = tick.0 + 1 >= sim.clock.ticks;
-    // On the run's pool: association filters large candidate pools in parallel.
-    if !sim.exchange.samples_at(tick.0, last) {
-        let ex = &mut sim.exchange;
-        sim.pool.install(|| ex.step(tick.0, reports, tasked, None, events));
-        return;
-    }
     // Scoring needs the truth: each satellite's exact SGP4 position now (TEME), if in orbit.
-    let teme_km: Vec<Option<crate::frames::Vec3>> = (0..sim.sats.len())
-        .map(|s| {
-            sim.is_active(s)
-                .then(|| sim.sat_state(s, tick).ok().map(|(r, _)| r))
-                .flatten()
-        })
-        .collect();
-    let truth = crate::exchange::score::Truth {
-        teme_km: &teme_km,
-        pool: &sim.pool,
+    let sampled = sim.exchange.samples_at(tick.0, last);
+    let teme_km: Vec<Option<crate::frames::Vec3>> = if sampled {
+        (0..sim.sats.len())
+            .map(|s| {
+                sim.is_active(s)
+                    .then(|| sim.sat_state(s, tick).ok().map(|(r, _)| r))
+                    .flatten()
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
+    let truth = sampled.then_some(crate::exchange::score::Truth { teme_km: &teme_km });
+    // On the run's pool: association filters large candidate pools, and scoring nations, in
+    // parallel.
     let ex = &mut sim.exchange;
     sim.pool
-        .install(|| ex.step(tick.0, reports, tasked, Some(&truth), events));
+        .install(|| ex.step(tick.0, reports, tasked, truth.as_ref(), events));
 }

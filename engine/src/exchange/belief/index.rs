@@ -671,6 +671,21 @@ mod tests {
         check_superset(&entries, &index, &clock, 12);
     }
 
+    /// A measurement at `tick` with `range_km` if radar (the filter reads only these and the line
+    /// of sight).
+    fn meas(tick: u64, range_km: Option<f64>) -> Meas {
+        Meas {
+            tick,
+            sensor: 0,
+            range_km,
+            az_deg: 0.0,
+            el_deg: 0.0,
+            sigma_range_km: 0.0,
+            sigma_az_deg: 0.0,
+            sigma_el_deg: 0.0,
+        }
+    }
+
     /// A measurement of `e` at `tick`: a point (radar) or a line of sight (angles only) from a
     /// random site, `miss` times the entry's search radius from its prediction in a random
     /// direction; None when the entry does not propagate or the site would be inside the offset.
@@ -697,16 +712,7 @@ mod tests {
         let los = sub(target, site);
         let range = norm(los);
         let d = los.map(|x| x / range);
-        let m = Meas {
-            tick,
-            sensor: 0,
-            range_km: radar.then_some(range),
-            az_deg: 0.0,
-            el_deg: 0.0,
-            sigma_range_km: 0.0,
-            sigma_az_deg: 0.0,
-            sigma_el_deg: 0.0,
-        };
+        let m = meas(tick, radar.then_some(range));
         Some((m, (site, d)))
     }
 
@@ -757,16 +763,7 @@ mod tests {
         for _ in 0..200 {
             let (site, d) = ray(&mut u);
             let tick = BUILD_TICK + (u() * 180.0) as u64;
-            let m = Meas {
-                tick,
-                sensor: 0,
-                range_km: None,
-                az_deg: 0.0,
-                el_deg: 0.0,
-                sigma_range_km: 0.0,
-                sigma_az_deg: 0.0,
-                sigma_el_deg: 0.0,
-            };
+            let m = meas(tick, None);
             for (i, e) in entries.iter().enumerate() {
                 let h = e.sieve.normal(e.minutes_at(&clock, tick));
                 if e.sieve.may_meet(h, site, d, None, e.sieve_margin_km()) && phase::usable(e) {

@@ -2,10 +2,9 @@
 //! in-plane angle from the ascending node of its mean plane) from SGP4 at a reference tick,
 //! advanced at its mean rate and acceleration (measured by SGP4 one orbital period before and
 //! after, so that the eccentric and short-period terms cancel), with a bound on the error of that
-//! advance. The plane and radius
-//! sieve knows an entry's plane but not its phase: on the full catalog it passes about a hundred
-//! entries per radar point and a thousand per line of sight, of which one or two are near the
-//! measurement. This check rejects most of the others without propagating them; what it passes
+//! advance. The plane and radius sieve knows an entry's plane but not its phase: on the full
+//! catalog it passes about a hundred entries per radar point and a thousand per line of sight, of
+//! which one or two are near the measurement. This check rejects most of the others without propagating them; what it passes
 //! is a superset of what [`super::Entry::may_explain`] accepts (asserted in debug builds, and on
 //! the full-catalog benchmark the events are identical with and without it).
 
