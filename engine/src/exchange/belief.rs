@@ -517,10 +517,10 @@ pub(crate) fn associate(
         }
         None => index.along_ray(site, d, SIEVE_MARGIN_KM, last.tick, clock),
     };
-    // The index never drops an entry the sieve may pass.
+    // The index never drops an entry the propagation would accept.
     debug_assert!(entries.iter().enumerate().all(|(i, e)| {
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
-        !e.sieve.may_meet(h, site, d, last.range_km, e.sieve_margin_km()) || pool.binary_search(&i).is_ok()
+        pool.binary_search(&i).is_ok() || !e.may_explain(last, los, h, clock)
     }));
     let candidates = index.candidates(&pool, entries, last, los, clock);
     let mut best: Option<(usize, f64)> = None;

@@ -22,7 +22,7 @@ const MIN_PERIGEE_KM: f64 = 200.0;
 /// latitude, rad/s².
 const DRAG_RAD_S2: f64 = 1e-10;
 /// How far SGP4's osculating position may stray from the mean plane and radius band, km.
-const SLOP_KM: f64 = 50.0;
+pub(super) const SLOP_KM: f64 = 50.0;
 /// A reference is renewed when a measurement is this far from it in time, s.
 pub(super) const MAX_AGE_S: f64 = 1800.0;
 
@@ -53,7 +53,7 @@ pub(super) fn usable(e: &Entry) -> bool {
 
 /// The ascending node and the in-plane unit vector 90° ahead of it, of the plane of unit normal
 /// `h` (none for a numerically equatorial plane).
-fn basis(h: Vec3) -> Option<(Vec3, Vec3)> {
+pub(super) fn basis(h: Vec3) -> Option<(Vec3, Vec3)> {
     let s = h[0].hypot(h[1]);
     if s < 1e-6 {
         return None;
@@ -68,7 +68,7 @@ fn angle(p: Vec3, (n, w): (Vec3, Vec3)) -> f64 {
 }
 
 /// An angle in [-π, π).
-fn wrap(x: f64) -> f64 {
+pub(super) fn wrap(x: f64) -> f64 {
     (x + PI).rem_euclid(TAU) - PI
 }
 
@@ -166,14 +166,37 @@ impl Phase {
         let dt = (tick as f64 - self.tick as f64) * tick_s;
         // Angle between the prediction and the nearest measured point's projection.
         let theta = (s / a_min).asin();
-        // The advance's error: the true anomaly's departure from the mean at both ends, short-period
-        // terms (about 1.5 J2), what is left of the rate's error (1e-4 of it) and of drag's.
+        wrap(self.advance(dt) - mid).abs() <= half + theta + self.error(dt)
+    }
+
+    /// The advanced argument of latitude `dt_s` after the reference, rad.
+    pub(super) fn advance(&self, dt_s: f64) -> f64 {
+        self.u + self.rate * dt_s + 0.5 * self.accel * dt_s * dt_s
+    }
+
+    /// Its rate then, rad/s.
+    pub(super) fn rate_at(&self, dt_s: f64) -> f64 {
+        self.rate + self.accel * dt_s
+    }
+
+    /// Its acceleration, rad/s².
+    pub(super) fn accel(&self) -> f64 {
+        self.accel
+    }
+
+    /// A bound on the error of [`Phase::advance`] against SGP4's argument of latitude `dt_s` from
+    /// the reference, rad: the true anomaly's departure from the mean at both ends, short-period
+    /// terms (about 1.5 J2), what is left of the rate's error (1e-4 of it) and of drag's.
+    pub(super) fn error(&self, dt_s: f64) -> f64 {
         let e = self.e;
-        let err = 2.0 * (2.0 * e + 1.5 * e * e)
+        2.0 * (2.0 * e + 1.5 * e * e)
             + 0.006
-            + 1e-4 * self.rate * dt.abs()
-            + DRAG_RAD_S2 * (0.5 * self.period_s + dt.abs()) * dt.abs();
-        let u = self.u + self.rate * dt + 0.5 * self.accel * dt * dt;
-        wrap(u - mid).abs() <= half + theta + err
+            + 1e-4 * self.rate * dt_s.abs()
+            + DRAG_RAD_S2 * (0.5 * self.period_s + dt_s.abs()) * dt_s.abs()
+    }
+
+    /// The smallest radius of the band, km.
+    pub(super) fn inner_km(&self) -> f64 {
+        self.band_km.0
     }
 }
