@@ -85,6 +85,20 @@ fn estimate(
 }
 
 impl Exchange {
+    /// Notes that entry `i` of nation `ni` changed or was added: the candidate index and the
+    /// schedulers' keys follow it (every change to an entry is followed by this call).
+    fn changed(&mut self, ni: usize, i: usize) {
+        let e = &self.entries[ni][i];
+        self.index[ni].touched(i, e, &self.clock);
+        let (keys, key) = (&mut self.cue_keys[ni], CueKey::of(e));
+        if let Some(k) = keys.get_mut(i) {
+            *k = key;
+        } else {
+            debug_assert_eq!(i, keys.len(), "entries are added one at a time");
+            keys.push(key);
+        }
+    }
+
     /// A nation's catalogued entries as estimates (see [`crate::Sim::nation_catalog`]).
     pub(crate) fn nation_catalog(&self, nation: &str) -> Option<Vec<CatalogEstimate>> {
         let n = self.nations.binary_search_by(|x| (**x).cmp(nation)).ok()?;
@@ -192,7 +206,7 @@ impl Exchange {
         e.manoeuvre_evidence.clear();
         e.manoeuvre_tracks = 0;
         let fitted = belief::update(e, meas, &self.sites, &clock);
-        self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+        self.changed(ni, i);
         let e = &mut self.entries[ni][i];
         if let Err(err) = fitted {
             // A tentative entry's failures stay unlogged: the nation has no number for it.
@@ -222,7 +236,7 @@ impl Exchange {
             let settled = || e.position_sigma_km(&clock, meas_tick(meas)) <= belief::CATALOGUE_SIGMA_KM;
             if tracks >= self.rules.new_object_tracks && settled() {
                 self.entries[ni][i].tentative = false;
-                self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+                self.changed(ni, i);
                 self.catalogue_new(n, id, tracks, ev);
                 self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
             }
@@ -266,7 +280,7 @@ impl Exchange {
             self.catalogue_new(n, id, 1, ev);
             self.update_catalog(n, id, meas_tick(meas), via, sensor, ev);
         }
-        self.index[ni].touched(last, &self.entries[ni][last], &self.clock);
+        self.changed(ni, last);
         catalogued.then_some(last)
     }
 
@@ -301,7 +315,7 @@ impl Exchange {
         let (label, object) = id;
         debug_assert_eq!(fresh.first_obs, e.manoeuvre_evidence.first().map(|m| m.tick));
         *e = fresh;
-        self.index[ni].touched(i, &self.entries[ni][i], &self.clock);
+        self.changed(ni, i);
         if self.rules.uct_response_priority.is_some() {
             self.standing[ni].remove(&object);
         }
@@ -483,7 +497,7 @@ impl Exchange {
         {
             let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
-            self.index[n as usize].touched(i, &self.entries[n as usize][i], &self.clock);
+            self.changed(n as usize, i);
             self.update_catalog(n, id, observed_tick, "shared", sensor, ev);
         }
     }

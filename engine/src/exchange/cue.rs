@@ -11,6 +11,7 @@
 
 use crate::frames::{Vec3, norm, sub, teme_to_ecef};
 
+use super::belief::Entry;
 use super::{Exchange, Nation};
 
 /// How a sensor follows a pass.
@@ -54,8 +55,17 @@ impl Exchange {
     }
 
     /// The ranking key of a cued entry.
+    /// (Read from a compact copy: the scheduler ranks hundreds of passes per sensor and tick.)
     pub(crate) fn cue_key(&self, n: Nation, entry: u32) -> CueKey {
-        let e = &self.entries[n as usize][entry as usize];
+        let key = self.cue_keys[n as usize][entry as usize];
+        debug_assert_eq!(key, CueKey::of(&self.entries[n as usize][entry as usize]));
+        key
+    }
+}
+
+impl CueKey {
+    /// The key of an entry.
+    pub(crate) fn of(e: &Entry) -> CueKey {
         CueKey {
             designator: e.designator,
             custody: e.last_obs.map_or(0, |t| t + 1),

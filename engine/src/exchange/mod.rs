@@ -347,6 +347,8 @@ pub struct Exchange {
     pub(crate) entries: Vec<Vec<Entry>>,
     /// Per nation: the candidate index of its entries.
     index: Vec<belief::Index>,
+    /// Per nation: the schedulers' key of each entry (see `cue_key`), kept by `changed`.
+    cue_keys: Vec<Vec<CueKey>>,
     /// Per nation: its entries by the satellite they started from (truth side; see `cue`).
     labels: Vec<score::Labels>,
     /// First analyst number: the catalog numbers a nation gives objects it catalogues itself
@@ -524,6 +526,7 @@ impl Exchange {
                 })
                 .collect(),
             labels: entries.iter().map(|v| score::Labels::of(v, population.len())).collect(),
+            cue_keys: entries.iter().map(|v| v.iter().map(CueKey::of).collect()).collect(),
             entries,
             index: vec![belief::Index::default(); nations.len()],
             sites: scenario

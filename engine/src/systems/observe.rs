@@ -139,30 +139,38 @@ fn schedule(model: &SensorModel, s: usize, cx: &Context, passes: &mut [Pass]) ->
             .min()
             .unwrap_or(u8::MAX)
     };
-    // (priority, custody, designator, place, index): everything but the place is belief.
-    let mut order: Vec<(u8, u64, u32, [i64; 3], usize)> = passes
+    // (priority, custody, designator): belief. Ties are broken by the place.
+    let mut order: Vec<((u8, u64, u32), usize)> = passes
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let attempted = p.last_attempt.map_or(0, |t| t + 1);
-            let place = place(cx.in_view.ecef_km(p.sat));
             match p.cue {
                 Cue::Entry(e) => {
                     let k = ex.cue_key(nation, e);
-                    (priority(k.designator), k.custody.max(attempted), k.designator, place, i)
+                    ((priority(k.designator), k.custody.max(attempted), k.designator), i)
                 }
-                Cue::Uncued | Cue::Unresolved => (u8::MAX, attempted, u32::MAX, place, i),
+                Cue::Uncued | Cue::Unresolved => ((u8::MAX, attempted, u32::MAX), i),
             }
         })
         .collect();
+    let place_of = |i: usize| (place(cx.in_view.ecef_km(passes[i].sat)), i);
     if order.len() > cap {
-        order.select_nth_unstable(cap - 1);
-        order.truncate(cap);
+        // The first `cap` by (key, place), placing only the passes tied at the boundary.
+        order.select_nth_unstable_by_key(cap - 1, |&(k, _)| k);
+        let bound = order[cap - 1].0;
+        let (mut chosen, mut tied): (Vec<_>, Vec<_>) =
+            order.iter().filter(|(k, _)| *k <= bound).partition(|(k, _)| *k < bound);
+        tied.sort_unstable_by_key(|&(_, i)| place_of(i));
+        tied.truncate(cap - chosen.len());
+        chosen.extend(tied);
+        order = chosen;
     }
-    order.sort_unstable_by_key(|&(_, _, _, place, _)| place);
+    debug_assert!(order.len() <= cap);
+    order.sort_unstable_by_key(|&(_, i)| place_of(i));
     order
         .into_iter()
-        .map(|(_, _, d, _, i)| (i, (d != u32::MAX).then_some(d)))
+        .map(|((_, _, d), i)| (i, (d != u32::MAX).then_some(d)))
         .collect()
 }
 
