@@ -491,17 +491,17 @@ pub(crate) enum Association {
     None,
 }
 
-/// Associates a track's measurements with a catalog: candidates from the sieve, then the gate
-/// (nearest passing entry); failing that, the manoeuvre hypothesis on catalogued entries.
-pub(crate) fn associate(
+/// The entries that may explain a track (its last measurement): those whose prediction lies
+/// within their search radius of it, ascending. Found through the nation's index.
+pub(crate) fn candidates(
     entries: &[Entry],
     index: &mut Index,
     meas: &[Meas],
     sites: &[Site],
     clock: &crate::time::Clock,
-) -> Association {
+) -> Vec<usize> {
     let Some(last) = meas.last() else {
-        return Association::None;
+        return Vec::new();
     };
     debug_assert_eq!(
         index.normals_at_build.len(),
@@ -522,10 +522,50 @@ pub(crate) fn associate(
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
         pool.binary_search(&i).is_ok() || !e.may_explain(last, los, h, clock)
     }));
-    let candidates = index.candidates(&pool, entries, last, los, clock);
+    index.candidates(&pool, entries, last, los, clock)
+}
+
+/// [`candidates`] found earlier (`found`), brought up to date: of the entries `changed` since
+/// (any order, repeats allowed), exactly those that now may explain the track. The others'
+/// predictions and search radii have not moved, so neither has their answer.
+pub(crate) fn revise(
+    mut found: Vec<usize>,
+    changed: &[usize],
+    entries: &[Entry],
+    index: &mut Index,
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+) -> Vec<usize> {
+    let Some(last) = meas.last() else {
+        return found;
+    };
+    let los = line_of_sight(last, &sites[last.sensor as usize], clock);
+    let mut changed = changed.to_vec();
+    changed.sort_unstable();
+    changed.dedup();
+    found.retain(|i| changed.binary_search(i).is_err());
+    found.extend(index.candidates(&changed, entries, last, los, clock));
+    found.sort_unstable();
+    debug_assert_eq!(found, candidates(entries, index, meas, sites, clock));
+    found
+}
+
+/// Associates a track's measurements with a catalog, given its [`candidates`]: the nearest
+/// passing the gate; failing that, the manoeuvre hypothesis on catalogued entries.
+pub(crate) fn associate(
+    entries: &[Entry],
+    candidates: &[usize],
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+) -> Association {
+    let Some(last) = meas.last() else {
+        return Association::None;
+    };
     let mut best: Option<(usize, f64)> = None;
     let mut gates = Vec::with_capacity(candidates.len());
-    for &i in &candidates {
+    for &i in candidates {
         let e = &entries[i];
         let obs = e.obs(meas, sites, clock);
         let cov = e.covariance_at(clock, last.tick);

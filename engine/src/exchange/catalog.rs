@@ -90,6 +90,7 @@ impl Exchange {
     fn changed(&mut self, ni: usize, i: usize) {
         let e = &self.entries[ni][i];
         self.index[ni].touched(i, e, &self.clock);
+        self.step_changes[ni].push(i);
         let (keys, key) = (&mut self.cue_keys[ni], CueKey::of(e));
         if let Some(k) = keys.get_mut(i) {
             *k = key;
@@ -151,7 +152,9 @@ impl Exchange {
     /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
     /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
     /// towards declaring it); or starts a tentative entry by initial orbit determination. `sat` is
-    /// the true satellite, used only to log cross-tags.
+    /// the true satellite, used only to log cross-tags. `prepared`: the track's candidates found
+    /// by [`Exchange::prepare`] at the start of the step.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn believe(
         &mut self,
         n: Nation,
@@ -159,12 +162,22 @@ impl Exchange {
         meas: &[Meas],
         via: &'static str,
         sensor: u16,
+        prepared: Option<Vec<usize>>,
         ev: &mut Emitter,
     ) -> Believed {
         let clock = self.clock.clone();
         let ni = n as usize;
-        self.index[ni].refresh(&self.entries[ni], &clock, meas_tick(meas));
-        match belief::associate(&self.entries[ni], &mut self.index[ni], meas, &self.sites, &clock) {
+        let (entries, index) = (&self.entries[ni], &mut self.index[ni]);
+        index.refresh(entries, &clock, meas_tick(meas));
+        // Revising costs a filter of every change since the step began: past a few hundred, a
+        // fresh query is cheaper.
+        const REVISE_MAX: usize = 256;
+        let changes = &self.step_changes[ni];
+        let candidates = match prepared.filter(|_| changes.len() <= REVISE_MAX) {
+            Some(found) => belief::revise(found, changes, entries, index, meas, &self.sites, &clock),
+            None => belief::candidates(entries, index, meas, &self.sites, &clock),
+        };
+        match belief::associate(entries, &candidates, meas, &self.sites, &clock) {
             Association::Entry(i) => {
                 self.associated(n, i, sat, meas, via, sensor, ev);
                 Believed {

@@ -347,6 +347,9 @@ pub struct Exchange {
     pub(crate) entries: Vec<Vec<Entry>>,
     /// Per nation: the candidate index of its entries.
     index: Vec<belief::Index>,
+    /// Per nation: the entries changed since [`Exchange::prepare`] (by `changed`, repeats
+    /// allowed).
+    step_changes: Vec<Vec<usize>>,
     /// Per nation: the schedulers' key of each entry (see `cue_key`), kept by `changed`.
     cue_keys: Vec<Vec<CueKey>>,
     /// Per nation: its entries by the satellite they started from (truth side; see `cue`).
@@ -527,6 +530,7 @@ impl Exchange {
                 .collect(),
             labels: entries.iter().map(|v| score::Labels::of(v, population.len())).collect(),
             cue_keys: entries.iter().map(|v| v.iter().map(CueKey::of).collect()).collect(),
+            step_changes: vec![Vec::new(); nations.len()],
             entries,
             index: vec![belief::Index::default(); nations.len()],
             sites: scenario
@@ -680,7 +684,8 @@ impl Exchange {
                 self.fulfil(tick, sensor, t, &mut ev);
             }
         }
-        for (sensor, mut list) in reports {
+        let mut reports = reports;
+        for (_, list) in &mut reports {
             // In an order the nation could make: by what its sensor measured, not by which object
             // each track really was (the order matters when two tracks meet one catalog entry).
             list.sort_by(|a, b| {
@@ -696,8 +701,11 @@ impl Exchange {
                             .total_cmp(&y.measured.range_km.unwrap_or(0.0)),
                     )
             });
+        }
+        let mut prepared = self.prepare(&reports).into_iter();
+        for (sensor, list) in reports {
             for r in list {
-                self.release(tick, sensor, r, &mut ev);
+                self.release(tick, sensor, r, prepared.next(), &mut ev);
             }
         }
         if let Some(list) = self.to_send.remove(&tick) {
@@ -729,6 +737,45 @@ impl Exchange {
                 });
             }
         }
+    }
+
+    /// The candidates of each own track of `reports` (in release order) in its nation's catalog
+    /// as it stands now, found for all nations at once on the run's worker pool: each nation's
+    /// tracks in order against its own index (the probes' caches are the only state this
+    /// changes, and they change no answer). `believe` brings them up to date with the entries
+    /// changed since ([`belief::revise`]); the step's association is then what it would be
+    /// without this, at any thread count.
+    fn prepare(&mut self, reports: &[(u16, Vec<TrackReport>)]) -> Vec<Vec<usize>> {
+        use rayon::prelude::*;
+        self.step_changes.iter_mut().for_each(Vec::clear);
+        let mut by_nation: Vec<Vec<(usize, Vec<Meas>)>> = vec![Vec::new(); self.nations.len()];
+        let tracks = reports
+            .iter()
+            .flat_map(|(sensor, list)| list.iter().map(move |r| (*sensor, r)));
+        for (slot, (sensor, r)) in tracks.enumerate() {
+            by_nation[self.sensor_nation[sensor as usize] as usize].push((slot, r.track.measurements()));
+        }
+        let (entries, sites, clock) = (&self.entries, &self.sites, &self.clock);
+        let found: Vec<Vec<(usize, Vec<usize>)>> = self
+            .index
+            .par_iter_mut()
+            .zip(by_nation)
+            .enumerate()
+            .map(|(n, (index, tracks))| {
+                tracks
+                    .into_iter()
+                    .map(|(slot, meas)| {
+                        index.refresh(&entries[n], clock, catalog::meas_tick(&meas));
+                        (slot, belief::candidates(&entries[n], index, &meas, sites, clock))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut out = vec![Vec::new(); found.iter().map(Vec::len).sum()];
+        for (slot, candidates) in found.into_iter().flatten() {
+            out[slot] = candidates;
+        }
+        out
     }
 
     /// Agreements coming into force or ending, liaisons going on or off duty.

@@ -56,7 +56,14 @@ pub(super) fn widen_sigmas(m: &mut Meas, d: &Degradation) {
 impl Exchange {
     /// A sensor's track: its nation's product. Updates the nation's catalog and releases the product
     /// to every partner an agreement in force allows, in nation-id order.
-    pub(super) fn release(&mut self, tick: u64, sensor: u16, r: TrackReport, ev: &mut Emitter) {
+    pub(super) fn release(
+        &mut self,
+        tick: u64,
+        sensor: u16,
+        r: TrackReport,
+        prepared: Option<Vec<usize>>,
+        ev: &mut Emitter,
+    ) {
         let origin = self.sensor_nation[sensor as usize];
         let id = self.next_product;
         self.next_product += 1;
@@ -75,7 +82,7 @@ impl Exchange {
             uct: false,
         });
         let meas = tr.measurements();
-        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, ev);
+        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, prepared, ev);
         let entry = believed.entry;
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
             *uct = believed.uct;
@@ -385,7 +392,7 @@ impl Exchange {
                 // Observations meet the recipient's catalog as its own sensors' tracks do; a
                 // catalog update is fused with the recipient's entry of the same number.
                 if !p.meas.is_empty() {
-                    self.believe(msg.to, p.sat, &p.meas, "shared", p.sensor, ev);
+                    self.believe(msg.to, p.sat, &p.meas, "shared", p.sensor, None, ev);
                 } else if let Some(est) = &p.estimate {
                     self.fuse(msg.to, est, p.last_tick, p.sensor, ev);
                 }
@@ -425,7 +432,7 @@ impl Exchange {
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
                     let meas = self.report_meas(s, t, &m, req.agreement, sat);
-                    self.believe(by, TrueSat::of(sat), &[meas], "tasking", s, ev);
+                    self.believe(by, TrueSat::of(sat), &[meas], "tasking", s, None, ev);
                 }
                 self.lose_interest((by, object));
             }
