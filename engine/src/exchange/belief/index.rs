@@ -64,6 +64,9 @@ const SHELL_EDGES_KM: [f64; 16] = [
     43000.0,
     f64::INFINITY,
 ];
+/// Entries moved or added since a build that are searched for every measurement rather than
+/// rebuilding the index (a rebuild visits every entry).
+const MOVED_MAX: usize = 64;
 /// Radius shells.
 const SHELLS: usize = SHELL_EDGES_KM.len() - 1;
 /// A shell's drift bound is kept this much above its fastest entry, so that updates nudging that
@@ -156,8 +159,11 @@ pub(crate) struct Index {
     /// Entries searched for every measurement: tentative at the build (their margin is wide), or
     /// with a plane or band that is not finite.
     always: Vec<u32>,
-    /// An entry was added or outgrew its registration since the build.
+    /// More entries were added or outgrew their registration since the build than `moved` holds.
     dirty: bool,
+    /// Entries added or outgrowing their registration since the build, searched for every
+    /// measurement until the next (at most [`MOVED_MAX`]; past that the index is rebuilt).
+    moved: Vec<u32>,
     /// Per entry: what the candidate filter reads of it.
     probes: Vec<Probe>,
     /// Per cell: the query's angles there (see [`angles`]), stamped with the query that computed
@@ -398,7 +404,18 @@ impl Index {
             }
             _ => true,
         };
-        self.dirty |= moved;
+        if moved {
+            self.note_moved(i);
+        }
+    }
+
+    /// Searches entry `i` for every measurement until the next build (which it forces when too
+    /// many are).
+    fn note_moved(&mut self, i: usize) {
+        if !self.moved.contains(&(i as u32)) {
+            self.moved.push(i as u32);
+        }
+        self.dirty |= self.moved.len() > MOVED_MAX;
     }
 
     /// Whether entry `i` (registered in shells at the build) left what its registration covers: its band
@@ -418,14 +435,24 @@ impl Index {
     /// Rebuilds the index when an entry was added or moved, or the window passed.
     pub fn refresh(&mut self, entries: &[Entry], clock: &crate::time::Clock, tick: u64) {
         let window_ticks = (INDEX_WINDOW_MIN * 60.0 / clock.tick_s as f64) as u64;
+        // Entries added since the build are searched always, until too many are.
+        if let Some(built) = self.built {
+            for i in self.normals_at_build.len()..entries.len() {
+                let e = &entries[i];
+                self.probes.push(Probe::of(e));
+                self.normals_at_build.push(e.sieve.normal(e.minutes_at(clock, built)));
+                self.shells_at_build.push(None);
+                self.stale.resize(entries.len().div_ceil(64), 0);
+                self.note_moved(i);
+            }
+        }
         // Measurements older than the build (partners' products) widen the tolerance instead.
-        let stale = self.dirty
-            || self.normals_at_build.len() != entries.len()
-            || self.built.is_none_or(|t| tick > t + window_ticks);
+        let stale = self.dirty || self.built.is_none_or(|t| tick > t + window_ticks);
         if !stale {
             return;
         }
         self.dirty = false;
+        self.moved.clear();
         self.built = Some(tick);
         // Probes of unchanged entries stay (their phases age by time; `touched` rebuilds a changed
         // entry's).
@@ -636,7 +663,7 @@ impl Index {
     }
 
     fn with_always(&self, mut marks: Marks) -> Vec<usize> {
-        for &i in &self.always {
+        for &i in self.always.iter().chain(&self.moved) {
             marks.set(i);
         }
         marks.into_sorted()
@@ -936,8 +963,44 @@ mod tests {
         // The rays do meet orbits (the check is not vacuous), and the pools are small.
         assert!(met > 30.0, "{met}");
         assert!(pool < 0.2 * entries.len() as f64, "{pool}");
-        // Updates after the build: bands move across shells (the plane barely moves).
+        // A few updates moving bands across shells, and an added entry: searched for every
+        // measurement until the next build, which they do not force.
         let mut u = crate::testutil::uniforms(5);
+        for i in (0..entries.len()).step_by(100) {
+            let mut x = entries[i].x;
+            x[0] += 300.0 * (2.0 * u() - 1.0);
+            let cov = entries[i].cov;
+            if entries[i].set(x, cov) {
+                index.touched(i, &entries[i], &clock);
+            }
+        }
+        entries.extend(catalog(entries.len() + 1, &clock).pop());
+        index.touched(entries.len() - 1, &entries[entries.len() - 1], &clock);
+        index.refresh(&entries, &clock, BUILD_TICK + 1);
+        assert!(!index.dirty && index.built == Some(BUILD_TICK), "rebuilt");
+        assert!(index.moved.len() > 10 && index.moved.contains(&(entries.len() as u32 - 1)));
+        check_superset(&entries, &mut index, &clock, 13);
+        // Measurements of the moved entries find them.
+        for &i in &index.moved.clone() {
+            let e = &entries[i as usize];
+            for radar in [true, false] {
+                let tick = BUILD_TICK + (u() * 300.0) as u64;
+                let Some((m, (site, d))) = measurement_near(e, tick, 0.5, radar, &clock, &mut u) else {
+                    continue;
+                };
+                let pool = match m.range_km {
+                    Some(rho) => index.near_plane(
+                        std::array::from_fn(|k| site[k] + rho * d[k]),
+                        SIEVE_MARGIN_KM,
+                        tick,
+                        &clock,
+                    ),
+                    None => index.along_ray(site, d, SIEVE_MARGIN_KM, tick, &clock),
+                };
+                assert!(pool.binary_search(&(i as usize)).is_ok(), "moved entry {i} dropped");
+            }
+        }
+        // Many updates after the build: the index is rebuilt.
         for i in (0..entries.len()).step_by(7) {
             let mut x = entries[i].x;
             x[0] += 300.0 * (2.0 * u() - 1.0);
@@ -946,7 +1009,9 @@ mod tests {
                 index.touched(i, &entries[i], &clock);
             }
         }
+        assert!(index.dirty);
         index.refresh(&entries, &clock, BUILD_TICK);
+        assert!(index.moved.is_empty());
         check_superset(&entries, &mut index, &clock, 12);
     }
 
