@@ -11,8 +11,10 @@
 //! its phase-model direction in the plane of the cell's centre, see [`phase`]), its rate and a
 //! bound on everything that can separate that advance from its prediction near the measurement.
 //! A query compares it with the angles of the measured directions in that plane, one
-//! computation per cell: on the full catalog this keeps a few per cent of the plane-and-shell
-//! pool (entries without a phase reference yet, or touched since the build, are kept).
+//! computation per cell. On the full catalog this keeps about a sixth of the plane-and-shell pool
+//! of a radar point and a third of a line of sight's, most of what remains eccentric orbits, which
+//! have no phase model (they, entries without a reference yet and entries touched since the
+//! build are kept).
 
 use super::phase::{self, Phase};
 use super::{Entry, SIEVE_MARGIN_KM, Search, Sieve, minutes_at, near};
