@@ -741,8 +741,10 @@ impl Index {
             };
             for it in items {
                 let stale = self.stale[(it.entry / 64) as usize] & (1 << (it.entry % 64)) != 0;
+                // Within π of zero (rounding, not `rem_euclid`: this runs per entry).
                 let ahead = f64::from(it.alpha) + f64::from(it.rate) * since - mid;
-                if stale || phase::wrap(ahead).abs() <= half + f64::from(it.tol) {
+                let ahead = ahead - TAU * (ahead / TAU).round();
+                if stale || ahead.abs() <= half + f64::from(it.tol) {
                     marks.set(it.entry);
                 }
             }
