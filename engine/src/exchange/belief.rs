@@ -491,6 +491,12 @@ pub(crate) enum Association {
     None,
 }
 
+/// A track's last measurement and its line of sight (none for an empty track).
+fn sighting<'a>(meas: &'a [Meas], sites: &[Site], clock: &crate::time::Clock) -> Option<(&'a Meas, (Vec3, Vec3))> {
+    let last = meas.last()?;
+    Some((last, line_of_sight(last, &sites[last.sensor as usize], clock)))
+}
+
 /// The entries that may explain a track (its last measurement): those whose prediction lies
 /// within their search radius of it, ascending. Found through the nation's index.
 pub(crate) fn candidates(
@@ -500,7 +506,7 @@ pub(crate) fn candidates(
     sites: &[Site],
     clock: &crate::time::Clock,
 ) -> Vec<usize> {
-    let Some(last) = meas.last() else {
+    let Some((last, los)) = sighting(meas, sites, clock) else {
         return Vec::new();
     };
     debug_assert_eq!(
@@ -508,15 +514,7 @@ pub(crate) fn candidates(
         entries.len(),
         "the index is refreshed before use"
     );
-    let los = line_of_sight(last, &sites[last.sensor as usize], clock);
-    let (site, d) = los;
-    let pool = match last.range_km {
-        Some(rho) => {
-            let p = [site[0] + rho * d[0], site[1] + rho * d[1], site[2] + rho * d[2]];
-            index.near_plane(p, SIEVE_MARGIN_KM, last.tick, clock)
-        }
-        None => index.along_ray(site, d, SIEVE_MARGIN_KM, last.tick, clock),
-    };
+    let pool = index.pool(last, los, clock);
     // The index never drops an entry the propagation would accept.
     debug_assert!(entries.iter().enumerate().all(|(i, e)| {
         let h = e.sieve.normal(e.minutes_at(clock, last.tick));
@@ -537,10 +535,9 @@ pub(crate) fn revise(
     sites: &[Site],
     clock: &crate::time::Clock,
 ) -> Vec<usize> {
-    let Some(last) = meas.last() else {
+    let Some((last, los)) = sighting(meas, sites, clock) else {
         return found;
     };
-    let los = line_of_sight(last, &sites[last.sensor as usize], clock);
     let mut changed = changed.to_vec();
     changed.sort_unstable();
     changed.dedup();

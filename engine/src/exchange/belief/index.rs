@@ -614,6 +614,18 @@ impl Index {
         self.with_always(marks)
     }
 
+    /// The pool of a measurement `m` with line of sight (`site`, unit `d`): [`Index::near_plane`]
+    /// of its point (radar) or [`Index::along_ray`] (angles only).
+    pub(super) fn pool(&mut self, m: &Meas, (site, d): (Vec3, Vec3), clock: &crate::time::Clock) -> Vec<usize> {
+        match m.range_km {
+            Some(rho) => {
+                let p = [site[0] + rho * d[0], site[1] + rho * d[1], site[2] + rho * d[2]];
+                self.near_plane(p, SIEVE_MARGIN_KM, m.tick, clock)
+            }
+            None => self.along_ray(site, d, SIEVE_MARGIN_KM, m.tick, clock),
+        }
+    }
+
     /// A query at `tick`: phase-filtered within the window either side of the build (older
     /// measurements, partners' products, are not).
     fn query(&mut self, seen: Seen, tick: u64, clock: &crate::time::Clock) -> Query {
@@ -922,14 +934,9 @@ mod tests {
             };
             let tick = (BUILD_TICK as f64 + offset).round() as u64;
             let range_km = 200.0 + 45_000.0 * u() * u();
-            for (range, pool) in [
-                (None, index.along_ray(site, d, SIEVE_MARGIN_KM, tick, clock)),
-                (Some(range_km), {
-                    let p = std::array::from_fn(|k| site[k] + range_km * d[k]);
-                    index.near_plane(p, SIEVE_MARGIN_KM, tick, clock)
-                }),
-            ] {
+            for range in [None, Some(range_km)] {
                 let m = meas(tick, range);
+                let pool = index.pool(&m, (site, d), clock);
                 for (i, e) in entries.iter().enumerate() {
                     let h = e.sieve.normal(e.minutes_at(clock, tick));
                     let may = e.sieve.may_meet(h, site, d, range, e.sieve_margin_km());
@@ -992,15 +999,7 @@ mod tests {
                 let Some((m, (site, d))) = measurement_near(e, tick, 0.5, radar, &clock, &mut u) else {
                     continue;
                 };
-                let pool = match m.range_km {
-                    Some(rho) => index.near_plane(
-                        std::array::from_fn(|k| site[k] + rho * d[k]),
-                        SIEVE_MARGIN_KM,
-                        tick,
-                        &clock,
-                    ),
-                    None => index.along_ray(site, d, SIEVE_MARGIN_KM, tick, &clock),
-                };
+                let pool = index.pool(&m, (site, d), &clock);
                 assert!(pool.binary_search(&(i as usize)).is_ok(), "moved entry {i} dropped");
             }
         }
@@ -1183,15 +1182,7 @@ mod tests {
             if !e.may_explain(&m, (site, d), e.sieve.normal(e.minutes_at(&clock, tick)), &clock) {
                 continue;
             }
-            let pool = match m.range_km {
-                Some(rho) => index.near_plane(
-                    std::array::from_fn(|k| site[k] + rho * d[k]),
-                    SIEVE_MARGIN_KM,
-                    tick,
-                    &clock,
-                ),
-                None => index.along_ray(site, d, SIEVE_MARGIN_KM, tick, &clock),
-            };
+            let pool = index.pool(&m, (site, d), &clock);
             assert!(
                 pool.binary_search(&i).is_ok(),
                 "entry {i} ({:?}) dropped at tick {tick} for {m:?}",
