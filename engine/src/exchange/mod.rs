@@ -335,6 +335,9 @@ struct SatAttrs {
     military: bool,
 }
 
+/// An own track's measurements and its candidates as `Exchange::prepare` found them.
+pub(super) type Prepared = (Vec<Meas>, Vec<usize>);
+
 /// The exchange state of a run.
 #[derive(Default)]
 pub struct Exchange {
@@ -745,7 +748,8 @@ impl Exchange {
     /// changes, and they change no answer). `believe` brings them up to date with the entries
     /// changed since ([`belief::revise`]); the step's association is then what it would be
     /// without this, at any thread count.
-    fn prepare(&mut self, reports: &[(u16, Vec<TrackReport>)]) -> Vec<Vec<usize>> {
+    /// Each track comes with its measurements, so that `release` does not build them again.
+    fn prepare(&mut self, reports: &[(u16, Vec<TrackReport>)]) -> Vec<Prepared> {
         use rayon::prelude::*;
         self.step_changes.iter_mut().for_each(Vec::clear);
         let mut by_nation: Vec<Vec<(usize, Vec<Meas>)>> = vec![Vec::new(); self.nations.len()];
@@ -756,7 +760,7 @@ impl Exchange {
             by_nation[self.sensor_nation[sensor as usize] as usize].push((slot, r.track.measurements()));
         }
         let (entries, sites, clock) = (&self.entries, &self.sites, &self.clock);
-        let found: Vec<Vec<(usize, Vec<usize>)>> = self
+        let found: Vec<Vec<(usize, Prepared)>> = self
             .index
             .par_iter_mut()
             .zip(by_nation)
@@ -766,14 +770,15 @@ impl Exchange {
                     .into_iter()
                     .map(|(slot, meas)| {
                         index.refresh(&entries[n], clock, catalog::meas_tick(&meas));
-                        (slot, belief::candidates(&entries[n], index, &meas, sites, clock))
+                        let candidates = belief::candidates(&entries[n], index, &meas, sites, clock);
+                        (slot, (meas, candidates))
                     })
                     .collect()
             })
             .collect();
-        let mut out = vec![Vec::new(); found.iter().map(Vec::len).sum()];
-        for (slot, candidates) in found.into_iter().flatten() {
-            out[slot] = candidates;
+        let mut out = vec![(Vec::new(), Vec::new()); found.iter().map(Vec::len).sum()];
+        for (slot, prepared) in found.into_iter().flatten() {
+            out[slot] = prepared;
         }
         out
     }

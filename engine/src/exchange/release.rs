@@ -61,7 +61,7 @@ impl Exchange {
         tick: u64,
         sensor: u16,
         r: TrackReport,
-        prepared: Option<Vec<usize>>,
+        prepared: Option<Prepared>,
         ev: &mut Emitter,
     ) {
         let origin = self.sensor_nation[sensor as usize];
@@ -81,7 +81,10 @@ impl Exchange {
             entry: None,
             uct: false,
         });
-        let meas = tr.measurements();
+        let (meas, prepared) = match prepared {
+            Some((meas, candidates)) => (meas, Some(candidates)),
+            None => (tr.measurements(), None),
+        };
         let believed = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, prepared, ev);
         let entry = believed.entry;
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
