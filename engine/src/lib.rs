@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod conjunction;
 pub mod diag;
 pub mod event;
 pub mod exchange;
@@ -14,6 +15,7 @@ pub mod frames;
 pub mod injects;
 pub mod iod;
 pub mod limits;
+pub mod ndm;
 pub mod object;
 pub mod od;
 pub mod orbit;
