@@ -17,6 +17,7 @@ mod loader;
 mod manifest;
 mod merge;
 mod paths;
+mod pc;
 mod recorded;
 mod render;
 mod replay;
@@ -70,6 +71,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Play a run on a 3-D globe in the browser: a local web server with an offline CesiumJS page.
     View(view::ViewArgs),
+    /// Probability of collision from CCSDS conjunction data messages (2-D Pc, CARA's method).
+    Pc(pc::PcArgs),
     /// Validate a scenario without running it and print a summary.
     Check {
         /// The scenario file (RON).
@@ -133,5 +136,6 @@ fn run() -> anyhow::Result<ExitCode> {
             "`sentinel broadcast` needs the `dis` cargo feature (on by default): rebuild without `--no-default-features`"
         ),
         Command::View(args) => view::view(args),
+        Command::Pc(args) => pc::pc(args),
     }
 }

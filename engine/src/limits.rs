@@ -8,6 +8,8 @@
 pub const MAX_INPUT_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest `manifest.json` of a run directory, bytes (a manifest is a few kB).
 pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest conjunction data message read, bytes (a CDM is a few KB; with every optional block, tens).
+pub const MAX_CDM_BYTES: u64 = 1024 * 1024;
 /// Most catalog objects in a scenario (catalog files and inline TLEs together).
 pub const MAX_OBJECTS: usize = 500_000;
 /// Most nations in a scenario.

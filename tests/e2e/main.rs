@@ -10,6 +10,7 @@ mod exports;
 mod hostile;
 mod interrupt;
 mod outputs;
+mod pc;
 mod report;
 mod util;
 mod view;

@@ -49,15 +49,37 @@ pub struct CdmObject {
 }
 
 impl CdmObject {
-    /// The position covariance rotated from the object's RTN frame into the state's frame, m²
-    /// (R along the position, N along the angular momentum, T = N × R).
-    pub fn position_covariance_m2(&self) -> Matrix3<f64> {
+    /// The rotation from the object's RTN frame to the state's frame (R along the position, N along
+    /// the angular momentum, T = N × R, as columns).
+    fn rtn(&self) -> Matrix3<f64> {
         let rhat = self.r_km.normalize();
         let nhat = self.r_km.cross(&self.v_km_s).normalize();
-        let that = nhat.cross(&rhat);
-        let m = Matrix3::from_columns(&[rhat, that, nhat]);
-        let c = self.cov_rtn.fixed_view::<3, 3>(0, 0).into_owned();
-        m * c * m.transpose()
+        Matrix3::from_columns(&[rhat, nhat.cross(&rhat), nhat])
+    }
+
+    /// The position covariance rotated from the object's RTN frame into the state's frame, m².
+    pub fn position_covariance_m2(&self) -> Matrix3<f64> {
+        let m = self.rtn();
+        m * self.cov_rtn.fixed_view::<3, 3>(0, 0) * m.transpose()
+    }
+
+    /// The 6x6 covariance rotated into the state's frame (position and velocity blocks by the same
+    /// rotation, no rotating-frame term, as CARA does): m², m²/s, m²/s².
+    pub fn covariance(&self) -> Matrix6<f64> {
+        let mut b = Matrix6::zeros();
+        b.fixed_view_mut::<3, 3>(0, 0).copy_from(&self.rtn());
+        b.fixed_view_mut::<3, 3>(3, 3).copy_from(&self.rtn());
+        let c = b * self.cov_rtn * b.transpose();
+        (c + c.transpose()) * 0.5
+    }
+
+    /// The object for [`super::nc3d::nc3d`]: SI units, full covariance in the state's frame.
+    pub fn body6(&self) -> super::nc3d::Body6 {
+        super::nc3d::Body6 {
+            r_m: self.r_km * 1e3,
+            v_m_s: self.v_km_s * 1e3,
+            cov: self.covariance(),
+        }
     }
 
     /// The object for [`super::pc::pc2d`]: SI units, covariance in the state's frame.
@@ -107,6 +129,7 @@ fn split_sections<'a>(src: &SourceFile, items: &'a [Item], diags: &mut Diagnosti
     };
     // KVN: an `OBJECT` line starts a section. XML: the `<segment>` does, and `OBJECT` names it.
     let mut current: Option<usize> = None;
+    let mut extra_reported = false;
     for it in items {
         if let Some(seg) = it.segment {
             current = Some(seg);
@@ -137,10 +160,14 @@ fn split_sections<'a>(src: &SourceFile, items: &'a [Item], diags: &mut Diagnosti
         match current {
             None => s.relative.push(it),
             Some(n) if n < 2 => s.objects[n].0.push(it),
-            Some(_) => diags.push(
-                Diagnostic::error(src, it.key_span.clone(), "a third object segment".to_string())
-                    .with_help("a CDM has exactly two segments, OBJECT1 and OBJECT2"),
-            ),
+            Some(_) if !extra_reported => {
+                extra_reported = true;
+                diags.push(
+                    Diagnostic::error(src, it.key_span.clone(), "a third object segment".to_string())
+                        .with_help("a CDM has exactly two segments, OBJECT1 and OBJECT2"),
+                );
+            }
+            Some(_) => {}
         }
     }
     s
@@ -391,6 +418,8 @@ mod tests {
 
     #[test]
     fn reads_a_cara_cdm() {
+        // The values as written, parsed by the standard library.
+        let f = |s: &str| s.parse::<f64>().unwrap();
         let cdm = parse(&SourceFile::new("a.cdm", CARA)).unwrap();
         assert_eq!(cdm.tca, "2021-03-15T21:29:55.881");
         assert_eq!((cdm.miss_distance_m, cdm.hbr_m), (1275.0, Some(10.0)));
@@ -400,17 +429,17 @@ mod tests {
             ("000020580", Some("HST"), "EME2000")
         );
         assert_eq!(b.designator, "000022015");
-        assert_eq!(a.r_km.x, 6.415116608408431603e+03);
-        assert_eq!(b.v_km_s.z, -2.579506196146498787e-01);
+        assert_eq!(a.r_km.x, f("6.415116608408431603e+03"));
+        assert_eq!(b.v_km_s.z, f("-2.579506196146498787e-01"));
         assert_eq!(
             (a.cov_rtn[(0, 0)], a.cov_rtn[(1, 0)], a.cov_rtn[(0, 1)]),
             (
-                1.243818360065978013e+01,
-                -4.811065462996281212e+02,
-                -4.811065462996281212e+02
+                f("1.243818360065978013e+01"),
+                f("-4.811065462996281212e+02"),
+                f("-4.811065462996281212e+02")
             )
         );
-        assert_eq!(b.cov_rtn[(5, 5)], 4.504659051410000249e-05);
+        assert_eq!(b.cov_rtn[(5, 5)], f("4.504659051410000249e-05"));
         // RTN to inertial keeps the trace and is symmetric.
         let c = a.position_covariance_m2();
         assert!((c.trace() - (a.cov_rtn[(0, 0)] + a.cov_rtn[(1, 1)] + a.cov_rtn[(2, 2)])).abs() < 1e-6);

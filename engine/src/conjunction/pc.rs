@@ -18,9 +18,7 @@
 //! definite covariance); `Pc2d::remediated` says so. References: Foster & Estes (1992), NASA
 //! JSC-25898; Alfano (2005), J. Astronaut. Sci. 53(1); Hall et al. (2018), "Time-dependent Pc".
 
-use std::sync::OnceLock;
-
-use nalgebra::{DMatrix, Matrix3, SymmetricEigen, Vector3};
+use nalgebra::{Matrix3, Vector3};
 
 /// One object near the close approach: inertial position, velocity and position covariance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,11 +76,10 @@ const CLIP_FRACTION_OF_HBR: f64 = 1e-4;
 /// states are first moved linearly to the closest approach (step 1 of the module doc).
 pub fn pc2d(a: &Body, b: &Body, hbr_m: f64, adjust_tca: bool) -> Result<Pc2d, PcError> {
     let finite = |m: &[f64]| m.iter().all(|x| x.is_finite());
-    if !(hbr_m >= 0.0 && hbr_m.is_finite())
-        || ![a, b]
-            .iter()
-            .all(|o| finite(o.r_m.as_slice()) && finite(o.v_m_s.as_slice()) && finite(o.cov_m2.as_slice()))
-    {
+    let inputs_finite = [a, b]
+        .iter()
+        .all(|o| finite(o.r_m.as_slice()) && finite(o.v_m_s.as_slice()) && finite(o.cov_m2.as_slice()));
+    if hbr_m.is_nan() || hbr_m < 0.0 || hbr_m.is_infinite() || !inputs_finite {
         return Err(PcError::BadInput);
     }
     let v = a.v_m_s - b.v_m_s;
@@ -100,13 +97,13 @@ pub fn pc2d(a: &Body, b: &Body, hbr_m: f64, adjust_tca: bool) -> Result<Pc2d, Pc
     let c = a.cov_m2 + b.cov_m2;
     let (cxx, cxz, czz) = (x.dot(&(c * x)), x.dot(&(c * z)), z.dot(&(c * z)));
     let ((l1, l2), (e1x, e1z)) = eigen2(cxx, cxz, czz);
-    if !(l1 > 0.0) {
+    if l1.is_nan() || l1 <= 0.0 {
         return Err(PcError::NoPositiveVariance);
     }
     let clip = (CLIP_FRACTION_OF_HBR * hbr_m).powi(2);
     let remediated = l1 < clip || l2 < clip;
     let (sx, sz) = (l1.max(clip).sqrt(), l2.max(clip).sqrt());
-    if !(sz > 0.0) {
+    if sz.is_nan() || sz <= 0.0 {
         return Err(PcError::NoPositiveVariance);
     }
     // The miss vector lies along x (r is perpendicular to v after adjustment; without it, CARA
@@ -233,30 +230,10 @@ const GL_POINTS: usize = 16;
 /// The Gauss-Legendre rule on `[lo, hi]`.
 fn gauss_legendre(f: &impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
     let (half, mid) = (0.5 * (hi - lo), 0.5 * (hi + lo));
-    half * legendre_rule().iter().map(|&(t, w)| w * f(mid + half * t)).sum::<f64>()
-}
-
-/// Nodes and weights on [-1, 1] by Golub-Welsch: the eigenvalues of the Jacobi matrix of the
-/// Legendre recurrence are the nodes, and twice the squared first components of its eigenvectors
-/// the weights.
-fn legendre_rule() -> &'static [(f64, f64)] {
-    static RULE: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    RULE.get_or_init(|| {
-        let n = GL_POINTS;
-        let mut j = DMatrix::<f64>::zeros(n, n);
-        for k in 1..n {
-            let b = k as f64 / ((4 * k * k - 1) as f64).sqrt();
-            j[(k, k - 1)] = b;
-            j[(k - 1, k)] = b;
-        }
-        let eig = SymmetricEigen::new(j);
-        let mut rule: Vec<(f64, f64)> = (0..n)
-            .map(|i| (eig.eigenvalues[i], 2.0 * eig.eigenvectors[(0, i)].powi(2)))
-            .collect();
-        rule.sort_by(|p, q| p.0.total_cmp(&q.0));
-        debug_assert!((rule.iter().map(|p| p.1).sum::<f64>() - 2.0).abs() < 1e-13);
-        rule
-    })
+    half * super::quadrature::legendre(GL_POINTS)
+        .iter()
+        .map(|&(t, w)| w * f(mid + half * t))
+        .sum::<f64>()
 }
 
 #[cfg(test)]
