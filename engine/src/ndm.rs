@@ -110,6 +110,9 @@ fn item(
 pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
     use quick_xml::events::Event as X;
     let text: &str = &src.text;
+    // quick-xml skips one leading byte-order mark without counting it in its positions (a second
+    // one when `SourceFile` dropped the first): add it back, so positions are byte offsets of `text`.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
     let mut segment: Option<usize> = None;
@@ -117,10 +120,10 @@ pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
     // and its `units`.
     let mut leaf: Option<(String, usize, usize, Option<String>)> = None;
     loop {
-        let before = reader.buffer_position() as usize;
+        let before = reader.buffer_position() as usize + bom;
         match reader.read_event() {
             Err(e) => {
-                let mut at = (reader.error_position() as usize).min(text.len().saturating_sub(1));
+                let mut at = (reader.error_position() as usize + bom).min(text.len().saturating_sub(1));
                 while !text.is_char_boundary(at) {
                     at -= 1;
                 }
@@ -137,11 +140,11 @@ pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
                     segment = Some(segment.map_or(0, |s| s + 1));
                 }
                 let units = units_of(&e);
-                leaf = Some((name, before + 1, reader.buffer_position() as usize, units));
+                leaf = Some((name, before + 1, reader.buffer_position() as usize + bom, units));
             }
             Ok(X::Empty(e)) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let at = reader.buffer_position() as usize;
+                let at = reader.buffer_position() as usize + bom;
                 out.push(item(
                     &name,
                     before + 1..before + 1 + name.len(),
@@ -156,8 +159,8 @@ pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if let Some((open, key_at, body_start, units)) = leaf.take()
                     && open == name
+                    && let Some(body) = text.get(body_start..before)
                 {
-                    let body = &text[body_start..before];
                     let lead = body.len() - body.trim_start().len();
                     let value = body.trim();
                     let value = quick_xml::escape::unescape(value).unwrap_or(std::borrow::Cow::Borrowed(value));

@@ -150,3 +150,121 @@ fn nc3d_matches_cara_on_27_cdms() {
     println!("worst relative difference from CARA's Nc3D: {worst:.1e}");
     assert!(bad.is_empty(), "{bad:?}");
 }
+
+/// Random conjunctions (LEO to GEO, eccentric orbits, sigmas from metres to tens of kilometres,
+/// hard-body radii from 10 cm to 1 km, relative speeds from 1 m/s to 15 km/s): every Pc is a
+/// probability, every Nc a finite count reached within the stated bound of rate evaluations, and
+/// where the encounter is fast and the covariance small (the 2-D method's domain) the two methods
+/// agree within 2 %.
+#[test]
+fn random_conjunctions_give_bounded_answers_and_agree_where_the_2d_method_holds() {
+    use nalgebra::{Matrix3, Matrix6, Rotation3, Vector3};
+    use rand::{RngExt, SeedableRng};
+    use sentinel_engine::conjunction::{Body, Body6, nc3d, validity_2d};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+    let mu = 3.986_004_418e14;
+    let (mut agreeing, mut fast_small) = (0, 0);
+    for case in 0..120 {
+        let log_uniform = |rng: &mut rand_chacha::ChaCha8Rng, lo: f64, hi: f64| {
+            (lo.ln() + rng.random::<f64>() * (hi / lo).ln()).exp()
+        };
+        let rp = 6.6e6 + rng.random::<f64>() * 3.0e6;
+        let e = if rng.random::<f64>() < 0.7 {
+            rng.random::<f64>() * 0.02
+        } else {
+            rng.random::<f64>() * 0.7
+        };
+        let a = rp / (1.0 - e);
+        // At a random true anomaly of a random plane.
+        let nu = rng.random::<f64>() * std::f64::consts::TAU;
+        let p = a * (1.0 - e * e);
+        let r = p / (1.0 + e * nu.cos());
+        let (vr, vt) = ((mu / p).sqrt() * e * nu.sin(), (mu / p).sqrt() * (1.0 + e * nu.cos()));
+        let rot = Rotation3::from_euler_angles(
+            rng.random::<f64>() * std::f64::consts::TAU,
+            rng.random::<f64>() * std::f64::consts::PI,
+            rng.random::<f64>() * std::f64::consts::TAU,
+        );
+        let (r1, v1) = (rot * Vector3::new(r, 0.0, 0.0), rot * Vector3::new(vr, vt, 0.0));
+        let rel_speed = log_uniform(&mut rng, 1.0, 15_000.0);
+        let dir = Vector3::new(
+            rng.random::<f64>() - 0.5,
+            rng.random::<f64>() - 0.5,
+            rng.random::<f64>() - 0.5,
+        )
+        .normalize();
+        let v2 = v1 + dir * rel_speed;
+        if v2.norm_squared() / 2.0 - mu / r1.norm() >= -1e6 {
+            continue; // not comfortably elliptic
+        }
+        let sigma = log_uniform(&mut rng, 1.0, 30_000.0);
+        let miss = sigma * rng.random::<f64>() * 3.0;
+        let perp = dir
+            .cross(&Vector3::new(
+                rng.random::<f64>(),
+                rng.random::<f64>(),
+                rng.random::<f64>(),
+            ))
+            .normalize();
+        let r2 = r1 + perp * miss;
+        let hbr = log_uniform(&mut rng, 0.1, 1000.0);
+        let cov = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let q = Rotation3::from_euler_angles(
+                rng.random::<f64>() * std::f64::consts::TAU,
+                rng.random::<f64>() * std::f64::consts::PI,
+                rng.random::<f64>() * std::f64::consts::TAU,
+            );
+            let d = Matrix3::from_diagonal(&Vector3::new(
+                1.0,
+                0.05 + rng.random::<f64>(),
+                0.05 + rng.random::<f64>(),
+            )) * sigma
+                * sigma;
+            let pos = q * d * q.transpose();
+            let mut c = Matrix6::zeros();
+            c.fixed_view_mut::<3, 3>(0, 0).copy_from(&pos);
+            c.fixed_view_mut::<3, 3>(3, 3).copy_from(&(pos * 1e-6));
+            c
+        };
+        let (c1, c2) = (cov(&mut rng), cov(&mut rng));
+        let (a6, b6) = (
+            Body6 {
+                r_m: r1,
+                v_m_s: v1,
+                cov: c1,
+            },
+            Body6 {
+                r_m: r2,
+                v_m_s: v2,
+                cov: c2,
+            },
+        );
+        let to2 = |b: &Body6| Body {
+            r_m: b.r_m,
+            v_m_s: b.v_m_s,
+            cov_m2: b.cov.fixed_view::<3, 3>(0, 0).into_owned(),
+        };
+        let pc = pc2d(&to2(&a6), &to2(&b6), hbr, true).unwrap().pc;
+        assert!((0.0..=1.0).contains(&pc), "case {case}: pc {pc}");
+        let Some(n) = nc3d(&a6, &b6, hbr) else { continue };
+        assert!(n.nc.is_finite() && n.nc >= 0.0, "case {case}: nc {}", n.nc);
+        assert!(
+            n.evaluations <= 201 + (1 << 14) + 1,
+            "case {case}: {} evaluations",
+            n.evaluations
+        );
+        let v = validity_2d(&a6, &b6, hbr, pc, Some(n.nc));
+        if rel_speed > 3000.0 && sigma < 300.0 && hbr < sigma && pc > 1e-8 {
+            fast_small += 1;
+            let ratio = n.nc / pc;
+            assert!(
+                (ratio - 1.0).abs() < 0.02,
+                "case {case}: fast, small covariance: nc {} vs pc {pc} ({v:?})",
+                n.nc
+            );
+            agreeing += usize::from(v.valid());
+        }
+    }
+    println!("{fast_small} fast small-covariance cases, {agreeing} judged 2-D valid");
+    assert!(fast_small >= 5, "{fast_small}");
+}

@@ -196,7 +196,7 @@ impl Reader<'_> {
         for (n, (items, at)) in s.objects.iter().enumerate() {
             let Some(at) = at else {
                 self.diags.push(
-                    Diagnostic::error(self.src, self.src.text.len().saturating_sub(1)..self.src.text.len(), format!("no OBJECT{} section", n + 1))
+                    Diagnostic::error(self.src, self.last_char(), format!("no OBJECT{} section", n + 1))
                         .with_help("a CDM holds OBJECT = OBJECT1 and OBJECT = OBJECT2, each with its metadata, state and covariance"),
                 );
                 continue;
@@ -232,6 +232,12 @@ impl Reader<'_> {
             hbr_m: hbr,
             objects: [a, b],
         })
+    }
+
+    /// The span of the text's last character (the end of an empty text).
+    fn last_char(&self) -> Range<usize> {
+        let t = &self.src.text;
+        t.char_indices().next_back().map_or(0..0, |(i, c)| i..i + c.len_utf8())
     }
 
     fn object(&mut self, items: &[&Item], at: &Range<usize>) -> Option<CdmObject> {

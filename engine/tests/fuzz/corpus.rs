@@ -138,6 +138,71 @@ pub fn catalogs() -> [Vec<Case>; 5] {
     ]
 }
 
+/// CDM seeds: CARA's conjunction messages (KVN) and two of them as CDM XML.
+pub fn cdms() -> Vec<Case> {
+    let ids = [
+        "000020580_conj_000022015_20210315_212955_20210313_065123",
+        "000035946_conj_000030648_20221210_140311_20221206_003234",
+        "000048901_conj_000048903_20211220_012535_20211215_145954",
+        "000039574_conj_000039477_20220711_110033_20220705_220442",
+    ];
+    let kvn: Vec<Vec<u8>> = ids
+        .iter()
+        .map(|id| read(&format!("tests/data/cara-pc/{id}.cdm")))
+        .collect();
+    let mut out: Vec<Case> = kvn.iter().map(|k| Case::single("a.cdm", k.clone())).collect();
+    out.extend(
+        kvn.iter()
+            .take(2)
+            .map(|k| Case::single("a.xml", cdm_xml(&String::from_utf8_lossy(k)))),
+    );
+    out
+}
+
+/// A KVN CDM as CDM XML: header and relative metadata, then a `<segment>` per object.
+fn cdm_xml(kvn: &str) -> Vec<u8> {
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<cdm id=\"CCSDS_CDM_VERS\" version=\"1.0\"><header>\n",
+    );
+    let mut segments = 0;
+    for line in kvn.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (k, v) = match line.strip_prefix("COMMENT") {
+            Some(rest) => ("COMMENT", rest.trim()),
+            None => line
+                .split_once('=')
+                .map_or(("COMMENT", line), |(k, v)| (k.trim(), v.trim())),
+        };
+        if k == "TCA" {
+            x.push_str("</header><body><relativeMetadataData>\n");
+        }
+        if k == "OBJECT" {
+            x.push_str(if segments == 0 {
+                "</relativeMetadataData>"
+            } else {
+                "</data></segment>"
+            });
+            x.push_str("<segment><metadata>\n");
+            segments += 1;
+        }
+        if k == "X" {
+            x.push_str("</metadata><data>\n");
+        }
+        match v
+            .strip_suffix(']')
+            .and_then(|v| v.rsplit_once('['))
+            .filter(|_| k != "COMMENT")
+        {
+            Some((v, u)) => x.push_str(&format!("<{k} units=\"{u}\">{}</{k}>\n", v.trim())),
+            None => x.push_str(&format!(
+                "<{k}>{}</{k}>\n",
+                v.replace('&', "&amp;").replace('<', "&lt;")
+            )),
+        }
+    }
+    x.push_str("</data></segment></body></cdm>\n");
+    x.into_bytes()
+}
+
 /// Change-file seeds: the README's example, the evaluation test's, and one of each entry over the
 /// bundled inject scenario's ids.
 pub fn changes() -> Vec<Case> {

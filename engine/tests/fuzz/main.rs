@@ -1,6 +1,6 @@
 //! Fuzzing the engine's inputs on stable Rust: a seeded, structured mutator over the scenario,
 //! change-file and catalog parsers (TLE, OMM JSON, CSV, KVN, XML), with every loaded input stepped
-//! a few ticks. See "Fuzzing" in ARCHITECTURE.md and README.md.
+//! a few ticks, and the CDM reader with the Pc methods behind `sentinel pc`. See "Fuzzing" in ARCHITECTURE.md and README.md.
 //!
 //! One test, `fuzz`: it replays every regression fixture in `tests/data/fuzz/` (each must be
 //! handled without a finding), then fuzzes each target and fails on any panic, hang, memory
@@ -78,6 +78,12 @@ fn all_targets() -> Vec<Target> {
         cat("omm-csv", csv, CatalogFormat::OmmCsv),
         cat("omm-kvn", kvn, CatalogFormat::OmmKvn),
         cat("omm-xml", xml, CatalogFormat::OmmXml),
+        Target {
+            name: "cdm",
+            seeds: corpus::cdms(),
+            max_len: MAX_CATALOG_BYTES,
+            run: Arc::new(targets::cdm),
+        },
     ]
 }
 

@@ -202,6 +202,41 @@ pub fn catalog(format: CatalogFormat, case: &Case) -> TargetResult {
     Ok(signals)
 }
 
+/// Reads the case as a CDM; when it reads, computes its Pc2D, Nc3D and 2-D validity as `sentinel pc`
+/// does, which must give a probability in [0, 1] (or an error) and a finite, non-negative count.
+pub fn cdm(case: &Case) -> TargetResult {
+    use sentinel_engine::conjunction::{cdm, nc3d, pc2d, validity_2d};
+    let src = SourceFile::new(case.files[0].0.as_str(), case.text(0));
+    let c = match cdm::parse(&src) {
+        Ok(c) => c,
+        Err(d) => return check_diags(&d, case.len()),
+    };
+    let hbr = c.hbr_m.unwrap_or(10.0);
+    let mut signals = vec!["loaded".to_string()];
+    let pc = match pc2d(&c.objects[0].body(), &c.objects[1].body(), hbr, true) {
+        Ok(p) if (0.0..=1.0).contains(&p.pc) => p.pc,
+        Ok(p) => return Err(format!("pc2d {} is not a probability", p.pc)),
+        Err(e) => {
+            signals.push(format!("pc2d: {e}"));
+            return Ok(signals);
+        }
+    };
+    let (a, b) = (c.objects[0].body6(), c.objects[1].body6());
+    let nc = if hbr > 0.0 {
+        nc3d(&a, &b, hbr).map(|n| n.nc)
+    } else {
+        Some(0.0)
+    };
+    if let Some(n) = nc
+        && !(n.is_finite() && n >= 0.0)
+    {
+        return Err(format!("nc3d {n} is not a count"));
+    }
+    signals.push(format!("nc3d {}", nc.is_some()));
+    signals.push(format!("valid {}", validity_2d(&a, &b, hbr, pc, nc).valid()));
+    Ok(signals)
+}
+
 /// Loads a scenario case (for building change-file bases).
 pub fn scenario_of(case: &Case) -> Result<Scenario, Diagnostics> {
     let files = (1..case.files.len())
