@@ -304,9 +304,9 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
         match l.kind.as_str() {
             "detection" => {
                 nations.entry(nation.clone()).or_default().detections += 1;
-                // First detection of a new object (launch, breakup).
+                // First detection of a new object (launch, breakup, conjunction secondary).
                 for (id, kind, t, objs) in &injects {
-                    if (kind == "launch" || kind == "breakup")
+                    if matches!(kind.as_str(), "launch" | "breakup" | "conjunction")
                         && l.object.is_some_and(|o| objs.contains(&o))
                         && l.tick >= *t
                     {
@@ -343,7 +343,7 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                 nations.entry(to.clone()).or_default().products_received += 1;
                 for (id, kind, t, objs) in &injects {
                     let observed_after = l.first_detection_tick.is_some_and(|f| f >= *t);
-                    let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup");
+                    let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup" | "conjunction");
                     if scored && observed_after && l.true_object.is_some_and(|o| objs.contains(&o)) {
                         let e = scores.entry(id.clone()).or_default();
                         e.1.entry(to.clone())
@@ -367,8 +367,9 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
             "inject" => {
                 let objs: Vec<u32> = l.objects.clone().unwrap_or_default();
                 let kind = l.inject_kind.clone().unwrap_or_default();
-                // For a breakup, the fragments (not the parent) are what gets detected.
-                let affected: BTreeSet<u32> = if kind == "breakup" {
+                // For a breakup, the fragments (not the parent) are what gets detected; for a
+                // conjunction, the secondary (not the primary).
+                let affected: BTreeSet<u32> = if kind == "breakup" || kind == "conjunction" {
                     objs.iter().skip(1).copied().collect()
                 } else {
                     objs.into_iter().collect()

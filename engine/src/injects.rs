@@ -61,6 +61,23 @@ pub enum InjectKind {
         /// Median fragment delta-v, m/s (log-normal, 0.4 dex spread, isotropic direction).
         delta_v_median_m_s: f64,
     },
+    /// A new object (the secondary) appears whose truth passes `primary` at `tca`, `miss_m` above
+    /// it (radially), crossing its path at `crossing_angle_deg` in the local horizontal plane with
+    /// the primary's speed (see `systems::inject::encounter`).
+    Conjunction {
+        /// The primary's catalog number (a catalog object).
+        primary: u32,
+        /// The secondary's catalog number (not in the catalog).
+        secondary: u32,
+        /// The secondary's name.
+        name: String,
+        /// Time of closest approach, s from the epoch.
+        tca: Secs,
+        /// Miss distance at TCA, m (radial: the secondary passes above the primary).
+        miss_m: f64,
+        /// Angle between the two horizontal velocities at TCA, degrees (0, 180].
+        crossing_angle_deg: f64,
+    },
     /// The object re-enters and leaves the simulation.
     Reentry {
         /// Catalog number.
@@ -108,6 +125,7 @@ impl InjectKind {
             InjectKind::Manoeuvre { .. } => "manoeuvre",
             InjectKind::Launch { .. } => "launch",
             InjectKind::Breakup { .. } => "breakup",
+            InjectKind::Conjunction { .. } => "conjunction",
             InjectKind::Reentry { .. } => "reentry",
             InjectKind::SensorOutage { .. } => "sensor_outage",
             InjectKind::SensorDegradation { .. } => "sensor_degradation",

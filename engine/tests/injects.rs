@@ -466,3 +466,96 @@ fn fragments_of_a_slow_breakup_are_catalogued_by_orbit_determination_and_cross_t
     assert!(catalogued >= 4, "{catalogued}");
     assert!(!cross.is_empty());
 }
+
+/// A conjunction inject: the secondary appears at `at`, and its truth passes the primary at the
+/// scripted TCA (a tick here) at the scripted miss distance, directly above it, with the relative
+/// speed the crossing angle gives; TCA is the closest approach (the distances a tick either side
+/// are equal to 0.1 %). Radars then see the secondary as a new object, which the nations
+/// catalogue by orbit determination. Without the inject, nothing of it exists.
+#[test]
+fn a_conjunction_inject_passes_its_primary_at_the_scripted_time_and_distance() {
+    let s = scenario(
+        r#"injects: [Conjunction(id: "C1", at: "T+00:30", primary: 41836, secondary: (id: 99100, name: "DEBRIS"),
+                      tca: "T+02:00", miss_m: 350.0, crossing_angle_deg: 30.0)],
+        catalog_maintenance: (new_object_tracks: 3),"#,
+    );
+    let mut sim = Sim::new(&s, 1, SimOptions::default());
+    let mut records = Vec::new();
+    while sim.next_tick() <= Tick(121) {
+        records.extend(sim.step());
+    }
+    let at = |id: u32, tick: u64| sim.truth_state(id, Tick(tick)).unwrap();
+    let (p, q) = (at(HIMAWARI_9, 120), at(99_100, 120));
+    let rel = sub(q.teme_km, p.teme_km);
+    assert!((norm(rel) - 0.350).abs() < 0.002, "miss {} km", norm(rel));
+    // Directly above: along the primary's radius.
+    let radial = (rel[0] * p.teme_km[0] + rel[1] * p.teme_km[1] + rel[2] * p.teme_km[2]) / norm(p.teme_km);
+    assert!((radial - norm(rel)).abs() < 0.002, "{radial}");
+    // Relative speed 2 v sin(15°) for a near-circular orbit; perpendicular to the miss.
+    let dv = sub(q.teme_vel_km_s, p.teme_vel_km_s);
+    let expect = 2.0 * norm(p.teme_vel_km_s) * 15f64.to_radians().sin();
+    assert!(
+        (norm(dv) - expect).abs() < 1e-3 * expect,
+        "{} vs {expect} km/s",
+        norm(dv)
+    );
+    let d = |t| norm(sub(at(99_100, t).teme_km, at(HIMAWARI_9, t).teme_km));
+    let (before, after) = (d(119), d(121));
+    assert!(
+        before > 60.0 && (before - after).abs() < 1e-3 * before,
+        "{before} {after} km"
+    );
+    // Not there before `at` (tick 1 fires at T+00:30 rounded up to the minute).
+    assert!(records.iter().all(|r| r.event.object() != 99_100 || r.tick >= 1));
+    let inj = json(kind(&records, "inject")[0]);
+    assert_eq!(
+        (&inj["inject_kind"], &inj["objects"]),
+        (&"conjunction".into(), &serde_json::json!([41836, 99100]))
+    );
+    assert!(inj["failed"].is_null());
+    // The nations' radars see it; it is uncorrelated at first and catalogued by each nation.
+    let r = run(&s, 1);
+    for nation in ["A", "B"] {
+        let c = kind(&r, "new_object_catalogued")
+            .into_iter()
+            .filter(|x| json(x)["nation"] == nation && json(x)["true_object"] == 99_100)
+            .count();
+        assert_eq!(c, 1, "{nation}");
+    }
+    assert!(run(&scenario(""), 1).iter().all(|x| x.event.object() != 99_100));
+}
+
+/// Conjunction injects are checked: a TCA before the secondary appears, a miss distance out of
+/// range, a crossing angle of 0, a taken secondary number and an unknown primary are each an
+/// error at its position.
+#[test]
+fn bad_conjunction_injects_are_errors_at_their_positions() {
+    let text = r#"Scenario(
+    name: "c", epoch: "2026-05-30T13:00:00Z", duration_s: 14400, tick_s: 60,
+    nations: [(id: "A", name: "A")], sensors: [],
+    catalog: [Tle(lines: ["JCSAT-12",
+        "1 35755U 09044A   26150.52931010 -.00000316  00000+0  00000+0 0  9996",
+        "2 35755   0.0490  86.8901 0000781 260.0846 223.6610  1.00270578 61438"])],
+    injects: [
+        Conjunction(id: "C1", at: "T+01:00", primary: 35755, secondary: (id: 99100), tca: "T+00:30", miss_m: -5.0),
+        Conjunction(id: "C2", at: "T+01:00", primary: 12345, secondary: (id: 35755), tca: "T+02:00", miss_m: 10.0, crossing_angle_deg: 0.0),
+    ],
+)"#;
+    let err = match sentinel_engine::load_scenario(&SourceFile::new("c.ron", text), &mut common::MemLoader::default()) {
+        Ok(_) => panic!("accepted"),
+        Err(d) => d,
+    };
+    let got: Vec<String> = err
+        .0
+        .iter()
+        .map(|d| format!("{} {}", d.location().unwrap(), d.message))
+        .collect();
+    let want = [
+        "c.ron:8:91 inject `C1`: the closest approach is not after the secondary appears (`at`)",
+        "c.ron:8:110 inject `C1`: miss_m -5 is outside 0-100000 m",
+        "c.ron:9:55 inject `C2` names object 12345, which is not in the catalog",
+        "c.ron:9:78 inject `C2`: catalog number 35755 is already taken",
+        "c.ron:9:136 inject `C2`: crossing_angle_deg 0 is outside (0, 180]",
+    ];
+    assert_eq!(got, want);
+}

@@ -17,6 +17,7 @@ pub(super) enum RawInject {
     Manoeuvre(RawManoeuvre),
     Launch(RawLaunch),
     Breakup(RawBreakup),
+    Conjunction(RawConjunction),
     Reentry(RawReentry),
     SensorOutage(RawOutage),
     SensorDegradation(RawDegradation),
@@ -31,6 +32,7 @@ impl RawInject {
             RawInject::Manoeuvre(x) => &x.id,
             RawInject::Launch(x) => &x.id,
             RawInject::Breakup(x) => &x.id,
+            RawInject::Conjunction(x) => &x.id,
             RawInject::Reentry(x) => &x.id,
             RawInject::SensorOutage(x) => &x.id,
             RawInject::SensorDegradation(x) => &x.id,
@@ -106,6 +108,30 @@ pub(super) struct RawBreakup {
     #[serde(default)]
     delta_v_median_m_s: Option<Spanned<f64>>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConjunction {
+    id: Spanned<String>,
+    at: Spanned<String>,
+    primary: Spanned<u64>,
+    secondary: RawSecondary,
+    tca: Spanned<String>,
+    miss_m: Spanned<f64>,
+    #[serde(default)]
+    crossing_angle_deg: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecondary {
+    id: Spanned<u64>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// Largest scripted miss distance, m.
+const MAX_CONJUNCTION_MISS_M: f64 = 100_000.0;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -446,6 +472,63 @@ pub(super) fn validate(
                         first_id: first,
                         fragments: n,
                         delta_v_median_m_s: dv,
+                    },
+                )
+            }
+            RawInject::Conjunction(c) => {
+                let at = cx.at(d, &c.at, &what);
+                let tca = cx.at(d, &c.tca, &what);
+                if tca <= at {
+                    cx.err(
+                        d,
+                        &c.tca.span,
+                        format!("{what}: the closest approach is not after the secondary appears (`at`)"),
+                        "give a tca later than at: the secondary exists from at on",
+                    );
+                }
+                if !(0.0..=MAX_CONJUNCTION_MISS_M).contains(&c.miss_m.value) {
+                    cx.err(
+                        d,
+                        &c.miss_m.span,
+                        format!(
+                            "{what}: miss_m {} is outside 0-{MAX_CONJUNCTION_MISS_M} m",
+                            c.miss_m.value
+                        ),
+                        "the miss distance at TCA, in metres",
+                    );
+                }
+                let angle = c.crossing_angle_deg.as_ref().map_or(90.0, |a| {
+                    if !(a.value > 0.0 && a.value <= 180.0) {
+                        cx.err(
+                            d,
+                            &a.span,
+                            format!("{what}: crossing_angle_deg {} is outside (0, 180]", a.value),
+                            "the angle between the two velocities at TCA: 180 is head-on, small angles are slow encounters",
+                        );
+                    }
+                    a.value
+                });
+                let sid = match u32::try_from(c.secondary.id.value) {
+                    Ok(i) if !cx.objects.contains(&i) && new_ids.insert(i) => i,
+                    _ => {
+                        taken(d, c.secondary.id.value, &c.secondary.id.span, &what);
+                        0
+                    }
+                };
+                (
+                    at,
+                    None,
+                    InjectKind::Conjunction {
+                        primary: cx.object(d, &c.primary, &what),
+                        secondary: sid,
+                        name: c
+                            .secondary
+                            .name
+                            .clone()
+                            .unwrap_or_else(|| format!("{} SECONDARY", c.id.value)),
+                        tca,
+                        miss_m: c.miss_m.value,
+                        crossing_angle_deg: angle,
                     },
                 )
             }

@@ -12,6 +12,8 @@
 //!   for the NASA standard breakup model's delta-v distribution), drawn from the stream (seed,
 //!   "breakup", inject id) at (fragment index, 0); fragments whose fitted orbit fails are lost.
 //!   The parent survives.
+//! - Conjunction: the secondary becomes active at `at` on an orbit that passes the primary at the
+//!   scripted time and miss distance ([`encounter`]); nations know nothing of it (a new object).
 //! - Re-entry: the object is lost. Outages, degradations, cuts and priority changes switch on at
 //!   `start` and off at `end`.
 
@@ -90,6 +92,39 @@ fn circular(
     fit_elements(r, v, scenario.clock.time_of(Tick(tick)), &template(), id as u64).map_err(|e| e.to_string())
 }
 
+/// Elements of a conjunction inject's secondary: at `tca` (s from the epoch) it is `miss_m` above
+/// the primary (along the primary's radius), with the primary's radial velocity and horizontal
+/// speed, its horizontal velocity turned by `crossing_angle_deg` about the radius. The relative
+/// velocity is then horizontal, so perpendicular to the miss vector: `tca` is the closest approach
+/// of the straight-line encounter, the relative speed is `2 v_h sin(angle / 2)`. The primary's state
+/// comes from its elements `el` when the secondary appears (a manoeuvre of the primary between then
+/// and `tca` moves the encounter).
+pub fn encounter(
+    clock: &crate::time::Clock,
+    el: &sgp4::Elements,
+    tca: i64,
+    miss_m: f64,
+    crossing_angle_deg: f64,
+    id: u32,
+) -> Result<sgp4::Elements, String> {
+    let at = clock.epoch + chrono::Duration::seconds(tca);
+    let minutes = (at - el.datetime).num_milliseconds() as f64 / 60_000.0;
+    let c = sgp4::Constants::from_elements_afspc_compatibility_mode(el).map_err(|e| e.to_string())?;
+    let p = c
+        .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+        .map_err(|e| e.to_string())?;
+    let (r, v) = (p.position, p.velocity);
+    let rhat = [r[0] / norm(r), r[1] / norm(r), r[2] / norm(r)];
+    let vr = v[0] * rhat[0] + v[1] * rhat[1] + v[2] * rhat[2];
+    let vh = [v[0] - vr * rhat[0], v[1] - vr * rhat[1], v[2] - vr * rhat[2]];
+    let w = cross(rhat, vh);
+    let (s, co) = crossing_angle_deg.to_radians().sin_cos();
+    let speed_h = norm(vh);
+    let v2: Vec3 = std::array::from_fn(|k| vr * rhat[k] + co * vh[k] + s * w[k] / norm(w) * speed_h);
+    let r2: Vec3 = std::array::from_fn(|k| r[k] + miss_m / 1000.0 * rhat[k]);
+    fit_elements(r2, v2, at, &template(), u64::from(id)).map_err(|e| e.to_string())
+}
+
 /// The run's objects in catalog-number order: the catalog, launched objects and breakup fragments.
 pub fn population(scenario: &Scenario) -> Vec<Member> {
     let mut out: Vec<Member> = scenario
@@ -151,6 +186,46 @@ pub fn population(scenario: &Scenario) -> Vec<Member> {
                         breakup_of: None,
                     });
                 }
+            }
+            InjectKind::Conjunction {
+                primary,
+                secondary,
+                name,
+                tca,
+                miss_m,
+                crossing_angle_deg,
+            } => {
+                let Some(p) = find(*primary) else { continue };
+                // From the catalog elements; made again from the primary's elements when the inject
+                // fires (see `fire`), where a failure is reported.
+                let mut elements = encounter(
+                    &scenario.clock,
+                    &p.elements,
+                    *tca,
+                    *miss_m,
+                    *crossing_angle_deg,
+                    *secondary,
+                )
+                .unwrap_or_else(|_| template());
+                elements.object_name = Some(name.clone());
+                elements.norad_id = u64::from(*secondary);
+                let c = ObjectClass::Debris;
+                out.push(Member {
+                    object: CatalogObject {
+                        id: *secondary,
+                        name: name.clone(),
+                        regime: Regime::of(elements.mean_motion, elements.eccentricity),
+                        elements,
+                        class: c,
+                        owner: None,
+                        rcs_m2: c.default_rcs_m2(),
+                        std_magnitude: c.default_std_magnitude(),
+                        military: false,
+                        origin: format!("inject {}", inj.id),
+                    },
+                    added_at: Some(tick),
+                    breakup_of: None,
+                });
             }
             InjectKind::Breakup {
                 object,
@@ -292,6 +367,43 @@ fn fire(sim: &mut Sim, tick: Tick, inj: &Inject, events: &mut Vec<Record>) {
                         Ok(()) => {}
                         Err(m) => failed = Some(m),
                     }
+                }
+            }
+        }
+        InjectKind::Conjunction {
+            primary,
+            secondary,
+            name,
+            tca,
+            miss_m,
+            crossing_angle_deg,
+        } => {
+            objects.extend([*primary, *secondary]);
+            let made = match sim.sat_index(*primary).filter(|&p| sim.is_active(p)) {
+                None => Err(format!("primary {primary} is not in orbit")),
+                Some(p) => encounter(
+                    &sim.clock,
+                    &sim.elements[p],
+                    *tca,
+                    *miss_m,
+                    *crossing_angle_deg,
+                    *secondary,
+                ),
+            };
+            if let Some(sat) = sim.sat_index(*secondary) {
+                let set = made.and_then(|mut el| {
+                    el.object_name = Some(name.clone());
+                    set_elements(sim, sat, el, tick.0, &inj.id)
+                });
+                if let Err(m) = set {
+                    lose(
+                        sim,
+                        sat,
+                        tick.0,
+                        format!("conjunction secondary not in orbit: {m}"),
+                        events,
+                    );
+                    failed = Some(m);
                 }
             }
         }

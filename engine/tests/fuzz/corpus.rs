@@ -217,6 +217,7 @@ pub fn changes() -> Vec<Case> {
         r#"Change(add_injects: [Manoeuvre(id: "M2", object: 25544, at: "T+02:00", delta_v_m_s: (along_track: 1.0))])"#,
         r#"Change(add_injects: [Launch(id: "L2", at: "T+02:00", owner: "JPN", objects: [(id: 99501, name: "P", orbit: Circular(site_lat_deg: 30.40, site_lon_deg: 130.97, altitude_km: 500.0, inclination_deg: 30.4))])])"#,
         r#"Change(add_injects: [Breakup(id: "B2", object: 25544, at: "T+03:00", fragments: 10, first_id: 99600, delta_v_median_m_s: 15.0)])"#,
+        r#"Change(add_injects: [Conjunction(id: "CJ2", at: "T+01:00", primary: 25544, secondary: (id: 99700, name: "DEB"), tca: "T+02:30", miss_m: 120.0, crossing_angle_deg: 45.0)])"#,
         r#"Change(add_injects: [Reentry(id: "R2", object: 25544, at: "T+05:00")], remove_injects: ["ISS-REBOOST", "BEALE-DOWN"])"#,
         r#"Change(add_injects: [SensorDegradation(id: "D2", sensor: "US-EGLIN", start: "T+02:00", end: "T+06:00", snr_loss_db: 6.0, noise_factor: 2.0)])"#,
         r#"Change(add_injects: [LinkCut(id: "C2", liaison: "JPN-LNO", start: "T+06:00", end: "T+08:00"), PriorityChange(id: "P2", nation: "JPN", object: 41836, priority: 1, start: "T+01:00", end: "T+09:00")])"#,
