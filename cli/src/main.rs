@@ -23,6 +23,7 @@ mod render;
 mod replay;
 mod report;
 mod run;
+mod screen;
 mod truth;
 mod verify;
 mod view;
@@ -73,6 +74,8 @@ enum Command {
     View(view::ViewArgs),
     /// Probability of collision from CCSDS conjunction data messages (2-D Pc, CARA's method).
     Pc(pc::PcArgs),
+    /// Close approaches among a catalog's objects within a span (SGP4), below a miss distance.
+    Screen(screen::ScreenArgs),
     /// Validate a scenario without running it and print a summary.
     Check {
         /// The scenario file (RON).
@@ -137,5 +140,6 @@ fn run() -> anyhow::Result<ExitCode> {
         ),
         Command::View(args) => view::view(args),
         Command::Pc(args) => pc::pc(args),
+        Command::Screen(args) => screen::screen_cmd(args),
     }
 }

@@ -12,6 +12,7 @@ mod interrupt;
 mod outputs;
 mod pc;
 mod report;
+mod screen;
 mod util;
 mod view;
 mod views;

@@ -8,9 +8,11 @@ pub mod cdm;
 pub mod nc3d;
 pub mod pc;
 mod quadrature;
+pub mod screen;
 pub mod validity;
 
 pub use cdm::{Cdm, CdmObject};
 pub use nc3d::{Body6, Nc3d, nc3d};
 pub use pc::{Body, Pc2d, PcError, pc2d};
+pub use screen::{Approach, Orbiter, screen};
 pub use validity::{Validity2d, validity_2d};
