@@ -9,7 +9,9 @@
 //!    can bow out of the chord (`μ/r_p² · h²/8`, with `r_p` the perigee radius), the interpolation
 //!    pad and half the threshold. Boxes go into a uniform grid of [`CELL_KM`] cells; two objects
 //!    are a candidate when their boxes overlap (each pair counted in one cell only).
-//! 3. For a candidate, the minimum of the distance between the two interpolants over the step is
+//! 3. A candidate whose chords (straight lines between the samples, travelled together) stay
+//!    farther apart than the threshold plus both bows and pads cannot come closer; for the others,
+//!    the minimum of the distance between the two interpolants over the step is
 //!    found (13 samples, then golden-section search); below the threshold plus the pads, the time
 //!    of closest approach is refined on SGP4 itself (Newton on the range rate, golden-section search
 //!    as a fallback) and the miss distance taken there.
@@ -142,6 +144,18 @@ struct Segment {
     ends: [(Vector3<f64>, Vector3<f64>); 2],
     lo: Vector3<f64>,
     hi: Vector3<f64>,
+    /// How far the path can stray from its chord, km.
+    bow: f64,
+}
+
+/// Closest distance of two chords travelled in the same time (linear relative motion over the
+/// step): a lower bound of the paths' distance once both bows are taken off.
+fn chord_distance(a: &Segment, b: &Segment) -> f64 {
+    let d0 = b.ends[0].0 - a.ends[0].0;
+    let d1 = b.ends[1].0 - a.ends[1].0;
+    let dd = d1 - d0;
+    let u = if dd.norm_squared() > 0.0 { (-d0.dot(&dd) / dd.norm_squared()).clamp(0.0, 1.0) } else { 0.0 };
+    (d0 + dd * u).norm()
 }
 
 fn step_approaches(
@@ -166,6 +180,7 @@ fn step_approaches(
                 ends: [a, b],
                 lo: a.0.inf(&b.0) - pad,
                 hi: a.0.sup(&b.0) + pad,
+                bow,
             })
         })
         .collect();
@@ -195,6 +210,9 @@ fn step_approaches(
                 let (lo, hi) = (a.lo.sup(&b.lo), a.hi.inf(&b.hi));
                 // Overlapping boxes, counted in the cell holding the overlap's lower corner.
                 if lo.x > hi.x || lo.y > hi.y || lo.z > hi.z || (cell(lo.x), cell(lo.y), cell(lo.z)) != (cx, cy, cz) {
+                    continue;
+                }
+                if chord_distance(a, b) > threshold_km + a.bow + b.bow + 2.0 * INTERP_PAD_KM {
                     continue;
                 }
                 let (s, d) = closest_interpolated(a, b);
