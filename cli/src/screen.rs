@@ -102,8 +102,22 @@ pub fn screen_cmd(args: ScreenArgs) -> anyhow::Result<ExitCode> {
     if !unknown.is_empty() {
         bail!("--primaries: {unknown:?} not in {name}");
     }
-    let mut objects = Vec::new();
+    // One element set per object: the latest (a file may hold several of one object).
+    let mut latest_of: std::collections::BTreeMap<u64, &catalog::ParsedElements> = std::collections::BTreeMap::new();
     for p in &parsed {
+        let e = latest_of.entry(p.elements.norad_id).or_insert(p);
+        if p.elements.datetime > e.elements.datetime {
+            *e = p;
+        }
+    }
+    if latest_of.len() < parsed.len() {
+        eprintln!(
+            "note: {} element sets repeat an object; the latest of each is screened",
+            parsed.len() - latest_of.len()
+        );
+    }
+    let mut objects = Vec::new();
+    for p in latest_of.values() {
         match Orbiter::new(p.elements.norad_id as u32, &p.elements, start) {
             Ok(o) => objects.push(o),
             Err(e) => eprintln!("warning: object {} left out: {e}", p.elements.norad_id),

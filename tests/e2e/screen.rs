@@ -68,3 +68,28 @@ fn screen_refuses_bad_arguments_and_catalogs() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A file holding two element sets of one object screens the object once (the later set), never
+/// against itself.
+#[test]
+fn screen_takes_one_element_set_per_object() {
+    let text =
+        std::fs::read_to_string(crate::util::repo().join("scenarios/data/celestrak-stations-2026-05-30.tle")).unwrap();
+    let first: Vec<&str> = text.lines().take(3).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.tle");
+    std::fs::write(&path, format!("{text}\n{}\n", first.join("\n"))).unwrap();
+    let o = sentinel(&[
+        "screen",
+        path.to_str().unwrap(),
+        "--json",
+        "--hours",
+        "2",
+        "--threshold-km",
+        "50",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 element sets repeat an object"));
+    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(rows.iter().all(|r| r["objects"][0] != r["objects"][1]));
+}
