@@ -154,7 +154,11 @@ fn chord_distance(a: &Segment, b: &Segment) -> f64 {
     let d0 = b.ends[0].0 - a.ends[0].0;
     let d1 = b.ends[1].0 - a.ends[1].0;
     let dd = d1 - d0;
-    let u = if dd.norm_squared() > 0.0 { (-d0.dot(&dd) / dd.norm_squared()).clamp(0.0, 1.0) } else { 0.0 };
+    let u = if dd.norm_squared() > 0.0 {
+        (-d0.dot(&dd) / dd.norm_squared()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     (d0 + dd * u).norm()
 }
 
