@@ -108,7 +108,10 @@ pub fn encounter(
     id: u32,
 ) -> Result<sgp4::Elements, String> {
     let at = clock.epoch + chrono::Duration::seconds(tca);
-    let minutes = (at - el.datetime).num_milliseconds() as f64 / 60_000.0;
+    let minutes = (at - el.datetime)
+        .num_microseconds()
+        .ok_or("element epoch too far from the TCA")? as f64
+        / 6e7;
     let c = sgp4::Constants::from_elements_afspc_compatibility_mode(el).map_err(|e| e.to_string())?;
     let p = c
         .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
