@@ -111,14 +111,19 @@ pub fn pc2d(a: &Body, b: &Body, hbr_m: f64, adjust_tca: bool) -> Result<Pc2d, Pc
     let miss = r.norm();
     let (xm, zm) = (miss * e1x.abs(), miss * e1z.abs());
     Ok(Pc2d {
-        // Rounding in the quadrature can pass 1 by a few ulp when the disc holds all the mass.
-        pc: disc_integral(xm, zm, sx, sz, hbr_m).min(1.0),
+        // Rounding in the quadrature can pass 1 by a few ulp when the disc holds all the mass (a
+        // comparison, not `min`, so that a NaN would stay one for the callers' checks).
+        pc: clamp_to_one(disc_integral(xm, zm, sx, sz, hbr_m)),
         miss_m: miss,
         rel_speed_m_s: speed,
         tca_offset_s: dt,
         sigma_m: (sx, sz),
         remediated,
     })
+}
+
+fn clamp_to_one(p: f64) -> f64 {
+    if p > 1.0 { 1.0 } else { p }
 }
 
 /// Unit axes of the encounter plane: `x` along the miss vector's part normal to `v`, `z` along
