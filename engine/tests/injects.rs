@@ -559,3 +559,31 @@ fn bad_conjunction_injects_are_errors_at_their_positions() {
     ];
     assert_eq!(got, want);
 }
+
+/// The same in LEO, head-on (7.7 km/s each way): the miss at TCA within 2 m of the script.
+#[test]
+fn a_head_on_conjunction_in_leo_misses_by_the_scripted_distance() {
+    let text = r#"Scenario(
+    name: "leo", epoch: "2026-05-30T13:00:00Z", duration_s: 7200, tick_s: 60,
+    nations: [(id: "A", name: "A")], sensors: [],
+    catalog: [Tle(lines: ["ISS (ZARYA)",
+        "1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
+        "2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014"])],
+    injects: [Conjunction(id: "C1", at: "T+00:10", primary: 25544, secondary: (id: 99100), tca: "T+01:00", miss_m: 80.0, crossing_angle_deg: 180.0)],
+)"#;
+    let s =
+        sentinel_engine::load_scenario(&SourceFile::new("leo.ron", text), &mut common::MemLoader::default()).unwrap();
+    let mut sim = Sim::new(&s, 1, SimOptions::default());
+    while sim.next_tick() <= Tick(60) {
+        sim.step();
+    }
+    let (p, q) = (
+        sim.truth_state(25544, Tick(60)).unwrap(),
+        sim.truth_state(99_100, Tick(60)).unwrap(),
+    );
+    let miss = norm(sub(q.teme_km, p.teme_km));
+    println!("LEO head-on: miss {:.4} m", miss * 1000.0);
+    assert!((miss - 0.080).abs() < 0.002, "miss {miss} km");
+    let speed = norm(sub(q.teme_vel_km_s, p.teme_vel_km_s));
+    assert!(speed > 15.0, "{speed} km/s");
+}
