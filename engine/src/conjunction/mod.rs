@@ -9,6 +9,7 @@ pub mod nc3d;
 pub mod pc;
 mod quadrature;
 pub mod screen;
+mod search;
 pub mod validity;
 
 pub use cdm::{Cdm, CdmObject};

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use nalgebra::{Matrix3, Matrix6, SymmetricEigen, Vector3, Vector6};
 
 /// GM of the Earth, km³/s² (the value CARA uses).
-const GM_KM3_S2: f64 = 398_600.441_8;
+pub(super) const GM_KM3_S2: f64 = 398_600.441_8;
 /// Coppola's conjunction-duration level γ and `√2·erfcinv(γ)` for it.
 const GAMMA: f64 = 1e-16;
 /// Eigenvalues of a position covariance below `(CLIP · H)²` are raised to it.
@@ -320,7 +320,7 @@ fn segment(objs: &[Orbit; 2], t_mid: f64, p_min: f64, p_max: f64) -> (f64, f64) 
     let ts: Vec<f64> = (0..=N).map(|k| -span + 2.0 * span * k as f64 / N as f64).collect();
     let ds: Vec<f64> = ts.iter().map(|&t| d2(t)).collect();
     let maxima: Vec<usize> = (1..N).filter(|&k| ds[k] >= ds[k - 1] && ds[k] >= ds[k + 1]).collect();
-    let refine = |k: usize| golden_max(&d2, ts[k - 1], ts[k + 1]);
+    let refine = |k: usize| super::search::golden_min(&|t| -d2(t), ts[k - 1], ts[k + 1], 1e-3);
     let fallback = 0.5 * p_min;
     let before = maxima
         .iter()
@@ -332,20 +332,6 @@ fn segment(objs: &[Orbit; 2], t_mid: f64, p_min: f64, p_max: f64) -> (f64, f64) 
         .find(|&&k| ts[k] > t_mid.max(0.0))
         .map_or(fallback, |&k| refine(k));
     (before, after)
-}
-
-/// The maximiser of a unimodal function on `[lo, hi]` by golden-section search, to 1e-3 s.
-fn golden_max(f: &impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
-    let g = 0.5 * (5f64.sqrt() - 1.0);
-    while hi - lo > 1e-3 {
-        let (x1, x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-        if f(x1) > f(x2) {
-            hi = x2;
-        } else {
-            lo = x1;
-        }
-    }
-    0.5 * (lo + hi)
 }
 
 /// A symmetric positive matrix's inverse and determinant with eigenvalues raised to `floor`.

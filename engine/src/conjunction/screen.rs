@@ -30,14 +30,15 @@ use std::collections::HashMap;
 use nalgebra::Vector3;
 use rayon::prelude::*;
 
+use super::search::golden_min;
+use crate::orbit::MU_KM3_S2;
+
 /// Sampling step of the SGP4 states, s.
 pub const STEP_S: f64 = 60.0;
 /// Allowance for the interpolation error, km.
 pub const INTERP_PAD_KM: f64 = 0.05;
 /// Grid cell size, km.
 const CELL_KM: f64 = 500.0;
-/// GM of the Earth (WGS-72, SGP4's), km³/s².
-const MU_KM3_S2: f64 = 398_600.8;
 /// Steps sampled together (memory: objects × this × 48 bytes).
 const CHUNK_STEPS: usize = 60;
 
@@ -260,27 +261,6 @@ fn closest_interpolated(a: &Segment, b: &Segment) -> (f64, f64) {
     let hi = (best as f64 * h + h).min(STEP_S);
     let s = golden_min(&d, lo, hi, 1e-3);
     (s, d(s).min(best_d))
-}
-
-/// The minimiser of a unimodal function on [lo, hi], to `tol`.
-fn golden_min(f: &impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64 {
-    let g = 0.5 * (5f64.sqrt() - 1.0);
-    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-    let (mut f1, mut f2) = (f(x1), f(x2));
-    while hi - lo > tol {
-        if f1 < f2 {
-            hi = x2;
-            (x2, f2) = (x1, f1);
-            x1 = hi - g * (hi - lo);
-            f1 = f(x1);
-        } else {
-            lo = x1;
-            (x1, f1) = (x2, f2);
-            x2 = lo + g * (hi - lo);
-            f2 = f(x2);
-        }
-    }
-    0.5 * (lo + hi)
 }
 
 /// The closest approach of two objects on SGP4 near `t_s`: Newton on the range rate

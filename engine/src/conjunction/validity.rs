@@ -15,8 +15,8 @@ use nalgebra::{Matrix3, SymmetricEigen};
 
 use super::nc3d::Body6;
 
-/// GM of the Earth, m³/s².
-const GM_M3_S2: f64 = 3.986_004_418e14;
+/// GM of the Earth, m³/s² (Nc3D's value).
+const GM_M3_S2: f64 = super::nc3d::GM_KM3_S2 * 1e9;
 /// `√2·erfcinv(1e-16)`: half-widths of the encounter in sigmas.
 const K_GAMMA: f64 = 8.292_361_075_813_544;
 /// CARA's `PcMultiStep` cut-offs.
