@@ -145,25 +145,18 @@ pub fn parse_omm_kvn(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
 pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedElements> {
     use quick_xml::events::Event as X;
     let text: &str = &src.text;
-    // quick-xml skips one leading UTF-8 BOM without counting it in its positions: add it back, so
-    // positions stay byte offsets of `text`.
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut xr = crate::ndm::XmlReader::new(text);
     let mut out = Vec::new();
     let mut fields: Fields = Fields::new();
     let mut omm_start: Option<usize> = None;
     let mut leaf: Option<(String, usize)> = None;
     // Leaf names are borrowed from the source text; the record keeps slices of it.
     loop {
-        let before = reader.buffer_position() as usize + bom;
-        match reader.read_event() {
+        let before = xr.pos();
+        match xr.reader.read_event() {
             Err(e) => {
-                let mut at = (reader.error_position() as usize + bom).min(text.len().saturating_sub(1));
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
                 diags.push(
-                    Diagnostic::error(src, at..at + 1, format!("invalid OMM XML: {e}"))
+                    Diagnostic::error(src, xr.error_span(), format!("invalid OMM XML: {e}"))
                         .with_help("the file must be CCSDS OMM XML (`<omm>` elements, alone or inside `<ndm>`)"),
                 );
                 return out;
@@ -183,7 +176,7 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                     omm_start = Some(before);
                     fields.clear();
                 }
-                leaf = Some((name, reader.buffer_position() as usize + bom));
+                leaf = Some((name, xr.pos()));
             }
             Ok(X::Text(_)) => {}
             Ok(X::End(e)) => {
@@ -209,7 +202,7 @@ pub fn parse_omm_xml(src: &SourceFile, diags: &mut Diagnostics) -> Vec<ParsedEle
                 if name.eq_ignore_ascii_case("omm")
                     && let Some(s0) = omm_start.take()
                 {
-                    let end = reader.buffer_position() as usize + bom;
+                    let end = xr.pos();
                     push_record(src, &fields, s0..end, diags, &mut out);
                     fields.clear();
                 }

@@ -1,7 +1,8 @@
 //! CCSDS Navigation Data Message text (KVN and XML) as keyword items with their positions.
 //!
 //! A reader of one message type (the CDM reader in `conjunction/cdm.rs`) checks the items; this
-//! module only splits the text. The OMM reader in `catalog.rs` predates it and keeps its own loop.
+//! module only splits the text. The OMM reader in `catalog.rs` keeps its own loops (it groups
+//! keywords into `<omm>` records and KVN messages) but reads XML through the same [`XmlReader`].
 
 use std::ops::Range;
 
@@ -109,26 +110,19 @@ fn item(
 /// order. Malformed XML is reported in `diags` (as `what` XML) and ends the walk.
 pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
     use quick_xml::events::Event as X;
+    let mut xr = XmlReader::new(&src.text);
     let text: &str = &src.text;
-    // quick-xml skips one leading byte-order mark without counting it in its positions (a second
-    // one when `SourceFile` dropped the first): add it back, so positions are byte offsets of `text`.
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
     let mut segment: Option<usize> = None;
     // The open element that may be a leaf: its name, where its name starts, where its body starts
     // and its `units`.
     let mut leaf: Option<(String, usize, usize, Option<String>)> = None;
     loop {
-        let before = reader.buffer_position() as usize + bom;
-        match reader.read_event() {
+        let before = xr.pos();
+        match xr.reader.read_event() {
             Err(e) => {
-                let mut at = (reader.error_position() as usize + bom).min(text.len().saturating_sub(1));
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
                 diags.push(
-                    Diagnostic::error(src, at..at + 1, format!("invalid {what} XML: {e}"))
+                    Diagnostic::error(src, xr.error_span(), format!("invalid {what} XML: {e}"))
                         .with_help(format!("the file must be well-formed CCSDS {what} XML")),
                 );
                 return out;
@@ -140,11 +134,11 @@ pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
                     segment = Some(segment.map_or(0, |s| s + 1));
                 }
                 let units = units_of(&e);
-                leaf = Some((name, before + 1, reader.buffer_position() as usize + bom, units));
+                leaf = Some((name, before + 1, xr.pos(), units));
             }
             Ok(X::Empty(e)) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let at = reader.buffer_position() as usize + bom;
+                let at = xr.pos();
                 out.push(item(
                     &name,
                     before + 1..before + 1 + name.len(),
@@ -176,6 +170,41 @@ pub fn xml(src: &SourceFile, what: &str, diags: &mut Diagnostics) -> Vec<Item> {
             }
             Ok(_) => {}
         }
+    }
+}
+
+/// quick-xml over a source text, with positions as byte offsets of that text: quick-xml skips one
+/// leading byte-order mark without counting it in its positions (a second one, when `SourceFile`
+/// dropped the first), so it is added back.
+pub(crate) struct XmlReader<'a> {
+    /// The reader (events are read from it directly).
+    pub reader: quick_xml::Reader<&'a [u8]>,
+    text: &'a str,
+    bom: usize,
+}
+
+impl<'a> XmlReader<'a> {
+    /// A reader of `text`.
+    pub fn new(text: &'a str) -> XmlReader<'a> {
+        XmlReader {
+            reader: quick_xml::Reader::from_str(text),
+            text,
+            bom: if text.starts_with('\u{feff}') { 3 } else { 0 },
+        }
+    }
+
+    /// Byte offset in the text of the reader's position.
+    pub fn pos(&self) -> usize {
+        self.reader.buffer_position() as usize + self.bom
+    }
+
+    /// One character at the last error's position (moved back to a character boundary).
+    pub fn error_span(&self) -> Range<usize> {
+        let mut at = (self.reader.error_position() as usize + self.bom).min(self.text.len().saturating_sub(1));
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at..at + 1
     }
 }
 
