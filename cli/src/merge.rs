@@ -122,7 +122,8 @@ pub struct Ensemble {
 /// (`nations.JPN.custody.at_end`, `injects.M1.by_nation.JPN.told_s`, `liaisons.L.max_depth`). The
 /// scorecard itself is the list, so a figure added to [`Report`] is merged without a change here.
 /// Left out: the run's identity (scenario, seed, epoch, hours, log digest), the custody time series,
-/// figures that are absent (`null`: an inject a nation never saw), and the statistics of an empty
+/// the list of conjunctions (which differ from run to run; their counts are merged), figures that
+/// are absent (`null`: an inject a nation never saw), and the statistics of an empty
 /// list (an object whose `count` is 0 keeps only its count: no turnaround is not a turnaround of 0).
 pub fn metrics(r: &Report) -> BTreeMap<String, f64> {
     let v = serde_json::to_value(r).expect("a scorecard is JSON");
@@ -146,7 +147,8 @@ fn flatten(path: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
         Value::Object(o) => {
             let empty = o.get("count").and_then(Value::as_u64) == Some(0);
             for (k, x) in o {
-                if k != "series" && (!empty || k == "count") {
+                let skipped = k == "series" || (path == "conjunctions" && k == "list");
+                if !skipped && (!empty || k == "count") {
                     flatten(&format!("{path}.{k}"), x, out);
                 }
             }

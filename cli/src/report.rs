@@ -16,6 +16,9 @@ use sentinel_engine::event::RegimeAccuracy;
 use sentinel_engine::summary::Latency;
 use serde::{Deserialize, Serialize};
 
+mod conjunctions;
+pub use conjunctions::Conjunctions;
+
 /// Arguments of `sentinel report`.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -56,6 +59,15 @@ struct Line {
     in_custody_total: Option<u32>,
     in_custody: Option<BTreeMap<String, u32>>,
     accuracy: Option<BTreeMap<String, RegimeAccuracy>>,
+    // Conjunctions (see `conjunctions`).
+    tca_s: Option<f64>,
+    miss_m: Option<f64>,
+    pc: Option<f64>,
+    level: Option<String>,
+    channel: Option<String>,
+    via: Option<String>,
+    true_objects: Vec<u32>,
+    protected_by: Vec<String>,
 }
 
 /// The manifest fields the report reads.
@@ -197,6 +209,8 @@ pub struct Report {
     pub injects: Vec<InjectScore>,
     /// Liaisons.
     pub liaisons: BTreeMap<String, LiaisonStats>,
+    /// Conjunction assessment: screening nations' warnings against the true close approaches.
+    pub conjunctions: Conjunctions,
 }
 
 /// Runs the command.
@@ -296,10 +310,12 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     let mut injects: Vec<(String, String, u64, BTreeSet<u32>)> = Vec::new();
     let mut scores: Scores = BTreeMap::new();
     let mut liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)> = BTreeMap::new();
+    let mut conjunctions = conjunctions::Tally::default();
     for (n, line) in lines.lines().enumerate() {
         let line = line.context("cannot read events.jsonl")?;
         let l: Line =
             serde_json::from_str(&line).with_context(|| format!("events.jsonl:{}: not an event line", n + 1))?;
+        conjunctions.feed(&l, m.tick_s as f64);
         let nation = l.nation.clone().unwrap_or_default();
         match l.kind.as_str() {
             "detection" => {
@@ -530,6 +546,7 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
         coalition,
         injects,
         liaisons,
+        conjunctions: conjunctions.finish(m.tick_s as f64),
     })
 }
 
@@ -646,6 +663,7 @@ fn render_tables(r: &Report) -> String {
             }
         }
     }
+    s += &conjunctions::render(&r.conjunctions);
     if !r.liaisons.is_empty() {
         s += "\nLiaison queues\n";
         for (id, l) in &r.liaisons {

@@ -60,6 +60,8 @@ pub enum EventKind {
     ShareDelayed,
     /// A product arrived at the recipient nation.
     ShareDelivered,
+    /// A conjunction warning arrived at an object's owner.
+    WarningDelivered,
     /// A nation's catalog entry for an object was refreshed by an observation.
     CatalogUpdate,
     /// A liaison's queue depth changed.
@@ -76,11 +78,16 @@ pub enum EventKind {
     OdFailed,
     /// A nation associated a track with the wrong catalog entry (truth: hidden from views).
     CrossTag,
+    /// A nation's screening found a close approach of two of its catalog entries and assessed it
+    /// (its conjunction data message).
+    ConjunctionAssessed,
+    /// A true close approach of a protected object (truth, for scoring: hidden from views).
+    CloseApproach,
 }
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 32] = [
+    pub const ALL: [EventKind; 35] = [
         EventKind::Inject,
         EventKind::InjectEnd,
         EventKind::ObjectLost,
@@ -105,6 +112,7 @@ impl EventKind {
         EventKind::ShareDropped,
         EventKind::ShareDelayed,
         EventKind::ShareDelivered,
+        EventKind::WarningDelivered,
         EventKind::CatalogUpdate,
         EventKind::LiaisonQueue,
         EventKind::ManoeuvreDetected,
@@ -113,6 +121,8 @@ impl EventKind {
         EventKind::Custody,
         EventKind::OdFailed,
         EventKind::CrossTag,
+        EventKind::ConjunctionAssessed,
+        EventKind::CloseApproach,
     ];
 
     /// The `kind` string.
@@ -150,6 +160,9 @@ impl EventKind {
             EventKind::Custody => "custody",
             EventKind::OdFailed => "od_failed",
             EventKind::CrossTag => "cross_tag",
+            EventKind::WarningDelivered => "warning_delivered",
+            EventKind::ConjunctionAssessed => "conjunction_assessed",
+            EventKind::CloseApproach => "close_approach",
         }
     }
 }
@@ -606,6 +619,119 @@ pub enum Event {
         /// Sensor of the track.
         sensor: Arc<str>,
     },
+    /// See [`EventKind::ConjunctionAssessed`].
+    ConjunctionAssessed(Box<ConjunctionAssessedEvent>),
+    /// See [`EventKind::WarningDelivered`].
+    WarningDelivered(Box<WarningDeliveredEvent>),
+    /// See [`EventKind::CloseApproach`].
+    CloseApproach {
+        /// The two objects, smaller catalog number first.
+        objects: [u32; 2],
+        /// Time of closest approach, s after the scenario epoch (ms resolution).
+        tca_s: f64,
+        /// True miss distance, m.
+        miss_m: f64,
+        /// True relative speed, m/s.
+        rel_speed_m_s: f64,
+        /// The screening nations that protect either object (by its true owner).
+        protected_by: Vec<Arc<str>>,
+    },
+}
+
+/// One object of a conjunction assessment as the screening nation estimates it at the TCA.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConjunctionObject {
+    /// Catalog number as the nation knows it (an analyst number for objects it catalogued itself).
+    pub object: u32,
+    /// Name, when the nation's catalog has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// International designator, when the nation's catalog has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub international_designator: Option<String>,
+    /// Owner as the nation's catalog records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Arc<str>>,
+    /// Position at the TCA, TEME, km.
+    pub r_km: [f64; 3],
+    /// Velocity at the TCA, TEME, km/s.
+    pub v_km_s: [f64; 3],
+    /// Covariance of the state at the TCA in the object's RTN frame, lower triangle by rows as a
+    /// CDM lists it (CR_R, CT_R, CT_T, CN_R, CN_T, CN_N, CRDOT_R, ... CNDOT_NDOT), m, m/s.
+    pub cov_rtn: Vec<f64>,
+    /// Measurements the estimate used since it was (re)started.
+    pub observations: u32,
+    /// Tick of the newest measurement used (absent: the published elements only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_obs_tick: Option<u64>,
+}
+
+/// The body of [`Event::ConjunctionAssessed`]: what a conjunction data message carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConjunctionAssessedEvent {
+    /// The screening nation.
+    pub nation: Arc<str>,
+    /// Message id, unique in the run: `NATION-CDM-N`.
+    pub cdm: Arc<str>,
+    /// Time of closest approach, s after the scenario epoch (ms resolution).
+    pub tca_s: f64,
+    /// Time of closest approach, UTC with milliseconds.
+    pub tca: String,
+    /// Predicted miss distance, m.
+    pub miss_m: f64,
+    /// Predicted relative speed, m/s.
+    pub rel_speed_m_s: f64,
+    /// Probability of collision (2-D, Foster family; see docs/conjunction.md).
+    pub pc: f64,
+    /// Combined hard-body radius used, m.
+    pub hbr_m: f64,
+    /// `none`, `warning` or `emergency`, by the nation's thresholds.
+    pub level: &'static str,
+    /// The protected object (the one with the smaller number when both are).
+    pub object1: ConjunctionObject,
+    /// The other object.
+    pub object2: ConjunctionObject,
+    /// Truth, for scoring: the objects the two entries started from (absent in a nation's view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_objects: Option<[u32; 2]>,
+}
+
+/// The body of [`Event::WarningDelivered`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WarningDeliveredEvent {
+    /// Product id.
+    pub product: u64,
+    /// The assessment it carries.
+    pub cdm: Arc<str>,
+    /// The warning nation.
+    pub from: Arc<str>,
+    /// The owner warned.
+    pub to: Arc<str>,
+    /// The recipient's object, as the warning nation names it.
+    pub object: u32,
+    /// The other object, as the warning nation names it.
+    pub other: u32,
+    /// Truth, for scoring: the objects the warning nation's entries started from, in the order
+    /// `object`, `other` (absent in a nation's view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_objects: Option<[u32; 2]>,
+    /// `internal` (the warning nation's own object), `agreement` or `liaison`.
+    pub channel: &'static str,
+    /// The agreement or liaison that carried it (empty for internal).
+    pub via: Arc<str>,
+    /// Tick it was sent (the assessment's tick).
+    pub sent_tick: u64,
+    /// Time of closest approach, s after the scenario epoch.
+    pub tca_s: f64,
+    /// Time left from arrival to the TCA, s (negative: it arrived too late).
+    pub lead_s: f64,
+    /// Probability of collision.
+    pub pc: f64,
+    /// `warning` or `emergency`.
+    pub level: &'static str,
+    /// The liaison that would have relayed it, had it been on duty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liaison_off_duty: Option<Arc<str>>,
 }
 
 /// Catalog accuracy of a nation, per regime: its entries' position error against the truth at a
@@ -860,6 +986,9 @@ impl Event {
             Event::Custody { .. } => EventKind::Custody,
             Event::OdFailed { .. } => EventKind::OdFailed,
             Event::CrossTag { .. } => EventKind::CrossTag,
+            Event::ConjunctionAssessed(_) => EventKind::ConjunctionAssessed,
+            Event::WarningDelivered(_) => EventKind::WarningDelivered,
+            Event::CloseApproach { .. } => EventKind::CloseApproach,
         }
     }
 
@@ -900,6 +1029,9 @@ impl Event {
             Event::ShareSent(e) => e.true_object.or(e.object).unwrap_or(0),
             Event::ShareDelivered(e) => e.true_object.or(e.object).unwrap_or(0),
             Event::Inject(e) => e.objects.first().copied().unwrap_or(0),
+            Event::ConjunctionAssessed(e) => e.true_objects.map_or(e.object1.object, |t| t[0]),
+            Event::WarningDelivered(e) => e.true_objects.map_or(e.object, |t| t[0]),
+            Event::CloseApproach { objects, .. } => objects[0],
             Event::AgreementStatus { .. }
             | Event::LiaisonDuty { .. }
             | Event::LiaisonQueue { .. }

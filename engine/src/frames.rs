@@ -142,8 +142,57 @@ pub fn azimuth_in_sector(az_deg: f64, from_deg: f64, to_deg: f64) -> bool {
     width == 0.0 || off <= width
 }
 
+/// TAI - UTC since 2017-01-01, s (no leap second has been announced since).
+const TAI_MINUS_UTC_S: f64 = 37.0;
+/// TT - TAI, s.
+const TT_MINUS_TAI_S: f64 = 32.184;
+
+/// The rotation from TEME to GCRF at UTC time `t`: `r_gcrf = m · r_teme` (velocities rotate
+/// alike; the frame's own rotation rate, below 1e-11 rad/s, is left out). As Vallado et al. (2006)
+/// define TEME and Skyfield implements it: TEME turns into the pseudo-Earth-fixed frame by GMST
+/// (IAU-82, the angle SGP4 uses), which turns into the true equator and equinox of date by the
+/// Greenwich apparent sidereal time (IAU 2006/2000A), so TEME → true of date is a rotation about z
+/// by GAST − GMST82; true of date → GCRF is the transpose of ERFA's bias-precession-nutation
+/// matrix (IAU 2006/2000A). UT1 is taken as UTC (both angles advance together, so the difference
+/// is unaffected) and TAI − UTC as 37 s (valid from 2017 on).
+pub fn teme_to_gcrf(t: &chrono::NaiveDateTime) -> nalgebra::Matrix3<f64> {
+    let unix_s = t.and_utc().timestamp() as f64 + t.and_utc().timestamp_subsec_nanos() as f64 * 1e-9;
+    let mjd_utc = 40_587.0 + unix_s / 86_400.0;
+    let mjd_tt = mjd_utc + (TAI_MINUS_UTC_S + TT_MINUS_TAI_S) / 86_400.0;
+    let gast = erfa::time::gst06a(2_400_000.5, mjd_utc, 2_400_000.5, mjd_tt);
+    let gmst82 = gmst_rad((mjd_utc - 51_544.5) / 365.25);
+    let ee = gast - gmst82;
+    // r_tod = Rz(-ee) r_teme: x and y turn by +ee about z.
+    let (s, c) = ee.sin_cos();
+    let teme_to_tod = nalgebra::Matrix3::new(c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0);
+    let pn = erfa::prenut::pn_matrix_06a(2_400_000.5, mjd_tt);
+    let gcrf_to_tod = nalgebra::Matrix3::from_fn(|i, j| pn[i][j]);
+    gcrf_to_tod.transpose() * teme_to_tod
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// TEME to GCRF against Skyfield 1.53's `TEME` frame (IAU 2006/2000A; `TEME.rotation_at(t).T @
+    /// r` at 2026-07-10 08:59:59.914 UTC, builtin timescale). The rotation moves this point by
+    /// about 40 km, so a wrong sign or a missing step fails by far more than the tolerance.
+    #[test]
+    fn teme_to_gcrf_matches_skyfield() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 7, 10)
+            .unwrap()
+            .and_hms_milli_opt(8, 59, 59, 914)
+            .unwrap();
+        let r = nalgebra::Vector3::new(-657.307401, 3316.719528, 6332.0);
+        let want = nalgebra::Vector3::new(-621.2038364960204, 3320.7432707571056, 6333.5357715947);
+        let got = teme_to_gcrf(&t) * r;
+        assert!(
+            (got - want).norm() < 1e-4,
+            "{got} vs {want}: {} km",
+            (got - want).norm()
+        );
+        assert!((r - want).norm() > 30.0);
+    }
+
     use super::*;
 
     #[test]

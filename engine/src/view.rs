@@ -34,7 +34,11 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         // A true object entering, missed in, or leaving a sensor's field of regard.
         | Event::AccessStart { .. }
         | Event::Missed { .. }
-        | Event::AccessEnd { .. } => false,
+        | Event::AccessEnd { .. }
+        // True close approaches score the warnings.
+        | Event::CloseApproach { .. } => false,
+        Event::ConjunctionAssessed(e) => &*e.nation == nation,
+        Event::WarningDelivered(e) => &*e.to == nation,
         Event::OdFailed { nation: n, .. } => &**n == nation,
         Event::ManoeuvreDetected { nation: n, .. } | Event::NewObjectCatalogued { nation: n, .. } => &**n == nation,
         Event::Detection { nation: n, .. }
@@ -84,6 +88,8 @@ fn redact(event: &mut Event) {
         Event::ShareDegraded(e) => e.true_object = None,
         Event::ShareSent(e) => e.true_object = None,
         Event::ShareDelivered(e) => e.true_object = None,
+        Event::ConjunctionAssessed(e) => e.true_objects = None,
+        Event::WarningDelivered(e) => e.true_objects = None,
         Event::ManoeuvreDetected { inject, .. } => *inject = None,
         Event::NewObjectCatalogued {
             inject, true_object, ..

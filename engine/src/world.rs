@@ -334,6 +334,10 @@ pub struct Sim {
     pub(crate) next_inject: usize,
     /// Outages and degradations in force, by `SensorIndex`.
     pub(crate) conditions: Vec<SensorCondition>,
+    /// The truth screening for scoring conjunction warnings (none when no nation screens).
+    pub(crate) truth_screen: Option<crate::systems::close_approach::TruthScreen>,
+    /// Satellites whose true elements an inject changed this tick (for the truth screening).
+    pub(crate) truth_changed: Vec<usize>,
 }
 
 /// A sensor's condition (set by outage and degradation injects).
@@ -449,6 +453,8 @@ impl Sim {
             inject_schedule: crate::systems::inject::schedule(scenario),
             next_inject: 0,
             conditions: vec![SensorCondition::default(); scenario.sensors.len()],
+            truth_screen: crate::systems::close_approach::TruthScreen::of(scenario, &population),
+            truth_changed: Vec::new(),
             pool: rayon::ThreadPoolBuilder::new()
                 .num_threads(options.threads.max(1))
                 .thread_name(|i| format!("sentinel-worker-{i}"))

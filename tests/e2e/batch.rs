@@ -133,7 +133,7 @@ fn figures_of(report: &serde_json::Value) -> std::collections::BTreeSet<String> 
             }
             serde_json::Value::Object(o) => o
                 .iter()
-                .filter(|(k, _)| *k != "series")
+                .filter(|(k, _)| *k != "series" && !(path == "conjunctions" && *k == "list"))
                 .for_each(|(k, x)| walk(format!("{path}.{k}"), x, out)),
             serde_json::Value::Array(a) => a
                 .iter()
@@ -142,7 +142,14 @@ fn figures_of(report: &serde_json::Value) -> std::collections::BTreeSet<String> 
         }
     }
     let mut out = std::collections::BTreeSet::new();
-    for k in ["nations", "regional_centers", "coalition", "injects", "liaisons"] {
+    for k in [
+        "nations",
+        "regional_centers",
+        "coalition",
+        "injects",
+        "liaisons",
+        "conjunctions",
+    ] {
         walk(k.to_string(), &report[k], &mut out);
     }
     out

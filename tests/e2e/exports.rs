@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::util::{quick_look, repo, run_ok, sentinel, tool};
+use crate::util::{quick_look, read_ndm, read_with, repo, run_ok, sentinel};
 
 /// One quick-look run shared by the tests of this file (made once).
 fn run_dir() -> &'static Path {
@@ -33,31 +32,6 @@ fn export(dir: &Path, out: &Path, args: &[&str]) {
         "sentinel {a:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-}
-
-/// Runs a reader script in a test venv and parses its JSON output.
-fn read_with(venv: &str, script: &str, args: &[&str]) -> Option<Value> {
-    let python = tool(&format!("target/test-tools/{venv}/bin/python"))?;
-    let o = Command::new(python)
-        .arg(repo().join("tests/tools").join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{script} {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    Some(serde_json::from_slice(&o.stdout).unwrap())
-}
-
-/// Both NDM readers' view of a file (None when the tools are missing outside CI).
-fn read_ndm(file: &Path) -> Option<[Value; 2]> {
-    let f = file.to_str().unwrap();
-    Some([
-        read_with("py", "read_ndm.py", &["ccsds-ndm", f])?,
-        read_with("py-ndm", "read_ndm.py", &["ccsds-ndm-py", f])?,
-    ])
 }
 
 fn log_lines(dir: &Path) -> Vec<Value> {
@@ -786,7 +760,10 @@ fn omm_export_needs_a_nation_of_the_run() {
         "{e}"
     );
     let e = run(&["--format", "omm", "--nation", "JPN", "--view", "JPN"]);
-    assert!(e.contains("--view applies to tdm, tdm-xml and czml"), "{e}");
+    assert!(
+        e.contains("--view applies to tdm, tdm-xml, cdm, cdm-xml and czml"),
+        "{e}"
+    );
     let e = run(&["--format", "tdm", "--nation", "JPN"]);
     assert!(e.contains("--nation applies to omm and omm-xml"), "{e}");
     let o = sentinel(&[

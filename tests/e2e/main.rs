@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod batch;
+mod conjunction;
 mod determinism;
 mod dis;
 mod duckdb;

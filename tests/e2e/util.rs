@@ -88,3 +88,28 @@ pub fn tool(relative: &str) -> Option<PathBuf> {
 pub fn python() -> Option<PathBuf> {
     tool("target/test-tools/py/bin/python")
 }
+
+/// Runs a reader script in a test venv and parses its JSON output.
+pub fn read_with(venv: &str, script: &str, args: &[&str]) -> Option<serde_json::Value> {
+    let python = tool(&format!("target/test-tools/{venv}/bin/python"))?;
+    let o = std::process::Command::new(python)
+        .arg(repo().join("tests/tools").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{script} {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some(serde_json::from_slice(&o.stdout).unwrap())
+}
+
+/// Both NDM readers' view of a file (None when the tools are missing outside CI).
+pub fn read_ndm(file: &Path) -> Option<[serde_json::Value; 2]> {
+    let f = file.to_str().unwrap();
+    Some([
+        read_with("py", "read_ndm.py", &["ccsds-ndm", f])?,
+        read_with("py-ndm", "read_ndm.py", &["ccsds-ndm-py", f])?,
+    ])
+}

@@ -4,13 +4,19 @@ as JSON, for tests/e2e/exports.rs to compare with the event log or the engine.
     python read_ndm.py ccsds-ndm FILE      # PyPI ccsds-ndm (xsdata models; venv target/test-tools/py)
     python read_ndm.py ccsds-ndm-py FILE   # PyPI ccsds-ndm-py (Rust core; venv target/test-tools/py-ndm)
 
-FILE may be a directory: every `*.omm` in it, in name order, each one KVN OMM (as `sentinel export
+FILE may be a directory: every `*.omm` (or `*.cdm`, `*.cdm.xml`) in it, in name order, each one KVN OMM (as `sentinel export
 --format omm` writes them). An XML NDM combined instantiation (`<ndm>`) of OMMs is read as its list.
 
 Output: {"type": "tdm"|"oem", "creation_date", "segments": [...]} where a TDM segment is
 {"participant_1", "participant_2", "path", "angle_type", "range_units", "observations": [[epoch,
 keyword, value], ...]} and an OEM segment is {"object_name", "object_id", "ref_frame",
 "center_name", "time_system", "states": [[epoch, x, y, z, vx, vy, vz], ...]}.
+
+CDM output (a directory of CDMs, as `sentinel export --format cdm` writes them): {"type": "cdm",
+"messages": [{"message_id", "originator", "creation_date", "tca", "miss_distance",
+"relative_speed", "collision_probability", "collision_probability_method", "objects": [{"object",
+"object_designator", "ref_frame", "state": [x, y, z, x_dot, y_dot, z_dot], "covariance": [the 21
+RTN terms CR_R, CT_R, ... CNDOT_NDOT in that order]}]}]}, in file name order.
 
 OMM output: {"type": "omm", "messages": [...]} with per message the header (creation_date,
 originator, version), metadata (object_name, object_id, center_name, ref_frame, time_system,
@@ -195,9 +201,65 @@ def read_ccsds_ndm_py(path):
     return out
 
 
+CDM_COV = ["cr_r", "ct_r", "ct_t", "cn_r", "cn_t", "cn_n", "crdot_r", "crdot_t", "crdot_n", "crdot_rdot",
+           "ctdot_r", "ctdot_t", "ctdot_n", "ctdot_rdot", "ctdot_tdot", "cndot_r", "cndot_t", "cndot_n",
+           "cndot_rdot", "cndot_tdot", "cndot_ndot"]
+
+
+def cdm_files(path):
+    """The CDM files of a directory export, in name order."""
+    return [os.path.join(path, f) for f in sorted(os.listdir(path)) if f.endswith(".cdm") or f.endswith(".cdm.xml")]
+
+
+def cdm_message(header, rel, segments):
+    """One CDM's content of interest (readers differ only in how they reach it)."""
+    return {
+        "message_id": header.message_id,
+        "originator": header.originator,
+        "creation_date": str(header.creation_date),
+        "tca": str(rel.tca),
+        "miss_distance": num(rel.miss_distance),
+        "relative_speed": num(rel.relative_speed),
+        "collision_probability": num(rel.collision_probability),
+        "collision_probability_method": text(rel.collision_probability_method),
+        "objects": [
+            {
+                # `object_value` (ccsds-ndm) or `object` (ccsds-ndm-py, an enum printing its name).
+                "object": str(text(getattr(s.metadata, "object_value", None) or s.metadata.object)).split(".")[-1],
+                "object_designator": s.metadata.object_designator,
+                "ref_frame": str(text(s.metadata.ref_frame)).split(".")[-1],
+                "state": [num(getattr(s.data.state_vector, k)) for k in AXES],
+                "covariance": [num(getattr(s.data.covariance_matrix, k)) for k in CDM_COV],
+            }
+            for s in segments
+        ],
+    }
+
+
+def read_cdms(reader, path):
+    messages = []
+    for f in cdm_files(path):
+        if reader == "ccsds-ndm":
+            from ccsds_ndm.ndm_io import NdmIo
+
+            m = NdmIo().from_path(f)
+            messages.append(cdm_message(m.header, m.body.relative_metadata_data, m.body.segment))
+        else:
+            import ccsds_ndm
+
+            m = ccsds_ndm.from_file(f)
+            problems = m.validate()
+            if problems:
+                raise SystemExit(f"ccsds-ndm-py: {f} does not validate: {problems}")
+            messages.append(cdm_message(m.header, m.body.relative_metadata_data, m.body.segments))
+    return {"type": "cdm", "messages": messages}
+
+
 def main():
     reader, path = sys.argv[1], sys.argv[2]
-    if reader == "ccsds-ndm":
+    if os.path.isdir(path) and cdm_files(path):
+        out = read_cdms(reader, path)
+    elif reader == "ccsds-ndm":
         out = read_ccsds_ndm(path)
     elif reader == "ccsds-ndm-py":
         out = read_ccsds_ndm_py(path)

@@ -86,7 +86,7 @@ pub struct Pass {
 /// checked against its run's manifest while it is streamed (size first, then the SHA-256 and line
 /// count at the end): a modified, truncated or emptied log is an error naming the file and what
 /// differs, so nothing is made from it. A line cut mid-way is an error at `file:line`.
-fn scan(
+pub(super) fn scan(
     path: &Path,
     kinds: &[&str],
     mut f: impl FnMut(&str, usize, &[u8]) -> anyhow::Result<()>,

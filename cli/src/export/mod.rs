@@ -6,6 +6,7 @@
 //! the same re-simulation. Nothing is written into the run but the export file (or, for KVN OMM, the
 //! export directory).
 
+pub mod cdm;
 pub mod czml;
 pub mod log;
 pub mod oem;
@@ -41,6 +42,11 @@ pub enum Format {
     Omm,
     /// CCSDS OMM 3.0 in NDM/XML: one combined `<ndm>` document holding an `<omm>` per object.
     OmmXml,
+    /// CCSDS CDM 1.0 (KVN) of the run's conjunction assessments (with --view, a nation's own and
+    /// those warnings delivered to it): a directory holding one MESSAGE_ID.cdm per assessment.
+    Cdm,
+    /// CCSDS CDM 1.0 in XML: a directory holding one MESSAGE_ID.cdm.xml per assessment.
+    CdmXml,
 }
 
 impl Format {
@@ -54,6 +60,8 @@ impl Format {
             Format::Czml => ("run", "czml"),
             Format::Omm => ("catalog", "omm"),
             Format::OmmXml => ("catalog", "omm.xml"),
+            Format::Cdm => ("conjunctions", "cdm"),
+            Format::CdmXml => ("conjunctions", "cdm.xml"),
         };
         match view {
             Some(n) => format!("{stem}-{n}.{ext}"),
@@ -179,11 +187,12 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let manifest = crate::verify::manifest(dir)?;
     let omm = matches!(args.format, Format::Omm | Format::OmmXml);
+    let cdm = matches!(args.format, Format::Cdm | Format::CdmXml);
     if args.view.is_some() && matches!(args.format, Format::Oem | Format::OemXml) {
-        bail!("--view applies to tdm, tdm-xml and czml; an OEM holds truth, which no nation sees");
+        bail!("--view applies to tdm, tdm-xml, cdm, cdm-xml and czml; an OEM holds truth, which no nation sees");
     }
     if args.view.is_some() && omm {
-        bail!("--view applies to tdm, tdm-xml and czml; an OMM export names its nation with --nation");
+        bail!("--view applies to tdm, tdm-xml, cdm, cdm-xml and czml; an OMM export names its nation with --nation");
     }
     if args.nation.is_some() && !omm {
         bail!("--nation applies to omm and omm-xml (whose catalog); use --view to keep a nation's detections");
@@ -196,6 +205,9 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let out = match &args.out {
         Some(p) if p.as_os_str() == "-" => {
+            if cdm {
+                bail!("--format cdm and cdm-xml write a directory (one CDM per file), not standard output");
+            }
             if args.format == Format::Omm {
                 bail!(
                     "--format omm writes a directory (one OMM per file; KVN has no container for several messages), not standard output; use --format omm-xml for one document"
@@ -287,6 +299,39 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             }
             let (_, text) = docs.into_iter().next().expect("one XML document");
             (text.into_bytes(), summary)
+        }
+        Format::Cdm | Format::CdmXml => {
+            let loaded = crate::recorded::load_recorded(&manifest, args.truth.scenario.as_deref())
+                .context("the run's scenario names its nations")?;
+            check_nation(&loaded.scenario, args.view.as_deref())?;
+            let list = cdm::assessments(&log, args.view.as_deref())?;
+            if list.is_empty() {
+                bail!(
+                    "the run has no conjunction assessments{} (a nation screens when the scenario gives it `screening`)",
+                    args.view
+                        .as_ref()
+                        .map(|n| format!(" made by or delivered to {n}"))
+                        .unwrap_or_default()
+                );
+            }
+            let encoding = if args.format == Format::Cdm {
+                tdm::Encoding::Kvn
+            } else {
+                tdm::Encoding::Xml
+            };
+            let docs = list
+                .iter()
+                .map(|a| cdm::document(a, encoding))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let p = out.expect("cdm refuses standard output above");
+            write_dir_atomic(&p, &docs, args.force)?;
+            let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
+            eprintln!(
+                "sentinel: wrote {} ({} conjunction data messages, {bytes} bytes)",
+                p.display(),
+                docs.len()
+            );
+            return Ok(ExitCode::SUCCESS);
         }
         Format::Czml => {
             let opts = args.truth.czml(args.view.clone());

@@ -53,6 +53,8 @@ pub struct Orbiter {
     start_min: f64,
     /// Lower bound of the radius along the orbit, km.
     perigee_km: f64,
+    /// Upper bound of the radius along the orbit, km.
+    apogee_km: f64,
 }
 
 impl Orbiter {
@@ -66,6 +68,7 @@ impl Orbiter {
             start_min: (start - el.datetime).num_microseconds().unwrap_or(i64::MAX) as f64 / 6e7,
             // SGP4's osculating radius strays a few km from the mean perigee (J2 short-period terms).
             perigee_km: 0.98 * a * (1.0 - el.eccentricity) - 20.0,
+            apogee_km: 1.02 * a * (1.0 + el.eccentricity) + 20.0,
         })
     }
 
@@ -100,6 +103,28 @@ pub struct Approach {
 /// Every close approach below `threshold_km` within `[0, span_s]` among `objects` (all pairs, or
 /// only those with an object of `primaries`), sorted by time then objects.
 pub fn screen(objects: &[Orbiter], primaries: Option<&[u32]>, span_s: f64, threshold_km: f64) -> Vec<Approach> {
+    if let Some(p) = primaries {
+        // The apogee/perigee filter: an object whose radius band (with the bounds' margins, 2 %
+        // and 20 km) misses every primary's by more than the threshold cannot come close to one.
+        let bands: Vec<(f64, f64)> = objects
+            .iter()
+            .filter(|o| p.contains(&o.id))
+            .map(|o| (o.perigee_km - threshold_km, o.apogee_km + threshold_km))
+            .collect();
+        let kept: Vec<Orbiter> = objects
+            .iter()
+            .filter(|o| p.contains(&o.id) || bands.iter().any(|&(lo, hi)| o.perigee_km <= hi && o.apogee_km >= lo))
+            .cloned()
+            .collect();
+        if kept.len() < objects.len() {
+            return sieve(&kept, primaries, span_s, threshold_km);
+        }
+    }
+    sieve(objects, primaries, span_s, threshold_km)
+}
+
+/// [`screen`] after the apogee/perigee filter.
+fn sieve(objects: &[Orbiter], primaries: Option<&[u32]>, span_s: f64, threshold_km: f64) -> Vec<Approach> {
     let steps = (span_s / STEP_S).ceil() as usize;
     let is_primary: Vec<bool> = objects
         .iter()

@@ -24,6 +24,7 @@ use crate::world::{TaskedDetection, TrackReport};
 
 mod belief;
 mod catalog;
+mod conjunction;
 mod cue;
 mod release;
 pub(crate) mod score;
@@ -308,6 +309,7 @@ struct ProductMsg {
 #[derive(Debug, Clone)]
 enum Payload {
     Product(Box<ProductMsg>),
+    Warning(Box<conjunction::WarningMsg>),
     Request(usize),
     Report(usize),
 }
@@ -405,6 +407,10 @@ pub struct Exchange {
     pending: BTreeMap<(u64, u64), Message>,
     seq: u64,
     next_product: u64,
+    /// Per nation: its conjunction screening, if it screens.
+    screening: Vec<Option<crate::scenario::Screening>>,
+    /// Per nation: the number of its next conjunction assessment.
+    cdm_seq: Vec<u64>,
 }
 
 /// Stream offset of tasking reports in an agreement's degradation stream (product numbers stay below).
@@ -579,6 +585,8 @@ impl Exchange {
             pending: BTreeMap::new(),
             seq: 0,
             next_product: 0,
+            screening: scenario.nations.iter().map(|n| n.screening.clone()).collect(),
+            cdm_seq: vec![0; scenario.nations.len()],
         }
     }
 
@@ -725,6 +733,7 @@ impl Exchange {
             let msg = entry.remove();
             self.deliver(tick, msg, &mut ev);
         }
+        self.screen_conjunctions(tick, &mut ev);
         if let Some(truth) = truth {
             self.sample_custody(tick, truth, &mut ev);
         }

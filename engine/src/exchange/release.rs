@@ -197,7 +197,13 @@ impl Exchange {
     /// The recipient's liaison at the provider that would relay a product about entry `named` of
     /// the provider's catalog (on duty or not): when its `relay` takes the object, matched on the
     /// provider's name for it (inside a regional center products flow through the center instead).
-    fn relaying_liaison(&self, origin: Nation, to: Nation, ai: usize, named: Option<usize>) -> Option<usize> {
+    pub(super) fn relaying_liaison(
+        &self,
+        origin: Nation,
+        to: Nation,
+        ai: usize,
+        named: Option<usize>,
+    ) -> Option<usize> {
         if self.agreements[ai].spec.regional_center.is_some() {
             return None;
         }
@@ -235,6 +241,15 @@ impl Exchange {
                         to,
                         object: p.object,
                         true_object: Some(p.true_object),
+                        liaison,
+                        queue_limit,
+                    }),
+                    Payload::Warning(w) => ev.push(Event::ShareDropped {
+                        product: w.id,
+                        from,
+                        to,
+                        object: Some(w.object),
+                        true_object: Some(w.true_objects[0]),
                         liaison,
                         queue_limit,
                     }),
@@ -303,6 +318,21 @@ impl Exchange {
                 due_tick,
                 liaison_off_duty: msg.liaison_off_duty.clone(),
             }))),
+            Payload::Warning(w) => ev.push(Event::ShareSent(Box::new(ShareSentEvent {
+                product: w.id,
+                product_kind: Product::ConjunctionWarnings.as_str(),
+                from: self.nations[msg.from as usize].clone(),
+                to: self.nations[msg.to as usize].clone(),
+                object: Some(w.object),
+                true_object: Some(w.true_objects[0]),
+                agreement: self.agreements[msg.agreement.expect("warnings travel under agreements")]
+                    .id
+                    .clone(),
+                channel: msg.channel,
+                via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
+                due_tick,
+                liaison_off_duty: msg.liaison_off_duty.clone(),
+            }))),
             Payload::Request(r) => {
                 let req = &self.requests[*r];
                 ev.push(Event::TaskingRouted {
@@ -348,15 +378,20 @@ impl Exchange {
             l.free_at_ms = start;
             let lid = l.id.clone();
             for (msg, due, waited_s) in taken {
-                if let Payload::Product(p) = &msg.payload
+                let named = match &msg.payload {
+                    Payload::Product(p) => Some((p.id, p.object, p.true_object)),
+                    Payload::Warning(w) => Some((w.id, Some(w.object), w.true_objects[0])),
+                    _ => None,
+                };
+                if let Some((product, object, true_object)) = named
                     && waited_s > 0
                 {
                     ev.push(Event::ShareDelayed {
-                        product: p.id,
+                        product,
                         from: self.nations[msg.from as usize].clone(),
                         to: self.nations[msg.to as usize].clone(),
-                        object: p.object,
-                        true_object: Some(p.true_object),
+                        object,
+                        true_object: Some(true_object),
                         liaison: lid.clone(),
                         waited_s,
                         due_tick: due,
@@ -399,6 +434,21 @@ impl Exchange {
                 } else if let Some(est) = &p.estimate {
                     self.fuse(msg.to, est, p.last_tick, p.sensor, ev);
                 }
+            }
+            Payload::Warning(w) => {
+                let lead_s = round(w.tca_s - self.secs(tick) as f64, 3);
+                let via = msg.via.clone().unwrap_or_else(|| Arc::from(""));
+                let e = self.warning_delivered(
+                    &w,
+                    msg.from,
+                    msg.to,
+                    msg.channel,
+                    via,
+                    msg.sent_tick,
+                    lead_s,
+                    msg.liaison_off_duty.clone(),
+                );
+                ev.push(e);
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),
             Payload::Report(r) => {

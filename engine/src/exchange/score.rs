@@ -25,6 +25,12 @@ pub(super) fn reveal(t: TrueSat) -> usize {
     t.0 as usize
 }
 
+/// The catalog numbers of the satellites two entries started from (the truth-side field of
+/// conjunction events, for scoring).
+pub(super) fn true_objects(sats: &[super::SatAttrs], labels: [TrueSat; 2]) -> [u32; 2] {
+    labels.map(|l| sats[reveal(l)].id)
+}
+
 /// Per nation, the entries started from each satellite: the simulation's shortcut for what a
 /// sensor pointing at an entry's prediction acquires (see `Exchange::cue`). It answers only "which
 /// entries carry this label"; whether pointing at one finds the satellite is decided on the
@@ -139,8 +145,9 @@ mod tests {
     /// Every function of the exchange that reads truth through [`super::reveal`], by file. Nation
     /// logic (association, orbit determination, cataloguing, release, tasking: `belief`, `index`,
     /// `release`, `tasking`, `mod`) has none; a new read must be added here, with its reason.
-    const ALLOWED: [(&str, &[&str]); 8] = [
-        ("score.rs", &["score", "summarise", "add"]),
+    const ALLOWED: [(&str, &[&str]); 9] = [
+        // `true_objects`: the truth-side field of conjunction events.
+        ("score.rs", &["true_objects", "score", "summarise", "add"]),
         (
             "catalog.rs",
             &[
@@ -162,6 +169,8 @@ mod tests {
         ("release.rs", &[]),
         ("tasking.rs", &[]),
         ("mod.rs", &[]),
+        // Screening, assessment and warnings read no truth (`true_objects` fills the events).
+        ("conjunction.rs", &[]),
     ];
 
     fn source(file: &str) -> &'static str {
@@ -174,6 +183,7 @@ mod tests {
             "release.rs" => include_str!("release.rs"),
             "tasking.rs" => include_str!("tasking.rs"),
             "mod.rs" => include_str!("mod.rs"),
+            "conjunction.rs" => include_str!("conjunction.rs"),
             _ => unreachable!("{file}"),
         }
     }

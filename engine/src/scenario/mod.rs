@@ -19,8 +19,10 @@ use crate::time::{Clock, parse_utc};
 mod change;
 mod exchange;
 mod injects;
+mod screening;
 
 pub use change::apply_change;
+pub use screening::{Protect, Screening};
 
 /// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
 /// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
@@ -74,6 +76,8 @@ struct RawNation {
     knows: Option<RawKnows>,
     #[serde(default)]
     prior: BTreeMap<Regime, Spanned<PriorSigmas>>,
+    #[serde(default)]
+    screening: Option<screening::RawScreening>,
 }
 
 /// Which objects of the catalog a nation's catalog holds at the start.
@@ -243,6 +247,8 @@ pub struct NationSpec {
     /// Its own starting accuracy per regime, where it differs from the published catalog's
     /// ([`PriorSigmas::default_for`]).
     pub prior: BTreeMap<Regime, PriorSigmas>,
+    /// Its conjunction screening, if it screens.
+    pub screening: Option<Screening>,
 }
 
 /// Which objects of the scenario's catalog a nation's catalog holds at the start (the rest it can
@@ -529,6 +535,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 name: n.name.clone(),
                 knows: Knows::All,
                 prior: nation_prior(src, &mut d, n),
+                screening: None,
             });
         }
     }
@@ -888,6 +895,15 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     let mut new_ids = std::collections::BTreeSet::new();
     let injects = injects::validate(&icx, &mut d, &raw.injects, &mut new_ids);
     let catalog_rules = injects::rules(&icx, &mut d, &raw.catalog_maintenance);
+    let added: Vec<u32> = new_ids.iter().copied().collect();
+    for n in &raw.nations {
+        if let (Some(r), Ok(at)) = (
+            &n.screening,
+            nations.binary_search_by(|x| x.id.as_str().cmp(n.id.as_str())),
+        ) {
+            nations[at].screening = Some(screening::resolve(src, &mut d, &n.id, r, &objects, &added));
+        }
+    }
 
     let mut warnings = Diagnostics::default();
     if let Some(epoch) = epoch {

@@ -330,6 +330,7 @@ fn set_elements(sim: &mut Sim, sat: usize, elements: sgp4::Elements, tick: u64, 
     }
     sim.elements[sat] = elements;
     sim.exchange.new_truth(sat, cause);
+    sim.truth_changed.push(sat);
     Ok(())
 }
 

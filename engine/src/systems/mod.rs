@@ -2,6 +2,7 @@
 //! `propagate` and `visibility` fan out over worker threads internally and merge in satellite order.
 
 pub mod access;
+pub mod close_approach;
 pub mod emit;
 pub mod exchange;
 pub mod frame;
@@ -15,7 +16,7 @@ use crate::time::Tick;
 use crate::world::{Coverage, SensorIndex, Sim};
 
 /// The systems of a tick, in order (for documentation and tests).
-pub const SCHEDULE: [&str; 8] = [
+pub const SCHEDULE: [&str; 9] = [
     "frame",
     "inject",
     "propagate",
@@ -23,6 +24,7 @@ pub const SCHEDULE: [&str; 8] = [
     "access",
     "observe",
     "exchange",
+    "close_approach",
     "emit",
 ];
 
@@ -44,6 +46,7 @@ pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, last: bool, events: &mut Vec<R
         access::close_all(sim, tick, events);
     }
     exchange::run(sim, tick, events);
+    close_approach::run(sim, tick, events);
 }
 
 /// Satellites per parallel work unit.

@@ -1,0 +1,334 @@
+//! CCSDS Conjunction Data Messages (CCSDS 508.0-B-1, CDM 1.0) of a run's conjunction assessments,
+//! KVN or XML, one message per file, from the event log alone (`conjunction_assessed`): header
+//! (creation date = the assessment's time, originator = the screening nation, message id), the
+//! relative metadata (TCA, miss distance, relative speed, relative position and velocity in
+//! object 1's RTN frame, Pc and its method FOSTER-1992), and per object the mandatory metadata,
+//! the state at the TCA in GCRF (converted from the engine's TEME, `frames::teme_to_gcrf`) and the
+//! 6x6 RTN covariance. The hard-body radius goes in a comment, `HBR = 20 [m]`, as NASA CARA writes
+//! it (and `sentinel pc` reads it). With `--view NATION`: the nation's own assessments and those
+//! warnings delivered to it, from the tick each arrived.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use nalgebra::{Matrix3, Vector3};
+use serde::Deserialize;
+
+use super::tdm::{Encoding, escape};
+
+/// One object of an assessment as the log holds it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Side {
+    pub object: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub international_designator: Option<String>,
+    pub r_km: [f64; 3],
+    pub v_km_s: [f64; 3],
+    pub cov_rtn: Vec<f64>,
+    pub observations: u32,
+}
+
+/// A `conjunction_assessed` line.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Assessment {
+    pub tick: u64,
+    pub time: String,
+    pub nation: String,
+    pub cdm: String,
+    pub tca: String,
+    pub miss_m: f64,
+    pub rel_speed_m_s: f64,
+    pub pc: f64,
+    pub hbr_m: f64,
+    pub level: String,
+    pub object1: Side,
+    pub object2: Side,
+}
+
+#[derive(Deserialize)]
+struct Delivered {
+    to: String,
+    cdm: String,
+}
+
+/// The assessments of the log (with `nation`, those it made and those delivered to it), in log
+/// order.
+pub fn assessments(log: &std::path::Path, nation: Option<&str>) -> anyhow::Result<Vec<Assessment>> {
+    let mut made: Vec<Assessment> = Vec::new();
+    let mut out = Vec::new();
+    super::log::scan(log, &["conjunction_assessed", "warning_delivered"], |kind, _, line| {
+        if kind == "conjunction_assessed" {
+            let a: Assessment = serde_json::from_slice(line)?;
+            if nation.is_none_or(|n| n == a.nation) {
+                out.push(a.clone());
+            }
+            made.push(a);
+        } else if let Some(n) = nation {
+            let d: Delivered = serde_json::from_slice(line)?;
+            if d.to == n
+                && !out.iter().any(|a: &Assessment| a.cdm == d.cdm)
+                && let Some(a) = made.iter().find(|a| a.cdm == d.cdm)
+            {
+                out.push(a.clone());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The RTN axes of a state (rows: R, T, N).
+fn rtn(r: &Vector3<f64>, v: &Vector3<f64>) -> Matrix3<f64> {
+    let rr = r.normalize();
+    let n = r.cross(v).normalize();
+    let t = n.cross(&rr);
+    Matrix3::from_rows(&[rr.transpose(), t.transpose(), n.transpose()])
+}
+
+/// The covariance keywords of a CDM, in order, with their units.
+const COV: [(&str, &str); 21] = [
+    ("CR_R", "m**2"),
+    ("CT_R", "m**2"),
+    ("CT_T", "m**2"),
+    ("CN_R", "m**2"),
+    ("CN_T", "m**2"),
+    ("CN_N", "m**2"),
+    ("CRDOT_R", "m**2/s"),
+    ("CRDOT_T", "m**2/s"),
+    ("CRDOT_N", "m**2/s"),
+    ("CRDOT_RDOT", "m**2/s**2"),
+    ("CTDOT_R", "m**2/s"),
+    ("CTDOT_T", "m**2/s"),
+    ("CTDOT_N", "m**2/s"),
+    ("CTDOT_RDOT", "m**2/s**2"),
+    ("CTDOT_TDOT", "m**2/s**2"),
+    ("CNDOT_R", "m**2/s"),
+    ("CNDOT_T", "m**2/s"),
+    ("CNDOT_N", "m**2/s"),
+    ("CNDOT_RDOT", "m**2/s**2"),
+    ("CNDOT_TDOT", "m**2/s**2"),
+    ("CNDOT_NDOT", "m**2/s**2"),
+];
+
+/// A CDM's content as (section, items): the keyword items of each part, in the standard's order.
+struct Parts {
+    header: Vec<(&'static str, String, &'static str)>,
+    relative: Vec<(&'static str, String, &'static str)>,
+    relative_state: Vec<(&'static str, String, &'static str)>,
+    relative_tail: Vec<(&'static str, String, &'static str)>,
+    objects: [ObjectParts; 2],
+}
+
+struct ObjectParts {
+    comments: Vec<String>,
+    metadata: Vec<(&'static str, String, &'static str)>,
+    state: Vec<(&'static str, String, &'static str)>,
+    covariance: Vec<(&'static str, String, &'static str)>,
+}
+
+/// CCSDS epoch text of a log time (`2026-07-10T01:00:00Z` or with a fraction).
+fn ccsds(time: &str) -> String {
+    time.trim_end_matches('Z').to_string()
+}
+
+fn parts(a: &Assessment) -> anyhow::Result<Parts> {
+    let tca = chrono::DateTime::parse_from_rfc3339(&a.tca)
+        .with_context(|| format!("{}: tca `{}` is not a UTC time", a.cdm, a.tca))?
+        .naive_utc();
+    let m = sentinel_engine::frames::teme_to_gcrf(&tca);
+    let (r1, v1) = (Vector3::from(a.object1.r_km), Vector3::from(a.object1.v_km_s));
+    let (r2, v2) = (Vector3::from(a.object2.r_km), Vector3::from(a.object2.v_km_s));
+    let q = rtn(&r1, &v1);
+    let (dr, dv) = (q * (r2 - r1) * 1e3, q * (v2 - v1) * 1e3);
+    let object = |k: usize, s: &Side, r: &Vector3<f64>, v: &Vector3<f64>| -> anyhow::Result<ObjectParts> {
+        if s.cov_rtn.len() != 21 {
+            anyhow::bail!(
+                "{}: object {} has {} covariance terms, not 21",
+                a.cdm,
+                s.object,
+                s.cov_rtn.len()
+            );
+        }
+        let (rg, vg) = (m * r, m * v);
+        let mut comments = Vec::new();
+        if k == 0 {
+            comments.push(format!("HBR = {} [m]", a.hbr_m));
+        }
+        comments.push(format!(
+            "Estimate of {} from {} observations; state converted from TEME to GCRF",
+            a.nation, s.observations
+        ));
+        Ok(ObjectParts {
+            comments,
+            metadata: vec![
+                ("OBJECT", format!("OBJECT{}", k + 1), ""),
+                ("OBJECT_DESIGNATOR", s.object.to_string(), ""),
+                ("CATALOG_NAME", format!("{} CATALOG", a.nation), ""),
+                ("OBJECT_NAME", s.name.clone().unwrap_or_else(|| "UNKNOWN".into()), ""),
+                (
+                    "INTERNATIONAL_DESIGNATOR",
+                    s.international_designator.clone().unwrap_or_else(|| "UNKNOWN".into()),
+                    "",
+                ),
+                ("EPHEMERIS_NAME", "NONE".into(), ""),
+                ("COVARIANCE_METHOD", "CALCULATED".into(), ""),
+                ("MANEUVERABLE", "N/A".into(), ""),
+                ("REF_FRAME", "GCRF".into(), ""),
+            ],
+            state: ["X", "Y", "Z"]
+                .iter()
+                .zip(rg.iter())
+                .map(|(k, x)| (*k, format!("{x:.6}"), "km"))
+                .chain(
+                    ["X_DOT", "Y_DOT", "Z_DOT"]
+                        .iter()
+                        .zip(vg.iter())
+                        .map(|(k, x)| (*k, format!("{x:.9}"), "km/s")),
+                )
+                .collect(),
+            covariance: COV
+                .iter()
+                .zip(&s.cov_rtn)
+                .map(|((k, u), x)| (*k, format!("{x:e}"), *u))
+                .collect(),
+        })
+    };
+    Ok(Parts {
+        header: vec![
+            ("CREATION_DATE", ccsds(&a.time), ""),
+            ("ORIGINATOR", a.nation.clone(), ""),
+            ("MESSAGE_ID", a.cdm.clone(), ""),
+        ],
+        relative: vec![
+            ("TCA", ccsds(&a.tca), ""),
+            ("MISS_DISTANCE", format!("{}", a.miss_m), "m"),
+            ("RELATIVE_SPEED", format!("{}", a.rel_speed_m_s), "m/s"),
+        ],
+        relative_state: vec![
+            ("RELATIVE_POSITION_R", format!("{:.3}", dr[0]), "m"),
+            ("RELATIVE_POSITION_T", format!("{:.3}", dr[1]), "m"),
+            ("RELATIVE_POSITION_N", format!("{:.3}", dr[2]), "m"),
+            ("RELATIVE_VELOCITY_R", format!("{:.6}", dv[0]), "m/s"),
+            ("RELATIVE_VELOCITY_T", format!("{:.6}", dv[1]), "m/s"),
+            ("RELATIVE_VELOCITY_N", format!("{:.6}", dv[2]), "m/s"),
+        ],
+        relative_tail: vec![
+            ("COLLISION_PROBABILITY", format!("{:e}", a.pc), ""),
+            ("COLLISION_PROBABILITY_METHOD", "FOSTER-1992".into(), ""),
+        ],
+        objects: [object(0, &a.object1, &r1, &v1)?, object(1, &a.object2, &r2, &v2)?],
+    })
+}
+
+/// One CDM as text, and its file name.
+pub fn document(a: &Assessment, encoding: Encoding) -> anyhow::Result<(String, String)> {
+    let p = parts(a)?;
+    let mut s = String::with_capacity(4096);
+    let name = match encoding {
+        Encoding::Kvn => {
+            kvn(&mut s, a, &p);
+            format!("{}.cdm", a.cdm)
+        }
+        Encoding::Xml => {
+            xml(&mut s, a, &p);
+            format!("{}.cdm.xml", a.cdm)
+        }
+    };
+    Ok((name, s))
+}
+
+fn kvn_item(s: &mut String, (k, v, unit): &(&str, String, &str)) {
+    if unit.is_empty() {
+        let _ = writeln!(s, "{k:<36} = {v}");
+    } else {
+        let _ = writeln!(s, "{k:<36} = {v} [{unit}]");
+    }
+}
+
+fn kvn(s: &mut String, a: &Assessment, p: &Parts) {
+    s.push_str("CCSDS_CDM_VERS                       = 1.0\n");
+    let _ = writeln!(
+        s,
+        "COMMENT Sentinel conjunction assessment by {} at tick {} (level {})",
+        a.nation, a.tick, a.level
+    );
+    for item in p
+        .header
+        .iter()
+        .chain(&p.relative)
+        .chain(&p.relative_state)
+        .chain(&p.relative_tail)
+    {
+        kvn_item(s, item);
+    }
+    for o in &p.objects {
+        for c in &o.comments {
+            let _ = writeln!(s, "COMMENT {c}");
+        }
+        for item in o.metadata.iter().chain(&o.state).chain(&o.covariance) {
+            kvn_item(s, item);
+        }
+    }
+}
+
+fn xml_item(s: &mut String, indent: &str, (k, v, unit): &(&str, String, &str)) {
+    if unit.is_empty() {
+        let _ = writeln!(s, "{indent}<{k}>{}</{k}>", escape(v));
+    } else {
+        let _ = writeln!(s, "{indent}<{k} units=\"{unit}\">{}</{k}>", escape(v));
+    }
+}
+
+fn xml(s: &mut String, a: &Assessment, p: &Parts) {
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    s.push_str(
+        "<cdm xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:noNamespaceSchemaLocation=\"https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-2.0.xsd\" \
+         id=\"CCSDS_CDM_VERS\" version=\"1.0\">\n  <header>\n",
+    );
+    let _ = writeln!(
+        s,
+        "    <COMMENT>{}</COMMENT>",
+        escape(&format!(
+            "Sentinel conjunction assessment by {} at tick {} (level {})",
+            a.nation, a.tick, a.level
+        ))
+    );
+    for item in &p.header {
+        xml_item(s, "    ", item);
+    }
+    s.push_str("  </header>\n  <body>\n    <relativeMetadataData>\n");
+    for item in &p.relative {
+        xml_item(s, "      ", item);
+    }
+    s.push_str("      <relativeStateVector>\n");
+    for item in &p.relative_state {
+        xml_item(s, "        ", item);
+    }
+    s.push_str("      </relativeStateVector>\n");
+    for item in &p.relative_tail {
+        xml_item(s, "      ", item);
+    }
+    s.push_str("    </relativeMetadataData>\n");
+    for o in &p.objects {
+        s.push_str("    <segment>\n      <metadata>\n");
+        for c in &o.comments {
+            let _ = writeln!(s, "        <COMMENT>{}</COMMENT>", escape(c));
+        }
+        for item in &o.metadata {
+            xml_item(s, "        ", item);
+        }
+        s.push_str("      </metadata>\n      <data>\n        <stateVector>\n");
+        for item in &o.state {
+            xml_item(s, "          ", item);
+        }
+        s.push_str("        </stateVector>\n        <covarianceMatrix>\n");
+        for item in &o.covariance {
+            xml_item(s, "          ", item);
+        }
+        s.push_str("        </covarianceMatrix>\n      </data>\n    </segment>\n");
+    }
+    s.push_str("  </body>\n</cdm>\n");
+}

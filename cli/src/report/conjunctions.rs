@@ -1,0 +1,410 @@
+//! The conjunction part of the scorecard: what each screening nation assessed and warned, how
+//! early each owner was told and by which channel, and, against the true close approaches
+//! (`close_approach`, truth), the false alarms and the missed events.
+//!
+//! Definitions (docs/conjunction.md):
+//! - A *conjunction* is a true pair of objects with a time of closest approach; assessments and
+//!   warnings of the same pair whose TCAs lie within [`SAME_EVENT_S`] of each other are one.
+//! - An *event* is a true close approach of an object a screening nation protects with a true miss
+//!   of at most [`EVENT_MISS_M`]; it is *missed* by a nation that protects one of its objects when
+//!   none of that nation's assessments of it reached the warning level before its TCA.
+//! - A *false alarm* is a conjunction a nation warned of whose true miss is above
+//!   [`EVENT_MISS_M`] (or that has no true close approach within the screening threshold at all).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Line;
+
+/// True miss at or below which a close approach is an event to warn of, m.
+pub const EVENT_MISS_M: f64 = 1000.0;
+/// Assessments of one pair whose TCAs differ by less than this are one conjunction, s (well
+/// below the shortest orbital period, so successive passes stay apart).
+pub const SAME_EVENT_S: f64 = 600.0;
+
+/// Conjunction figures of one screening nation, or of the coalition.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScreeningScore {
+    /// Assessments made (conjunction data messages).
+    pub assessments: u64,
+    /// Assessments at the warning level or above.
+    pub warnings: u64,
+    /// Assessments at the emergency level.
+    pub emergencies: u64,
+    /// Conjunctions warned of (each counted once however often it was assessed).
+    pub conjunctions_warned: u64,
+    /// Conjunctions warned of whose true miss exceeds the event distance.
+    pub false_alarms: u64,
+    /// Events (true close approaches within the event distance) of objects it protects.
+    pub events: u64,
+    /// Events it warned of before their TCA.
+    pub events_warned: u64,
+    /// Events it never warned of before their TCA.
+    pub missed: u64,
+}
+
+/// How a nation first heard of a conjunction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Told {
+    /// Who warned it.
+    pub from: String,
+    /// `internal`, `agreement` or `liaison`.
+    pub channel: String,
+    /// The agreement or liaison that carried it.
+    pub via: String,
+    /// Hours from the epoch when the first warning arrived.
+    pub at_h: f64,
+    /// Time left from the first warning's arrival to the TCA, s.
+    pub lead_s: f64,
+    /// Warnings received about it.
+    pub warnings: u64,
+}
+
+/// One nation's assessments of one conjunction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessed {
+    /// Hours from the epoch of its first warning (none: it never reached the warning level).
+    pub first_warning_h: Option<f64>,
+    /// Time from its first warning to the true TCA, s.
+    pub lead_s: Option<f64>,
+    /// (hours from the epoch, Pc, predicted miss m) of each assessment.
+    pub pc_history: Vec<(f64, f64, f64)>,
+}
+
+/// A conjunction that was warned of or was an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conjunction {
+    /// The two true objects, smaller number first.
+    pub objects: [u32; 2],
+    /// True TCA, hours from the epoch (the first assessment's when no true approach matches).
+    pub tca_h: f64,
+    /// True miss, m (none: no true approach within the screening threshold).
+    pub true_miss_m: Option<f64>,
+    /// Whether it is an event (true miss within the event distance).
+    pub event: bool,
+    /// Per screening nation: its assessments.
+    pub assessed: BTreeMap<String, Assessed>,
+    /// Per owner told: its first warning.
+    pub told: BTreeMap<String, Told>,
+}
+
+/// The conjunction section of the scorecard.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Conjunctions {
+    /// Per screening nation.
+    pub nations: BTreeMap<String, ScreeningScore>,
+    /// The coalition: events warned of by any nation, missed by all; sums otherwise.
+    pub coalition: ScreeningScore,
+    /// Every conjunction warned of or that was an event, by TCA.
+    pub list: Vec<Conjunction>,
+}
+
+/// A true close approach.
+struct Truth {
+    objects: [u32; 2],
+    tca_s: f64,
+    miss_m: f64,
+    protected_by: Vec<String>,
+}
+
+/// One assessment.
+struct Assessment {
+    nation: String,
+    tick: u64,
+    objects: [u32; 2],
+    tca_s: f64,
+    pc: f64,
+    miss_m: f64,
+    warned: bool,
+    emergency: bool,
+}
+
+/// One warning delivered.
+struct Delivery {
+    to: String,
+    from: String,
+    tick: u64,
+    objects: [u32; 2],
+    tca_s: f64,
+    channel: String,
+    via: String,
+}
+
+/// Collects the conjunction lines of a log.
+#[derive(Default)]
+pub struct Tally {
+    truth: Vec<Truth>,
+    assessments: Vec<Assessment>,
+    deliveries: Vec<Delivery>,
+}
+
+fn pair(v: &[u32]) -> Option<[u32; 2]> {
+    match v {
+        [a, b] => Some([*a.min(b), *a.max(b)]),
+        _ => None,
+    }
+}
+
+impl Tally {
+    /// Takes one log line (any kind; the others are ignored) of a run of `tick_s`-second ticks.
+    pub fn feed(&mut self, l: &Line, tick_s: f64) {
+        match l.kind.as_str() {
+            // An inject that changes true elements (or ends an object) re-screens the objects it
+            // changed from its tick on: their earlier-found approaches after it are superseded by
+            // the `close_approach` lines that follow it. A breakup's parent and a conjunction's
+            // primary (listed first) keep their elements.
+            "inject" => {
+                let objs = l.objects.clone().unwrap_or_default();
+                let changed: Vec<u32> = match l.inject_kind.as_deref() {
+                    Some("manoeuvre" | "launch" | "reentry") => objs,
+                    Some("breakup" | "conjunction") => objs.into_iter().skip(1).collect(),
+                    _ => return,
+                };
+                let t = l.tick as f64 * tick_s;
+                self.truth
+                    .retain(|a| a.tca_s < t || !a.objects.iter().any(|o| changed.contains(o)));
+            }
+            "close_approach" => {
+                if let (Some(objects), Some(tca_s), Some(miss_m)) =
+                    (pair(l.objects.as_deref().unwrap_or(&[])), l.tca_s, l.miss_m)
+                {
+                    self.truth.push(Truth {
+                        objects,
+                        tca_s,
+                        miss_m,
+                        protected_by: l.protected_by.clone(),
+                    });
+                }
+            }
+            "conjunction_assessed" => {
+                if let (Some(objects), Some(tca_s)) = (pair(&l.true_objects), l.tca_s) {
+                    let level = l.level.as_deref().unwrap_or("none");
+                    self.assessments.push(Assessment {
+                        nation: l.nation.clone().unwrap_or_default(),
+                        tick: l.tick,
+                        objects,
+                        tca_s,
+                        pc: l.pc.unwrap_or(0.0),
+                        miss_m: l.miss_m.unwrap_or(f64::NAN),
+                        warned: level != "none",
+                        emergency: level == "emergency",
+                    });
+                }
+            }
+            "warning_delivered" => {
+                if let (Some(objects), Some(tca_s)) = (pair(&l.true_objects), l.tca_s) {
+                    self.deliveries.push(Delivery {
+                        to: l.to.clone().unwrap_or_default(),
+                        from: l.from.clone().unwrap_or_default(),
+                        tick: l.tick,
+                        objects,
+                        tca_s,
+                        channel: l.channel.clone().unwrap_or_default(),
+                        via: l.via.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The section, for a run of `tick_s`-second ticks.
+    pub fn finish(self, tick_s: f64) -> Conjunctions {
+        let hours = |s: f64| (s / 3600.0 * 1e4).round() / 1e4;
+        // Conjunctions: the true approaches, then the assessments' groups no true approach matches.
+        let mut list: Vec<(Conjunction, f64)> = self
+            .truth
+            .iter()
+            .map(|t| {
+                (
+                    Conjunction {
+                        objects: t.objects,
+                        tca_h: hours(t.tca_s),
+                        true_miss_m: Some(t.miss_m),
+                        event: t.miss_m <= EVENT_MISS_M,
+                        assessed: BTreeMap::new(),
+                        told: BTreeMap::new(),
+                    },
+                    t.tca_s,
+                )
+            })
+            .collect();
+        let find = |list: &[(Conjunction, f64)], objects: [u32; 2], tca_s: f64| {
+            list.iter()
+                .position(|(c, t)| c.objects == objects && (t - tca_s).abs() < SAME_EVENT_S)
+        };
+        for a in &self.assessments {
+            let k = match find(&list, a.objects, a.tca_s) {
+                Some(k) => k,
+                None => {
+                    list.push((
+                        Conjunction {
+                            objects: a.objects,
+                            tca_h: hours(a.tca_s),
+                            true_miss_m: None,
+                            event: false,
+                            assessed: BTreeMap::new(),
+                            told: BTreeMap::new(),
+                        },
+                        a.tca_s,
+                    ));
+                    list.len() - 1
+                }
+            };
+            let true_tca = list[k].1;
+            let t = a.tick as f64 * tick_s;
+            let e = list[k].0.assessed.entry(a.nation.clone()).or_insert(Assessed {
+                first_warning_h: None,
+                lead_s: None,
+                pc_history: Vec::new(),
+            });
+            e.pc_history.push((hours(t), a.pc, a.miss_m));
+            if a.warned && e.first_warning_h.is_none() {
+                e.first_warning_h = Some(hours(t));
+                e.lead_s = Some(((true_tca - t) * 1000.0).round() / 1000.0);
+            }
+        }
+        for d in &self.deliveries {
+            if let Some(k) = find(&list, d.objects, d.tca_s) {
+                let true_tca = list[k].1;
+                let t = d.tick as f64 * tick_s;
+                let told = list[k].0.told.entry(d.to.clone()).or_insert(Told {
+                    from: d.from.clone(),
+                    channel: d.channel.clone(),
+                    via: d.via.clone(),
+                    at_h: hours(t),
+                    lead_s: ((true_tca - t) * 1000.0).round() / 1000.0,
+                    warnings: 0,
+                });
+                told.warnings += 1;
+            }
+        }
+        let mut out = Conjunctions::default();
+        for a in &self.assessments {
+            let s = out.nations.entry(a.nation.clone()).or_default();
+            s.assessments += 1;
+            s.warnings += a.warned as u64;
+            s.emergencies += a.emergency as u64;
+        }
+        // Warned before the TCA (a warning at or after it helps nobody).
+        let warned_by = |c: &Conjunction, tca_s: f64, n: &str| {
+            c.assessed
+                .get(n)
+                .and_then(|a| a.first_warning_h)
+                .is_some_and(|h| h * 3600.0 < tca_s)
+        };
+        let protected_by: Vec<Vec<String>> = list
+            .iter()
+            .map(|(c, t)| {
+                self.truth
+                    .iter()
+                    .find(|x| x.objects == c.objects && (x.tca_s - t).abs() < SAME_EVENT_S)
+                    .map(|x| x.protected_by.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        for ((c, tca_s), by) in list.iter().zip(&protected_by) {
+            for (n, a) in &c.assessed {
+                if a.first_warning_h.is_some() {
+                    let s = out.nations.entry(n.clone()).or_default();
+                    s.conjunctions_warned += 1;
+                    s.false_alarms += (!c.event) as u64;
+                    out.coalition.false_alarms += (!c.event) as u64;
+                }
+            }
+            if c.event {
+                out.coalition.events += 1;
+                let any = by.iter().any(|n| warned_by(c, *tca_s, n));
+                out.coalition.events_warned += any as u64;
+                out.coalition.missed += (!any) as u64;
+                for n in by {
+                    let s = out.nations.entry(n.clone()).or_default();
+                    s.events += 1;
+                    if warned_by(c, *tca_s, n) {
+                        s.events_warned += 1;
+                    } else {
+                        s.missed += 1;
+                    }
+                }
+            }
+        }
+        for s in out.nations.values() {
+            out.coalition.assessments += s.assessments;
+            out.coalition.warnings += s.warnings;
+            out.coalition.emergencies += s.emergencies;
+            out.coalition.conjunctions_warned += s.conjunctions_warned;
+        }
+        list.retain(|(c, _)| c.event || c.assessed.values().any(|a| a.first_warning_h.is_some()));
+        list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.objects.cmp(&b.0.objects)));
+        out.list = list.into_iter().map(|(c, _)| c).collect();
+        out
+    }
+}
+
+/// The section as text tables (empty when no nation screened).
+pub fn render(c: &Conjunctions) -> String {
+    if c.nations.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\nConjunction assessment (assessments, warnings, emergencies; conjunctions warned, false alarms; events, warned before TCA, missed)\n",
+    );
+    let mut row = |name: &str, x: &ScreeningScore| {
+        s += &format!(
+            "  {:<20} {:>6} {:>6} {:>6}   {:>5} {:>5}   {:>5} {:>5} {:>5}\n",
+            name,
+            x.assessments,
+            x.warnings,
+            x.emergencies,
+            x.conjunctions_warned,
+            x.false_alarms,
+            x.events,
+            x.events_warned,
+            x.missed
+        );
+    };
+    for (n, x) in &c.nations {
+        row(n, x);
+    }
+    row("COALITION", &c.coalition);
+    for k in &c.list {
+        s += &format!(
+            "  {} x {} TCA {:.2} h, true miss {}{}\n",
+            k.objects[0],
+            k.objects[1],
+            k.tca_h,
+            k.true_miss_m
+                .map_or("beyond the threshold".to_string(), |m| format!("{m:.0} m")),
+            if k.event { " (event)" } else { "" }
+        );
+        for (n, a) in &k.assessed {
+            let last = a.pc_history.last().map_or(0.0, |x| x.1);
+            s += &format!(
+                "      {:<8} {} assessments, first warning {}, Pc last {:.2e}\n",
+                n,
+                a.pc_history.len(),
+                a.first_warning_h
+                    .zip(a.lead_s)
+                    .map_or("none".to_string(), |(h, l)| format!(
+                        "at {h:.2} h, {:.0} min before TCA",
+                        l / 60.0
+                    )),
+                last
+            );
+        }
+        for (n, t) in &k.told {
+            s += &format!(
+                "      {:<8} told by {} via {} ({}) at {:.2} h, {:.0} min before TCA, {} warnings\n",
+                n,
+                t.from,
+                t.channel,
+                t.via,
+                t.at_h,
+                t.lead_s / 60.0,
+                t.warnings
+            );
+        }
+    }
+    s
+}
