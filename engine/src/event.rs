@@ -681,8 +681,16 @@ pub struct ConjunctionAssessedEvent {
     pub miss_m: f64,
     /// Predicted relative speed, m/s.
     pub rel_speed_m_s: f64,
-    /// Probability of collision (2-D, Foster family; see docs/conjunction.md).
+    /// Probability of collision the level was decided on: `pc2d` where the 2-D method applies,
+    /// else `nc3d` (see docs/conjunction.md).
     pub pc: f64,
+    /// The 2-D Pc (Foster family).
+    pub pc2d: f64,
+    /// Whether the 2-D method applies (NASA CARA's usage indicators).
+    pub valid_2d: bool,
+    /// Hall's 3-D expected collision count, computed where the 2-D method does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nc3d: Option<f64>,
     /// Combined hard-body radius used, m.
     pub hbr_m: f64,
     /// `none`, `warning` or `emergency`, by the nation's thresholds.

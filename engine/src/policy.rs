@@ -17,7 +17,7 @@ pub enum Product {
     CatalogUpdates,
     /// The provider accepts the recipient's tasking requests on its sensors and reports the results.
     TaskingSupport,
-    /// Conjunction warnings (accepted in scenarios; no conjunction products exist yet).
+    /// Conjunction warnings: a screening nation's assessments of objects the recipient owns.
     ConjunctionWarnings,
 }
 

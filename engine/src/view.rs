@@ -2,7 +2,7 @@
 //! detections with only their *measured* values, its own decisions (tracks with the catalog entry
 //! each associated with, catalog updates, releases, denials, tasking it requested or handled, its
 //! liaisons and agreements), and what partners released to it at the tick it arrived. It never
-//! sees ground truth: no `object_lost`, injects, custody scores, cross-tags or breakup detections
+//! sees ground truth: no `object_lost`, injects, custody scores, cross-tags, true close approaches or breakup detections
 //! (which new objects are fragments is truth); no true geometry, detection probability, SNR or
 //! magnitude (all computed from the true state); no inject ids; no access windows or misses (when
 //! a true object enters a sensor's field of regard is truth); and no true catalog number of what

@@ -432,6 +432,7 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                     nation: cn,
                     via,
                     object,
+                    sensor,
                     ..
                 } => {
                     prop_assert_eq!(&**cn, *nation);
@@ -439,13 +440,20 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         view.iter()
                             .any(|x| x.tick == r.tick && x.event.kind().as_str() == kind && x.event.object() == *object)
                     };
+                    // Shared observations update the entry the recipient's own association picks,
+                    // which may be another number than the provider's name (its own analyst
+                    // number for the object, or a cross-tag): a delivery from that sensor arrived.
+                    let shared = view.iter().any(|x| {
+                        x.tick == r.tick
+                            && matches!(&x.event, Event::ShareDelivered(d) if d.sensor == *sensor && &*d.to == *nation)
+                    });
                     // A track names the entry it associated with, as the nation knows it.
                     let tracked = view.iter().any(|x| {
                         x.tick == r.tick && matches!(x.event, Event::Track { entry, .. } if entry == Some(*object))
                     });
                     match *via {
                         "own" => prop_assert!(tracked),
-                        "shared" => prop_assert!(arrived("share_delivered")),
+                        "shared" => prop_assert!(shared),
                         "tasking" => prop_assert!(arrived("tasking_reported")),
                         _ => prop_assert!(false),
                     }
@@ -485,4 +493,33 @@ proptest! {
         let records = common::run(&s, 3, SimOptions::default());
         check(&c, &s, &records)?;
     }
+}
+
+/// A case the property once shrank to (a regional center of nations 2 and 0 beside catalog-update
+/// agreements between 1 and 2), replayed on every run: nation C updates its own analyst-numbered
+/// entry from observations A released under another number.
+#[test]
+fn regression_center_beside_catalog_update_agreements() {
+    let ag = |from, to| AgreementGen {
+        from,
+        to,
+        products: vec![1],
+        delay_min: 0,
+        start_min: None,
+        len_min: None,
+        rules: vec![],
+    };
+    let c = normalise(Case {
+        owners: [None, None],
+        military: [false, false],
+        agreements: vec![ag(1, 2), ag(2, 1)],
+        liaisons: vec![],
+        center: Some((vec![2, 0], 0)),
+        requests: vec![],
+    });
+    let text = ron(&c);
+    let src = SourceFile::new("property.ron", text.clone());
+    let s = sentinel_engine::load_scenario(&src, &mut common::MemLoader::default()).unwrap();
+    let records = common::run(&s, 3, SimOptions::default());
+    check(&c, &s, &records).unwrap();
 }

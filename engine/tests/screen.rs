@@ -132,3 +132,31 @@ fn screening_finds_every_close_approach_the_brute_force_finds() {
     }
     println!("worst differences: TCA {:.2e} s, miss {:.2e} km", worst.0, worst.1);
 }
+
+/// With primaries, the apogee/perigee filter drops objects whose radius band cannot meet any
+/// primary's: the approaches found must be exactly those of the all-pairs screening that involve
+/// a primary (times and distances to the bit: the same refinement runs on the same pairs).
+#[test]
+fn the_apogee_perigee_filter_loses_no_approach_of_a_primary() {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 7, 10)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let objs = objects(20, start);
+    let primaries: Vec<u32> = objs.iter().step_by(7).map(|o| o.id).collect();
+    let all = screen(&objs, None, 6.0 * 3600.0, 50.0);
+    let want: Vec<_> = all
+        .iter()
+        .filter(|a| primaries.contains(&a.objects.0) || primaries.contains(&a.objects.1))
+        .copied()
+        .collect();
+    let got = screen(&objs, Some(&primaries), 6.0 * 3600.0, 50.0);
+    println!(
+        "{} objects, {} primaries: {} approaches of primaries",
+        objs.len(),
+        primaries.len(),
+        got.len()
+    );
+    assert!(want.len() >= 5, "too few approaches to check: {}", want.len());
+    assert_eq!(got, want);
+}

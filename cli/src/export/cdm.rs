@@ -40,7 +40,10 @@ pub struct Assessment {
     pub tca: String,
     pub miss_m: f64,
     pub rel_speed_m_s: f64,
-    pub pc: f64,
+    pub pc2d: f64,
+    pub valid_2d: bool,
+    #[serde(default)]
+    pub nc3d: Option<f64>,
     pub hbr_m: f64,
     pub level: String,
     pub object1: Side,
@@ -215,7 +218,7 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
             ("RELATIVE_VELOCITY_N", format!("{:.6}", dv[2]), "m/s"),
         ],
         relative_tail: vec![
-            ("COLLISION_PROBABILITY", format!("{:e}", a.pc), ""),
+            ("COLLISION_PROBABILITY", format!("{:e}", a.pc2d), ""),
             ("COLLISION_PROBABILITY_METHOD", "FOSTER-1992".into(), ""),
         ],
         objects: [object(0, &a.object1, &r1, &v1)?, object(1, &a.object2, &r2, &v2)?],
@@ -239,6 +242,21 @@ pub fn document(a: &Assessment, encoding: Encoding) -> anyhow::Result<(String, S
     Ok((name, s))
 }
 
+/// The header's comments: who assessed it, the level, and the 2-D method's validity (with the 3-D
+/// count where it does not apply).
+fn header_comments(a: &Assessment) -> Vec<String> {
+    let mut c = vec![format!(
+        "Sentinel conjunction assessment by {} at tick {} (level {})",
+        a.nation, a.tick, a.level
+    )];
+    c.push(match (a.valid_2d, a.nc3d) {
+        (true, _) => "The 2-D Pc applies (NASA CARA usage indicators)".to_string(),
+        (false, Some(nc)) => format!("The 2-D Pc does not apply; Hall's Nc3D = {nc:e}, on which the level was decided"),
+        (false, None) => "The 2-D Pc does not apply and the 3-D count could not be computed".to_string(),
+    });
+    c
+}
+
 fn kvn_item(s: &mut String, (k, v, unit): &(&str, String, &str)) {
     if unit.is_empty() {
         let _ = writeln!(s, "{k:<36} = {v}");
@@ -249,11 +267,9 @@ fn kvn_item(s: &mut String, (k, v, unit): &(&str, String, &str)) {
 
 fn kvn(s: &mut String, a: &Assessment, p: &Parts) {
     s.push_str("CCSDS_CDM_VERS                       = 1.0\n");
-    let _ = writeln!(
-        s,
-        "COMMENT Sentinel conjunction assessment by {} at tick {} (level {})",
-        a.nation, a.tick, a.level
-    );
+    for c in header_comments(a) {
+        let _ = writeln!(s, "COMMENT {c}");
+    }
     for item in p
         .header
         .iter()
@@ -288,14 +304,9 @@ fn xml(s: &mut String, a: &Assessment, p: &Parts) {
          xsi:noNamespaceSchemaLocation=\"https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-2.0.xsd\" \
          id=\"CCSDS_CDM_VERS\" version=\"1.0\">\n  <header>\n",
     );
-    let _ = writeln!(
-        s,
-        "    <COMMENT>{}</COMMENT>",
-        escape(&format!(
-            "Sentinel conjunction assessment by {} at tick {} (level {})",
-            a.nation, a.tick, a.level
-        ))
-    );
+    for c in header_comments(a) {
+        let _ = writeln!(s, "    <COMMENT>{}</COMMENT>", escape(&c));
+    }
     for item in &p.header {
         xml_item(s, "    ", item);
     }

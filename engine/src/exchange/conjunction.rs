@@ -42,6 +42,26 @@ struct Side {
     cov: Mat6,
 }
 
+/// Whether the 2-D Pc applies to a conjunction (CARA's usage indicators; see
+/// `conjunction::validity`) and, where it does not, Hall's 3-D expected collision count. The 3-D
+/// count is computed only when the cheap indicators (non-positive-definite covariance, extended or
+/// offset encounter) already rule the 2-D method out, which keeps assessment cost near the 2-D one.
+fn probability_3d(a: &Side, b: &Side, hbr_m: f64, pc2d: f64) -> (bool, Option<f64>) {
+    let body6 = |x: &Side| crate::conjunction::Body6 {
+        r_m: x.r * 1e3,
+        v_m_s: x.v * 1e3,
+        cov: x.cov * 1e6,
+    };
+    let (a6, b6) = (body6(a), body6(b));
+    let cheap = crate::conjunction::validity_2d(&a6, &b6, hbr_m, pc2d, Some(pc2d));
+    if cheap.valid() {
+        return (true, None);
+    }
+    let nc = crate::conjunction::nc3d(&a6, &b6, hbr_m).map(|n| n.nc);
+    let full = crate::conjunction::validity_2d(&a6, &b6, hbr_m, pc2d, nc);
+    (full.valid(), nc)
+}
+
 impl Exchange {
     /// Runs the screenings due at `tick`, in nation order.
     pub(super) fn screen_conjunctions(&mut self, tick: u64, ev: &mut Emitter) {
@@ -161,9 +181,12 @@ impl Exchange {
         let Ok(p2) = pc::pc2d(&body(&sp), &body(&sq), s.hbr_m, false) else {
             return;
         };
-        let level = if p2.pc >= s.emergency_pc {
+        let (valid_2d, nc3d) = probability_3d(&sp, &sq, s.hbr_m, p2.pc);
+        // The level is decided on the 2-D Pc where it applies, else on the 3-D count.
+        let decided = if valid_2d { p2.pc } else { nc3d.unwrap_or(p2.pc) };
+        let level = if decided >= s.emergency_pc {
             "emergency"
-        } else if p2.pc >= s.warn_pc {
+        } else if decided >= s.warn_pc {
             "warning"
         } else {
             "none"
@@ -182,7 +205,10 @@ impl Exchange {
             tca: tca.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             miss_m: round(p2.miss_m, 3),
             rel_speed_m_s: round(p2.rel_speed_m_s, 3),
-            pc: p2.pc,
+            pc: decided,
+            pc2d: p2.pc,
+            valid_2d,
+            nc3d,
             hbr_m: s.hbr_m,
             level,
             object1: self.cdm_object(n, &sp),
@@ -197,7 +223,7 @@ impl Exchange {
                 other: entries[q].designator,
                 true_objects,
                 tca_s,
-                pc: p2.pc,
+                pc: decided,
                 level,
             };
             self.warn_owners(n, tick, [p, q], w, ev);

@@ -104,6 +104,14 @@ fn bounded(
     if v.value.is_finite() && v.value >= lo && v.value <= hi {
         return v.value;
     }
+    let show = |x: f64| {
+        if x != 0.0 && x.abs() < 1e-3 {
+            format!("{x:e}")
+        } else {
+            format!("{x}")
+        }
+    };
+    let (lo, hi, shown) = (show(lo), show(hi), show(default));
     d.push(
         Diagnostic::error(
             src,
@@ -114,7 +122,7 @@ fn bounded(
             ),
         )
         .with_help(format!(
-            "give a number from {lo} to {hi}, or leave `{field}` out for {default}"
+            "give a number from {lo} to {hi}, or leave `{field}` out for {shown}"
         )),
     );
     default
