@@ -110,6 +110,21 @@ fn the_warnings_follow_the_estimates_and_false_alarms_are_counted() {
             .iter()
             .any(|l| l.contains("\"level\":\"emergency\""))
     );
+    // Japan, warned, asks the U.S. to track the debris until the TCA under the U.S. number for it
+    // (only the U.S. catalog holds it); U.S. sensors observe it for Japan and report back.
+    let followed: Vec<Value> = lines_of_kind(&events, "tasking_reported")
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["request"].as_str().unwrap().starts_with("JPN-FOLLOW-UP-"))
+        .collect();
+    assert!(!followed.is_empty());
+    assert!(
+        followed.iter().any(|e| e["outcome"] == "observed"
+            && e["requester"] == "JPN"
+            && e["provider"] == "USA"
+            && e["object"] == 100000),
+        "{followed:?}"
+    );
     // Where the 2-D method does not apply (the slow, long encounter of two cubesats), the level is
     // decided on Hall's 3-D count.
     let slow: Vec<Value> = lines_of_kind(&events, "conjunction_assessed")

@@ -183,12 +183,12 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
             state: ["X", "Y", "Z"]
                 .iter()
                 .zip(rg.iter())
-                .map(|(k, x)| (*k, format!("{x:.6}"), "km"))
+                .map(|(k, x)| (*k, format!("{x}"), "km"))
                 .chain(
                     ["X_DOT", "Y_DOT", "Z_DOT"]
                         .iter()
                         .zip(vg.iter())
-                        .map(|(k, x)| (*k, format!("{x:.9}"), "km/s")),
+                        .map(|(k, x)| (*k, format!("{x}"), "km/s")),
                 )
                 .collect(),
             covariance: COV

@@ -28,9 +28,15 @@ pub(super) struct WarningMsg {
     pub other: u32,
     /// Truth (scoring only): the satellites the two entries started from, as `object`, `other`.
     pub true_objects: [u32; 2],
+    /// Truth (truth-side use only): the satellite indices the two entries started from, as
+    /// `object`, `other`; a follow-up tasking request carries the other's, as scenario requests
+    /// carry the index of the object they name.
+    pub sats: [u32; 2],
     /// Time of closest approach, s after the scenario epoch.
     pub tca_s: f64,
+    /// The probability the level was decided on.
     pub pc: f64,
+    /// `warning` or `emergency`.
     pub level: &'static str,
 }
 
@@ -197,6 +203,7 @@ impl Exchange {
         let entries = &self.entries[n as usize];
         let labels = [entries[p].label, entries[q].label];
         let true_objects = score::true_objects(&self.sats, labels);
+        let sats = labels.map(score::sat_index);
         let tca = self.clock.epoch + chrono::TimeDelta::milliseconds((tca_s * 1000.0).round() as i64);
         ev.push(Event::ConjunctionAssessed(Box::new(ConjunctionAssessedEvent {
             nation: self.nations[n as usize].clone(),
@@ -222,6 +229,7 @@ impl Exchange {
                 object: entries[p].designator,
                 other: entries[q].designator,
                 true_objects,
+                sats,
                 tca_s,
                 pc: decided,
                 level,
@@ -248,8 +256,9 @@ impl Exchange {
             name: e.template.object_name.clone(),
             international_designator: e.template.international_designator.clone(),
             owner: self.attrs_known(n, Some(x.entry)).owner.map(Arc::from),
-            r_km: [0, 1, 2].map(|k| round(x.r[k], 6)),
-            v_km_s: [0, 1, 2].map(|k| round(x.v[k], 9)),
+            // Not rounded: the CDMs written from the log must reproduce the Pc.
+            r_km: [x.r[0], x.r[1], x.r[2]],
+            v_km_s: [x.v[0], x.v[1], x.v[2]],
             cov_rtn,
             observations: e.obs_used,
             last_obs_tick: e.last_obs,
@@ -279,6 +288,7 @@ impl Exchange {
             if k == 1 {
                 std::mem::swap(&mut w.object, &mut w.other);
                 w.true_objects.swap(0, 1);
+                w.sats.swap(0, 1);
             }
             if o == n {
                 w.id = self.next_product;
@@ -340,6 +350,52 @@ impl Exchange {
             liaison_off_duty,
         };
         self.route(tick, msg, liaison, ev);
+    }
+
+    /// An owner warned by a partner asks it to track the other object until the TCA: a tasking
+    /// request (priority 1 for an emergency, 2 for a warning) to the warning nation's sensors,
+    /// naming the object by the warning nation's number for it (which only its catalog holds),
+    /// sent at once through the request machinery (liaison, agreement, `TaskingSupport`). One open
+    /// follow-up per (owner, warning nation, object): later warnings of the same conjunction ride on
+    /// it.
+    pub(super) fn request_follow_up(&mut self, tick: u64, from: Nation, to: Nation, w: &WarningMsg, ev: &mut Emitter) {
+        let end_tick = (w.tca_s / self.tick_s as f64).ceil() as u64;
+        let open = self.requests.iter().any(|r| {
+            r.by == to
+                && r.provider == from
+                && r.object == w.other
+                && r.stage != Stage::Closed
+                && r.end_tick >= end_tick
+        });
+        if from == to || open || end_tick <= tick {
+            return;
+        }
+        let iso = |t: u64| crate::time::format_iso(&self.clock.time_of(crate::time::Tick(t)));
+        let r = self.requests.len();
+        self.requests.push(RequestRt {
+            id: Arc::from(format!("{}-FOLLOW-UP-{}", self.nations[to as usize], w.cdm)),
+            by: to,
+            provider: from,
+            object: w.other,
+            sat: w.sats[1],
+            sensors: (0..self.sensor_ids.len() as u16)
+                .filter(|&k| self.sensor_nation[k as usize] == from)
+                .collect(),
+            target: Arc::from("any"),
+            priority: if w.level == "emergency" { 1 } else { 2 },
+            at_tick: tick,
+            start_tick: tick,
+            end_tick,
+            window_iso: (iso(tick), iso(end_tick)),
+            reason: Arc::from(format!(
+                "conjunction follow-up: {} warned of {} (CDM {})",
+                self.nations[from as usize], w.other, w.cdm
+            )),
+            stage: Stage::Waiting,
+            agreement: None,
+            outcome: None,
+        });
+        self.send_request(tick, r, ev);
     }
 
     /// The event of a warning arriving.

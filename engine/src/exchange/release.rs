@@ -449,6 +449,7 @@ impl Exchange {
                     msg.liaison_off_duty.clone(),
                 );
                 ev.push(e);
+                self.request_follow_up(tick, msg.from, msg.to, &w, ev);
             }
             Payload::Request(r) => self.arrive_request(tick, r, ev),
             Payload::Report(r) => {

@@ -31,6 +31,12 @@ pub(super) fn true_objects(sats: &[super::SatAttrs], labels: [TrueSat; 2]) -> [u
     labels.map(|l| sats[reveal(l)].id)
 }
 
+/// The satellite index an entry started from, for the truth-side field of a follow-up tasking
+/// request (scenario requests carry the index of the object they name).
+pub(super) fn sat_index(label: TrueSat) -> u32 {
+    reveal(label) as u32
+}
+
 /// Per nation, the entries started from each satellite: the simulation's shortcut for what a
 /// sensor pointing at an entry's prediction acquires (see `Exchange::cue`). It answers only "which
 /// entries carry this label"; whether pointing at one finds the satellite is decided on the
@@ -147,7 +153,8 @@ mod tests {
     /// `release`, `tasking`, `mod`) has none; a new read must be added here, with its reason.
     const ALLOWED: [(&str, &[&str]); 9] = [
         // `true_objects`: the truth-side field of conjunction events.
-        ("score.rs", &["true_objects", "score", "summarise", "add"]),
+        // `sat_index`: the truth-side satellite of a warned owner's follow-up request.
+        ("score.rs", &["true_objects", "sat_index", "score", "summarise", "add"]),
         (
             "catalog.rs",
             &[
