@@ -211,75 +211,7 @@ impl Tally {
 
     /// The section, for a run of `tick_s`-second ticks.
     pub fn finish(self, tick_s: f64) -> Conjunctions {
-        let hours = |s: f64| (s / 3600.0 * 1e4).round() / 1e4;
-        // Conjunctions: the true approaches, then the assessments' groups no true approach matches.
-        let mut list: Vec<(Conjunction, f64)> = self
-            .truth
-            .iter()
-            .map(|t| {
-                (
-                    Conjunction {
-                        objects: t.objects,
-                        tca_h: hours(t.tca_s),
-                        true_miss_m: Some(t.miss_m),
-                        event: t.miss_m <= EVENT_MISS_M,
-                        assessed: BTreeMap::new(),
-                        told: BTreeMap::new(),
-                    },
-                    t.tca_s,
-                )
-            })
-            .collect();
-        let find = |list: &[(Conjunction, f64)], objects: [u32; 2], tca_s: f64| {
-            list.iter()
-                .position(|(c, t)| c.objects == objects && (t - tca_s).abs() < SAME_EVENT_S)
-        };
-        for a in &self.assessments {
-            let k = match find(&list, a.objects, a.tca_s) {
-                Some(k) => k,
-                None => {
-                    list.push((
-                        Conjunction {
-                            objects: a.objects,
-                            tca_h: hours(a.tca_s),
-                            true_miss_m: None,
-                            event: false,
-                            assessed: BTreeMap::new(),
-                            told: BTreeMap::new(),
-                        },
-                        a.tca_s,
-                    ));
-                    list.len() - 1
-                }
-            };
-            let true_tca = list[k].1;
-            let t = a.tick as f64 * tick_s;
-            let e = list[k].0.assessed.entry(a.nation.clone()).or_insert(Assessed {
-                first_warning_h: None,
-                lead_s: None,
-                pc_history: Vec::new(),
-            });
-            e.pc_history.push((hours(t), a.pc, a.miss_m));
-            if a.warned && e.first_warning_h.is_none() {
-                e.first_warning_h = Some(hours(t));
-                e.lead_s = Some(((true_tca - t) * 1000.0).round() / 1000.0);
-            }
-        }
-        for d in &self.deliveries {
-            if let Some(k) = find(&list, d.objects, d.tca_s) {
-                let true_tca = list[k].1;
-                let t = d.tick as f64 * tick_s;
-                let told = list[k].0.told.entry(d.to.clone()).or_insert(Told {
-                    from: d.from.clone(),
-                    channel: d.channel.clone(),
-                    via: d.via.clone(),
-                    at_h: hours(t),
-                    lead_s: ((true_tca - t) * 1000.0).round() / 1000.0,
-                    warnings: 0,
-                });
-                told.warnings += 1;
-            }
-        }
+        let mut groups = self.group(tick_s);
         let mut out = Conjunctions::default();
         for a in &self.assessments {
             let s = out.nations.entry(a.nation.clone()).or_default();
@@ -287,47 +219,8 @@ impl Tally {
             s.warnings += a.warned as u64;
             s.emergencies += a.emergency as u64;
         }
-        // Warned before the TCA (a warning at or after it helps nobody).
-        let warned_by = |c: &Conjunction, tca_s: f64, n: &str| {
-            c.assessed
-                .get(n)
-                .and_then(|a| a.first_warning_h)
-                .is_some_and(|h| h * 3600.0 < tca_s)
-        };
-        let protected_by: Vec<Vec<String>> = list
-            .iter()
-            .map(|(c, t)| {
-                self.truth
-                    .iter()
-                    .find(|x| x.objects == c.objects && (x.tca_s - t).abs() < SAME_EVENT_S)
-                    .map(|x| x.protected_by.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
-        for ((c, tca_s), by) in list.iter().zip(&protected_by) {
-            for (n, a) in &c.assessed {
-                if a.first_warning_h.is_some() {
-                    let s = out.nations.entry(n.clone()).or_default();
-                    s.conjunctions_warned += 1;
-                    s.false_alarms += (!c.event) as u64;
-                    out.coalition.false_alarms += (!c.event) as u64;
-                }
-            }
-            if c.event {
-                out.coalition.events += 1;
-                let any = by.iter().any(|n| warned_by(c, *tca_s, n));
-                out.coalition.events_warned += any as u64;
-                out.coalition.missed += (!any) as u64;
-                for n in by {
-                    let s = out.nations.entry(n.clone()).or_default();
-                    s.events += 1;
-                    if warned_by(c, *tca_s, n) {
-                        s.events_warned += 1;
-                    } else {
-                        s.missed += 1;
-                    }
-                }
-            }
+        for g in &groups {
+            score(&mut out, g);
         }
         for s in out.nations.values() {
             out.coalition.assessments += s.assessments;
@@ -335,10 +228,130 @@ impl Tally {
             out.coalition.emergencies += s.emergencies;
             out.coalition.conjunctions_warned += s.conjunctions_warned;
         }
-        list.retain(|(c, _)| c.event || c.assessed.values().any(|a| a.first_warning_h.is_some()));
-        list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.objects.cmp(&b.0.objects)));
-        out.list = list.into_iter().map(|(c, _)| c).collect();
+        groups.retain(|g| g.c.event || g.c.assessed.values().any(|a| a.first_warning_h.is_some()));
+        groups.sort_by(|a, b| a.tca_s.total_cmp(&b.tca_s).then(a.c.objects.cmp(&b.c.objects)));
+        out.list = groups.into_iter().map(|g| g.c).collect();
         out
+    }
+
+    /// The conjunctions: the true approaches, then the groups of assessments no true approach
+    /// matches; each with the assessments and deliveries that belong to it.
+    fn group(&self, tick_s: f64) -> Vec<Group> {
+        let mut list: Vec<Group> = self
+            .truth
+            .iter()
+            .map(|t| Group::new(t.objects, t.tca_s, Some(t.miss_m), t.protected_by.clone()))
+            .collect();
+        let find = |list: &[Group], objects: [u32; 2], tca_s: f64| {
+            list.iter()
+                .position(|g| g.c.objects == objects && (g.tca_s - tca_s).abs() < SAME_EVENT_S)
+        };
+        for a in &self.assessments {
+            let k = find(&list, a.objects, a.tca_s).unwrap_or_else(|| {
+                list.push(Group::new(a.objects, a.tca_s, None, Vec::new()));
+                list.len() - 1
+            });
+            let (true_tca, t) = (list[k].tca_s, a.tick as f64 * tick_s);
+            let e = list[k].c.assessed.entry(a.nation.clone()).or_insert(Assessed {
+                first_warning_h: None,
+                lead_s: None,
+                pc_history: Vec::new(),
+            });
+            e.pc_history.push((hours(t), a.pc, a.miss_m));
+            if a.warned && e.first_warning_h.is_none() {
+                e.first_warning_h = Some(hours(t));
+                e.lead_s = Some(millis(true_tca - t));
+            }
+        }
+        for d in &self.deliveries {
+            if let Some(k) = find(&list, d.objects, d.tca_s) {
+                let (true_tca, t) = (list[k].tca_s, d.tick as f64 * tick_s);
+                let told = list[k].c.told.entry(d.to.clone()).or_insert(Told {
+                    from: d.from.clone(),
+                    channel: d.channel.clone(),
+                    via: d.via.clone(),
+                    at_h: hours(t),
+                    lead_s: millis(true_tca - t),
+                    warnings: 0,
+                });
+                told.warnings += 1;
+            }
+        }
+        list
+    }
+}
+
+/// Seconds as hours, to 1e-4.
+fn hours(s: f64) -> f64 {
+    (s / 3600.0 * 1e4).round() / 1e4
+}
+
+/// Seconds to the millisecond.
+fn millis(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// A conjunction while the tally is made: its TCA (true, else the first assessment's) and the
+/// screening nations that protect either object.
+struct Group {
+    c: Conjunction,
+    tca_s: f64,
+    protected_by: Vec<String>,
+}
+
+impl Group {
+    fn new(objects: [u32; 2], tca_s: f64, true_miss_m: Option<f64>, protected_by: Vec<String>) -> Group {
+        Group {
+            c: Conjunction {
+                objects,
+                tca_h: hours(tca_s),
+                true_miss_m,
+                event: true_miss_m.is_some_and(|m| m <= EVENT_MISS_M),
+                assessed: BTreeMap::new(),
+                told: BTreeMap::new(),
+            },
+            tca_s,
+            protected_by,
+        }
+    }
+
+    /// Whether nation `n` warned of it before its TCA (a warning at or after it helps nobody).
+    fn warned_by(&self, n: &str) -> bool {
+        self.c
+            .assessed
+            .get(n)
+            .and_then(|a| a.first_warning_h)
+            .is_some_and(|h| h * 3600.0 < self.tca_s)
+    }
+}
+
+/// Adds one conjunction to the figures: warnings and false alarms of each nation that warned,
+/// and for an event, warned or missed for each nation that protects one of its objects and for
+/// the coalition.
+fn score(out: &mut Conjunctions, g: &Group) {
+    for (n, a) in &g.c.assessed {
+        if a.first_warning_h.is_some() {
+            let s = out.nations.entry(n.clone()).or_default();
+            s.conjunctions_warned += 1;
+            s.false_alarms += (!g.c.event) as u64;
+            out.coalition.false_alarms += (!g.c.event) as u64;
+        }
+    }
+    if !g.c.event {
+        return;
+    }
+    out.coalition.events += 1;
+    let any = g.protected_by.iter().any(|n| g.warned_by(n));
+    out.coalition.events_warned += any as u64;
+    out.coalition.missed += (!any) as u64;
+    for n in &g.protected_by {
+        let s = out.nations.entry(n.clone()).or_default();
+        s.events += 1;
+        if g.warned_by(n) {
+            s.events_warned += 1;
+        } else {
+            s.missed += 1;
+        }
     }
 }
 
