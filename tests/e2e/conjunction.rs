@@ -300,3 +300,43 @@ fn screening_and_warnings_do_not_depend_on_threads_or_input_order() {
     run_ok(&scenario, &b, &["--view", "JPN"]);
     assert_eq!(read(&b, "events.jsonl"), read(run, "events.jsonl"));
 }
+
+#[test]
+fn an_agreement_rule_denies_warnings_as_it_denies_tracks() {
+    // The same exercise with a rule of the U.S.-to-Japan agreement that denies products on
+    // Japanese-owned objects: the U.S. still assesses and warns, but every warning to Japan is
+    // denied by that rule, logged, and none arrives.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("data")).unwrap();
+    let csv = "celestrak-active-2026-07-sso800.omm.csv";
+    std::fs::copy(repo().join("scenarios/data").join(csv), t.path().join("data").join(csv)).unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/conjunction-warning.ron")).unwrap();
+    let at = "            delay_s: 14400,\n";
+    assert!(text.contains(at));
+    let denied = text.replacen(
+        at,
+        "            delay_s: 14400,\n            rules: [Deny(id: \"no-jp-products\", owners: [\"JPN\"])],\n",
+        1,
+    );
+    let scenario = t.path().join("denied.ron");
+    std::fs::write(&scenario, denied).unwrap();
+    let out = t.path().join("run");
+    run_ok(&scenario, &out, &[]);
+    let events = read(&out, "events.jsonl");
+    let denials: Vec<String> = lines_of_kind(&events, "share_denied")
+        .into_iter()
+        .filter(|l| l.contains("\"product_kind\":\"conjunction_warnings\""))
+        .collect();
+    assert!(denials.len() >= 8, "{denials:?}");
+    assert!(
+        denials
+            .iter()
+            .all(|l| l.contains("\"rule\":\"no-jp-products\"") && l.contains("\"to\":\"JPN\""))
+    );
+    assert!(lines_of_kind(&events, "warning_delivered").is_empty());
+    assert!(
+        lines_of_kind(&events, "conjunction_assessed")
+            .iter()
+            .any(|l| l.contains("\"level\":\"emergency\""))
+    );
+}
