@@ -297,6 +297,12 @@ fn xml_item(s: &mut String, indent: &str, (k, v, unit): &(&str, String, &str)) {
     }
 }
 
+fn xml_items(s: &mut String, indent: &str, items: &[(&str, String, &str)]) {
+    for item in items {
+        xml_item(s, indent, item);
+    }
+}
+
 fn xml(s: &mut String, a: &Assessment, p: &Parts) {
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str(
@@ -307,38 +313,24 @@ fn xml(s: &mut String, a: &Assessment, p: &Parts) {
     for c in header_comments(a) {
         let _ = writeln!(s, "    <COMMENT>{}</COMMENT>", escape(&c));
     }
-    for item in &p.header {
-        xml_item(s, "    ", item);
-    }
+    xml_items(s, "    ", &p.header);
     s.push_str("  </header>\n  <body>\n    <relativeMetadataData>\n");
-    for item in &p.relative {
-        xml_item(s, "      ", item);
-    }
+    xml_items(s, "      ", &p.relative);
     s.push_str("      <relativeStateVector>\n");
-    for item in &p.relative_state {
-        xml_item(s, "        ", item);
-    }
+    xml_items(s, "        ", &p.relative_state);
     s.push_str("      </relativeStateVector>\n");
-    for item in &p.relative_tail {
-        xml_item(s, "      ", item);
-    }
+    xml_items(s, "      ", &p.relative_tail);
     s.push_str("    </relativeMetadataData>\n");
     for o in &p.objects {
         s.push_str("    <segment>\n      <metadata>\n");
         for c in &o.comments {
             let _ = writeln!(s, "        <COMMENT>{}</COMMENT>", escape(c));
         }
-        for item in &o.metadata {
-            xml_item(s, "        ", item);
-        }
+        xml_items(s, "        ", &o.metadata);
         s.push_str("      </metadata>\n      <data>\n        <stateVector>\n");
-        for item in &o.state {
-            xml_item(s, "          ", item);
-        }
+        xml_items(s, "          ", &o.state);
         s.push_str("        </stateVector>\n        <covarianceMatrix>\n");
-        for item in &o.covariance {
-            xml_item(s, "          ", item);
-        }
+        xml_items(s, "          ", &o.covariance);
         s.push_str("        </covarianceMatrix>\n      </data>\n    </segment>\n");
     }
     s.push_str("  </body>\n</cdm>\n");

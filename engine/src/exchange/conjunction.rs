@@ -334,22 +334,7 @@ impl Exchange {
                 return;
             }
         }
-        let interested = self.relaying_liaison(n, to, ai, Some(mine));
-        let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
-        let liaison_off_duty = interested
-            .filter(|&l| !self.liaisons[l].on_duty)
-            .map(|l| self.liaisons[l].id.clone());
-        let msg = Message {
-            payload: Payload::Warning(Box::new(w)),
-            from: n,
-            to,
-            agreement: Some(ai),
-            channel: "",
-            via: None,
-            sent_tick: tick,
-            liaison_off_duty,
-        };
-        self.route(tick, msg, liaison, ev);
+        self.send_under(tick, Payload::Warning(Box::new(w)), (n, to, ai), Some(mine), ev);
     }
 
     /// An owner warned by a partner asks it to track the other object until the TCA: a tasking

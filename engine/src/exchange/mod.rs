@@ -314,6 +314,37 @@ enum Payload {
     Report(usize),
 }
 
+/// What the share events say of a product or a warning.
+struct Shared {
+    product: u64,
+    kind: Product,
+    /// The object as the provider names it.
+    object: Option<u32>,
+    /// Truth: the object it really is (a warning: the recipient's object).
+    true_object: u32,
+}
+
+impl Payload {
+    /// The share-event view of a product or warning (`None` for tasking messages).
+    fn shared(&self) -> Option<Shared> {
+        match self {
+            Payload::Product(p) => Some(Shared {
+                product: p.id,
+                kind: p.kind,
+                object: p.object,
+                true_object: p.true_object,
+            }),
+            Payload::Warning(w) => Some(Shared {
+                product: w.id,
+                kind: Product::ConjunctionWarnings,
+                object: Some(w.object),
+                true_object: w.true_objects[0],
+            }),
+            Payload::Request(_) | Payload::Report(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Message {
     payload: Payload,

@@ -176,13 +176,27 @@ impl Exchange {
             }
             _ => {}
         }
+        self.send_under(tick, Payload::Product(Box::new(product)), (origin, to, ai), named, ev);
+    }
+
+    /// Sends a product or warning from `origin` to `to` under agreement `ai`: through the
+    /// recipient's liaison at the provider when it would relay the provider's entry `named` and is
+    /// on duty, else over the agreement's channel (noting the liaison that was off duty).
+    pub(super) fn send_under(
+        &mut self,
+        tick: u64,
+        payload: Payload,
+        (origin, to, ai): (Nation, Nation, usize),
+        named: Option<usize>,
+        ev: &mut Emitter,
+    ) {
         let interested = self.relaying_liaison(origin, to, ai, named);
         let liaison = interested.filter(|&l| self.liaisons[l].on_duty);
         let liaison_off_duty = interested
             .filter(|&l| !self.liaisons[l].on_duty)
             .map(|l| self.liaisons[l].id.clone());
         let msg = Message {
-            payload: Payload::Product(Box::new(product)),
+            payload,
             from: origin,
             to,
             agreement: Some(ai),
@@ -235,24 +249,18 @@ impl Exchange {
             if l.queue.len() >= l.spec.queue_limit as usize {
                 let (liaison, queue_limit) = (l.id.clone(), l.spec.queue_limit);
                 match &msg.payload {
-                    Payload::Product(p) => ev.push(Event::ShareDropped {
-                        product: p.id,
-                        from,
-                        to,
-                        object: p.object,
-                        true_object: Some(p.true_object),
-                        liaison,
-                        queue_limit,
-                    }),
-                    Payload::Warning(w) => ev.push(Event::ShareDropped {
-                        product: w.id,
-                        from,
-                        to,
-                        object: Some(w.object),
-                        true_object: Some(w.true_objects[0]),
-                        liaison,
-                        queue_limit,
-                    }),
+                    Payload::Product(_) | Payload::Warning(_) => {
+                        let s = msg.payload.shared().expect("a product or a warning");
+                        ev.push(Event::ShareDropped {
+                            product: s.product,
+                            from,
+                            to,
+                            object: s.object,
+                            true_object: Some(s.true_object),
+                            liaison,
+                            queue_limit,
+                        });
+                    }
                     Payload::Request(r) | Payload::Report(r) => {
                         let stage = if matches!(msg.payload, Payload::Request(_)) {
                             "request"
@@ -303,36 +311,24 @@ impl Exchange {
 
     pub(super) fn log_routed(&self, msg: &Message, due_tick: Option<u64>, ev: &mut Emitter) {
         match &msg.payload {
-            Payload::Product(p) => ev.push(Event::ShareSent(Box::new(ShareSentEvent {
-                product: p.id,
-                product_kind: p.kind.as_str(),
-                from: self.nations[msg.from as usize].clone(),
-                to: self.nations[msg.to as usize].clone(),
-                object: p.object,
-                true_object: Some(p.true_object),
-                agreement: self.agreements[msg.agreement.expect("products travel under agreements")]
-                    .id
-                    .clone(),
-                channel: msg.channel,
-                via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
-                due_tick,
-                liaison_off_duty: msg.liaison_off_duty.clone(),
-            }))),
-            Payload::Warning(w) => ev.push(Event::ShareSent(Box::new(ShareSentEvent {
-                product: w.id,
-                product_kind: Product::ConjunctionWarnings.as_str(),
-                from: self.nations[msg.from as usize].clone(),
-                to: self.nations[msg.to as usize].clone(),
-                object: Some(w.object),
-                true_object: Some(w.true_objects[0]),
-                agreement: self.agreements[msg.agreement.expect("warnings travel under agreements")]
-                    .id
-                    .clone(),
-                channel: msg.channel,
-                via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
-                due_tick,
-                liaison_off_duty: msg.liaison_off_duty.clone(),
-            }))),
+            Payload::Product(_) | Payload::Warning(_) => {
+                let s = msg.payload.shared().expect("a product or a warning");
+                ev.push(Event::ShareSent(Box::new(ShareSentEvent {
+                    product: s.product,
+                    product_kind: s.kind.as_str(),
+                    from: self.nations[msg.from as usize].clone(),
+                    to: self.nations[msg.to as usize].clone(),
+                    object: s.object,
+                    true_object: Some(s.true_object),
+                    agreement: self.agreements[msg.agreement.expect("products travel under agreements")]
+                        .id
+                        .clone(),
+                    channel: msg.channel,
+                    via: msg.via.clone().unwrap_or_else(|| Arc::from("")),
+                    due_tick,
+                    liaison_off_duty: msg.liaison_off_duty.clone(),
+                })));
+            }
             Payload::Request(r) => {
                 let req = &self.requests[*r];
                 ev.push(Event::TaskingRouted {
@@ -378,20 +374,15 @@ impl Exchange {
             l.free_at_ms = start;
             let lid = l.id.clone();
             for (msg, due, waited_s) in taken {
-                let named = match &msg.payload {
-                    Payload::Product(p) => Some((p.id, p.object, p.true_object)),
-                    Payload::Warning(w) => Some((w.id, Some(w.object), w.true_objects[0])),
-                    _ => None,
-                };
-                if let Some((product, object, true_object)) = named
+                if let Some(s) = msg.payload.shared()
                     && waited_s > 0
                 {
                     ev.push(Event::ShareDelayed {
-                        product,
+                        product: s.product,
                         from: self.nations[msg.from as usize].clone(),
                         to: self.nations[msg.to as usize].clone(),
-                        object,
-                        true_object: Some(true_object),
+                        object: s.object,
+                        true_object: Some(s.true_object),
                         liaison: lid.clone(),
                         waited_s,
                         due_tick: due,
