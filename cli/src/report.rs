@@ -171,7 +171,8 @@ pub struct NationTimes {
     pub detected_s: Option<u64>,
     /// Catalog update (manoeuvre detected, new object or breakup catalogued).
     pub catalogued_s: Option<u64>,
-    /// First partner product on an affected object observed after the inject.
+    /// First partner product on an affected object observed after the inject (for a
+    /// conjunction, also a partner's warning naming its secondary).
     pub told_s: Option<u64>,
 }
 
@@ -361,6 +362,19 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
                     let observed_after = l.first_detection_tick.is_some_and(|f| f >= *t);
                     let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup" | "conjunction");
                     if scored && observed_after && l.true_object.is_some_and(|o| objs.contains(&o)) {
+                        let e = scores.entry(id.clone()).or_default();
+                        e.1.entry(to.clone())
+                            .or_default()
+                            .told_s
+                            .get_or_insert((l.tick - t) * m.tick_s);
+                    }
+                }
+            }
+            // A partner's warning names a conjunction inject's secondary (its other object).
+            "warning_delivered" if l.channel.as_deref() != Some("internal") => {
+                let to = l.to.clone().unwrap_or_default();
+                for (id, kind, t, objs) in &injects {
+                    if kind == "conjunction" && l.true_objects.get(1).is_some_and(|o| objs.contains(o)) {
                         let e = scores.entry(id.clone()).or_default();
                         e.1.entry(to.clone())
                             .or_default()

@@ -83,6 +83,11 @@ fn the_us_warns_japan_through_the_liaison_hours_earlier_than_through_the_agreeme
         (gained - (14_400.0 - 300.0)).abs() <= 20.0,
         "the liaison should save the channel's 4 h less its 5 min latency: {gained} s"
     );
+    // The inject table counts the warning as Japan being told of the secondary: at the
+    // liaison's delivery, 45 min 10 s after the inject fired at T+0:20.
+    let inj = &report(run)["injects"][0];
+    assert_eq!(inj["inject"], "CJ-GCOMC");
+    assert_eq!(inj["by_nation"]["JPN"]["told_s"], 2710, "{inj}");
     // Scorecard: the U.S. warned the event; Japan, protecting GCOM-C from its own catalog, missed
     // it; the coalition did not.
     let c = &report(run)["conjunctions"];
