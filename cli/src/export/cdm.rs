@@ -82,14 +82,6 @@ pub fn assessments(log: &std::path::Path, nation: Option<&str>) -> anyhow::Resul
     Ok(out)
 }
 
-/// The RTN axes of a state (rows: R, T, N).
-fn rtn(r: &Vector3<f64>, v: &Vector3<f64>) -> Matrix3<f64> {
-    let rr = r.normalize();
-    let n = r.cross(v).normalize();
-    let t = n.cross(&rr);
-    Matrix3::from_rows(&[rr.transpose(), t.transpose(), n.transpose()])
-}
-
 /// The covariance keywords of a CDM, in order, with their units.
 const COV: [(&str, &str); 21] = [
     ("CR_R", "m**2"),
@@ -143,7 +135,9 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
     let m = sentinel_engine::frames::teme_to_gcrf(&tca);
     let (r1, v1) = (Vector3::from(a.object1.r_km), Vector3::from(a.object1.v_km_s));
     let (r2, v2) = (Vector3::from(a.object2.r_km), Vector3::from(a.object2.v_km_s));
-    let q = rtn(&r1, &v1);
+    // Object 1's RTN axes (the engine's radial, along-track, cross-track frame), as rows.
+    let axes = sentinel_engine::orbit::rsw(r1.into(), v1.into());
+    let q = Matrix3::from_fn(|i, j| axes[i][j]);
     let (dr, dv) = (q * (r2 - r1) * 1e3, q * (v2 - v1) * 1e3);
     let object = |k: usize, s: &Side, r: &Vector3<f64>, v: &Vector3<f64>| -> anyhow::Result<ObjectParts> {
         if s.cov_rtn.len() != 21 {

@@ -14,8 +14,6 @@ use crate::world::Sim;
 /// What the truth screening covers, fixed when the world is built.
 #[derive(Debug, Clone)]
 pub struct TruthScreen {
-    /// Catalog numbers some nation protects, ascending (`None`: some nation protects all).
-    pub protected: Option<Vec<u32>>,
     /// Per screening nation (in id order): its id and the catalog numbers it protects, ascending
     /// (`None`: all).
     pub by_nation: Vec<(std::sync::Arc<str>, Option<Vec<u32>>)>,
@@ -35,9 +33,6 @@ impl TruthScreen {
             .filter_map(|n| n.screening.as_ref().map(|s| (n.id.as_str(), s)))
             .collect();
         let threshold_km = screening.iter().map(|(_, s)| s.threshold_km).reduce(f64::max)?;
-        let all = screening
-            .iter()
-            .any(|(_, s)| s.protect == crate::scenario::Protect::All);
         let ids_of = |keep: &dyn Fn(&crate::scenario::CatalogObject) -> bool| {
             let mut ids: Vec<u32> = population
                 .iter()
@@ -48,13 +43,6 @@ impl TruthScreen {
             ids.sort_unstable();
             ids
         };
-        let protected = (!all).then(|| {
-            ids_of(&|o| {
-                screening
-                    .iter()
-                    .any(|(n, s)| s.protect.holds(n, o.id, o.owner.as_deref()))
-            })
-        });
         let by_nation = screening
             .iter()
             .map(|(n, s)| {
@@ -64,35 +52,50 @@ impl TruthScreen {
             })
             .collect();
         Some(TruthScreen {
-            protected,
             by_nation,
             threshold_km,
         })
     }
 
+    /// Catalog numbers some nation protects, ascending (`None`: some nation protects all).
+    fn protected(&self) -> Option<Vec<u32>> {
+        let mut ids = Vec::new();
+        for (_, list) in &self.by_nation {
+            ids.extend(list.as_ref()?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Some(ids)
+    }
+
     fn protects(&self, id: u32) -> bool {
-        self.protected.as_ref().is_none_or(|p| p.binary_search(&id).is_ok())
+        self.by_nation.iter().any(|(_, ids)| holds(ids, id))
     }
 
     /// The screening nations that protect `a` or `b`.
     fn protected_by(&self, a: u32, b: u32) -> Vec<std::sync::Arc<str>> {
-        let has = |ids: &Option<Vec<u32>>, x: u32| ids.as_ref().is_none_or(|p| p.binary_search(&x).is_ok());
         self.by_nation
             .iter()
-            .filter(|(_, ids)| has(ids, a) || has(ids, b))
+            .filter(|(_, ids)| holds(ids, a) || holds(ids, b))
             .map(|(n, _)| n.clone())
             .collect()
     }
 }
 
+/// Whether a nation's protected list (ascending; `None`: all) holds `id`.
+fn holds(ids: &Option<Vec<u32>>, id: u32) -> bool {
+    ids.as_ref().is_none_or(|p| p.binary_search(&id).is_ok())
+}
+
 /// Runs the system.
 pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
     let changed = std::mem::take(&mut sim.truth_changed);
-    let Some(ts) = sim.truth_screen.clone() else { return };
-    let primaries: Option<Vec<u32>> = if tick.0 == 0 {
-        ts.protected.clone()
-    } else if changed.is_empty() {
+    if tick.0 != 0 && changed.is_empty() {
         return;
+    }
+    let Some(ts) = sim.truth_screen.as_ref() else { return };
+    let primaries: Option<Vec<u32>> = if tick.0 == 0 {
+        ts.protected()
     } else {
         let mut ids: Vec<u32> = changed.iter().map(|&s| sim.sat_props[s].object).collect();
         ids.sort_unstable();
