@@ -127,13 +127,13 @@ fn shard(args: &BatchArgs) -> anyhow::Result<(u32, u32)> {
 
 /// Whether a run directory holds a complete run whose log matches its manifest.
 pub fn complete(dir: &Path) -> bool {
-    let Ok(m) = crate::verify::manifest(dir) else {
+    let Ok(m) = crate::manifest::read(dir) else {
         return false;
     };
     let Ok((_, _, sha)) = crate::verify::digest_file(&dir.join("events.jsonl")) else {
         return false;
     };
-    m["events"]["sha256"].as_str() == Some(sha.as_str())
+    m.events.sha256 == sha
 }
 
 /// Runs the command.

@@ -114,14 +114,14 @@ impl<R: BufRead> TickReader<R> {
 
     /// Checks the lines read (all of the log: call when [`TickReader::has_more`] is false) against
     /// a manifest's `events` entry; the error names `name` and what differs.
-    pub fn check_against(&mut self, entry: &serde_json::Value, name: &str) -> anyhow::Result<()> {
+    pub fn check_against(&mut self, entry: &crate::manifest::OutputFile, name: &str) -> anyhow::Result<()> {
         let sha = hex(&self.sha.take().expect("made with TickReader::hashing").finalize());
-        if entry["sha256"].as_str() != Some(sha.as_str()) || entry["lines"].as_u64() != Some(self.lines) {
+        if entry.sha256 != sha || entry.lines != self.lines {
             anyhow::bail!(
-                "{name}: SHA-256 {sha} ({} lines) differs from its run's manifest ({}, {} lines): the log was modified; `sentinel verify` checks a run",
+                "{name}: SHA-256 {sha} ({} lines) differs from its run's manifest ({:?}, {} lines): the log was modified; `sentinel verify` checks a run",
                 self.lines,
-                entry["sha256"],
-                entry["lines"]
+                entry.sha256,
+                entry.lines
             );
         }
         Ok(())

@@ -12,11 +12,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use sentinel_engine::parse_line;
 
 use crate::chain::TickReader;
 use crate::loader::open_regular;
+use crate::manifest::read as manifest;
 use crate::replay::first_difference;
-use crate::verify::manifest;
 
 /// Arguments of `sentinel diff`.
 #[derive(Args, Debug)]
@@ -25,18 +26,6 @@ pub struct DiffArgs {
     pub run_a: PathBuf,
     /// Second run directory.
     pub run_b: PathBuf,
-}
-
-/// The fields of a differing line the summary counts by (borrowed; the rest is skipped).
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct Keys<'a> {
-    kind: Option<&'a str>,
-    nation: Option<&'a str>,
-    from: Option<&'a str>,
-    requester: Option<&'a str>,
-    id: Option<&'a str>,
-    sensor: Option<&'a str>,
 }
 
 /// Differing events by a key: (only in A, only in B).
@@ -75,12 +64,16 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         lb.sort_unstable();
         let (mut i, mut j) = (0, 0);
         let mut note = |line: &[u8], side_a: bool| {
-            let k: Keys = serde_json::from_slice(line).unwrap_or_default();
-            let nation = k.nation.or(k.from).or(k.requester).or(k.id);
+            // A line that does not read as an event is counted, under no key.
+            let event = std::str::from_utf8(line)
+                .ok()
+                .and_then(|l| parse_line(l.trim_end_matches('\n')).ok())
+                .map(|l| l.event);
+            let event = event.as_ref();
             for (tally, key) in [
-                (&mut by_kind, k.kind),
-                (&mut by_nation, nation),
-                (&mut by_sensor, k.sensor),
+                (&mut by_kind, event.map(|e| e.kind().as_str())),
+                (&mut by_nation, event.and_then(|e| e.actor()).map(|s| &**s)),
+                (&mut by_sensor, event.and_then(|e| e.sensor()).map(|s| &**s)),
             ] {
                 if let Some(key) = key {
                     let e = tally.entry(key.to_string()).or_default();
@@ -115,10 +108,10 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let extra_b = rb.has_more()?;
     // What was compared must be what the runs recorded.
     if !extra_a {
-        ra.check_against(&ma["events"], &log_a.display().to_string())?;
+        ra.check_against(&ma.events, &log_a.display().to_string())?;
     }
     if !extra_b {
-        rb.check_against(&mb["events"], &log_b.display().to_string())?;
+        rb.check_against(&mb.events, &log_b.display().to_string())?;
     }
     let secs = started.elapsed().as_secs_f64();
     let (la, lb) = (ra.lines, rb.lines);

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 use crate::chain;
 use crate::manifest::Fork;
+use crate::manifest::read as manifest;
 use crate::recorded::{apply, load_recorded, read_change};
 use crate::run::{RunArgs, execute};
-use crate::verify::manifest;
 use anyhow::{Context, bail};
 use clap::Args;
 
@@ -53,7 +53,7 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
     if args.at >= ticks {
         bail!("--at {} is past the run's last tick ({})", args.at, ticks - 1);
     }
-    if !m["fork"].is_null() {
+    if m.fork.is_some() {
         bail!(
             "{} is itself a fork; fork its parent with both changes in one change file",
             dir.display()
@@ -72,8 +72,8 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
         dir.with_file_name(format!("{name}-fork-t{}", args.at))
     });
     let run_args = RunArgs {
-        scenario: PathBuf::from(m["scenario_path"].as_str().unwrap_or_default()),
-        seed: m["seed"].as_u64(),
+        scenario: PathBuf::from(&m.scenario_path),
+        seed: Some(m.seed),
         out: Some(out.clone()),
         threads: args.threads,
         force: args.force,
@@ -84,7 +84,7 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
     };
     let fork = Fork {
         parent: dir.to_string_lossy().into_owned(),
-        parent_events_sha256: m["events"]["sha256"].as_str().unwrap_or_default().to_string(),
+        parent_events_sha256: m.events.sha256.clone(),
         parent_chain_before_fork: args
             .at
             .checked_sub(1)

@@ -11,7 +11,7 @@ use sentinel_engine::{Diagnostics, Scenario, SourceFile, SourceLoader};
 use sha2::{Digest, Sha256};
 
 /// An input file and its digest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
     /// Path as written in the scenario (relative to the scenario file); the scenario's own file name for it.
     pub path: String,
@@ -161,16 +161,16 @@ impl<R> Hashing<R> {
         }
     }
 
-    /// Checks what was read (the whole file) against a manifest entry (`{bytes, sha256}`).
-    pub fn check_against(&mut self, entry: &serde_json::Value, path: &Path) -> anyhow::Result<()> {
+    /// Checks what was read (the whole file) against a manifest entry (its bytes and SHA-256).
+    pub fn check_against(&mut self, entry: &crate::manifest::OutputFile, path: &Path) -> anyhow::Result<()> {
         let sha = hex(&std::mem::take(&mut self.sha).finalize());
-        if entry["sha256"].as_str() != Some(sha.as_str()) || entry["bytes"].as_u64() != Some(self.bytes) {
+        if entry.sha256 != sha || entry.bytes != self.bytes {
             anyhow::bail!(
                 "{}: SHA-256 {sha} ({} bytes) differs from its run's manifest ({}, {} bytes): the file was modified; `sentinel verify` checks a run",
                 path.display(),
                 self.bytes,
-                entry["sha256"],
-                entry["bytes"]
+                entry.sha256,
+                entry.bytes
             );
         }
         Ok(())

@@ -3,19 +3,23 @@
 //! command line as typed, so the same command gives an identical manifest.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use serde::Serialize;
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
 
-use crate::loader::InputFile;
+use crate::loader::{InputFile, read_capped};
+use sentinel_engine::limits::MAX_MANIFEST_BYTES;
 
 /// Manifest format identifier.
 pub const FORMAT: &str = "sentinel-run/1";
 
-/// The manifest.
-#[derive(Debug, Serialize)]
+/// The manifest, as `sentinel run` writes it and every command that reads a run reads it
+/// ([`read`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// Format identifier.
-    pub format: &'static str,
+    pub format: String,
     /// Scenario name.
     pub scenario: String,
     /// The scenario file.
@@ -25,11 +29,11 @@ pub struct Manifest {
     /// Seed used.
     pub seed: u64,
     /// Engine version.
-    pub engine_version: &'static str,
+    pub engine_version: String,
     /// Target triple of the build.
-    pub target: &'static str,
+    pub target: String,
     /// Compiler version of the build.
-    pub rustc: &'static str,
+    pub rustc: String,
     /// Scenario epoch (tick 0), UTC.
     pub epoch: String,
     /// Tick length, seconds.
@@ -43,11 +47,11 @@ pub struct Manifest {
     /// Catalog objects.
     pub objects: usize,
     /// Events by kind (every kind listed, zero included).
-    pub event_counts: BTreeMap<&'static str, u64>,
+    pub event_counts: BTreeMap<String, u64>,
     /// The event log.
     pub events: OutputFile,
     /// Per-nation views (`--view`), in nation-id order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewFile>,
     /// Per-nation summary (`nations.json`).
     pub nations_summary: OutputFile,
@@ -58,15 +62,15 @@ pub struct Manifest {
     /// The scenario path as given to `sentinel run` (for `sentinel replay`).
     pub scenario_path: String,
     /// For a fork: its parent and the change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fork: Option<Fork>,
     /// Regional centers and their members (for `sentinel report`).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub regional_centers: BTreeMap<String, Vec<String>>,
 }
 
 /// What a fork was made from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fork {
     /// The parent run directory, as given.
     pub parent: String,
@@ -81,7 +85,7 @@ pub struct Fork {
 }
 
 /// A per-nation view of the log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ViewFile {
     /// Nation id.
     pub nation: String,
@@ -91,7 +95,7 @@ pub struct ViewFile {
 }
 
 /// An output file and its digest.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutputFile {
     /// File name in the run directory.
     pub file: String,
@@ -101,4 +105,86 @@ pub struct OutputFile {
     pub bytes: u64,
     /// SHA-256 of the file, hex.
     pub sha256: String,
+}
+
+impl Manifest {
+    /// The files it lists (events, summary, tick chain, views) with the key naming each in the
+    /// manifest and the name each must have.
+    pub fn files(&self) -> Vec<(String, &OutputFile, String)> {
+        let mut out = vec![
+            ("events".to_string(), &self.events, "events.jsonl".to_string()),
+            (
+                "nations_summary".to_string(),
+                &self.nations_summary,
+                "nations.json".to_string(),
+            ),
+            ("tick_chain".to_string(), &self.tick_chain, "ticks.sha256".to_string()),
+        ];
+        for (i, v) in self.views.iter().enumerate() {
+            out.push((format!("views[{i}]"), &v.output, format!("views/{}.jsonl", v.nation)));
+        }
+        out
+    }
+
+    /// The entry of the log file `name` (`events.jsonl` or a view).
+    pub fn log_entry(&self, name: &str) -> Option<&OutputFile> {
+        std::iter::once(&self.events)
+            .chain(self.views.iter().map(|v| &v.output))
+            .find(|e| e.file == name)
+    }
+}
+
+/// Reads a run's manifest: the one manifest reader of every command that reads a run. A missing
+/// or mistyped field is an error naming it; the files it names must be the run's own
+/// (`events.jsonl`, `nations.json`, `ticks.sha256`, `views/NATION.jsonl`), inside the run
+/// directory: never an absolute path, `..` or a symlink leading out of it.
+pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join("manifest.json");
+    let bytes = read_capped(&path, MAX_MANIFEST_BYTES).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not a run directory (cannot read manifest.json: {e})",
+            dir.display()
+        )
+    })?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a valid manifest (format {FORMAT})", path.display()))?;
+    if m.format != FORMAT {
+        bail!(
+            "{} is not a valid manifest: its format is {:?}, this build reads {FORMAT:?}",
+            path.display(),
+            clip(&m.format)
+        );
+    }
+    check_names(dir, &m).with_context(|| format!("{} is not a valid manifest", path.display()))?;
+    Ok(m)
+}
+
+fn check_names(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    for (key, entry, want) in m.files() {
+        let name = &entry.file;
+        let plain = !want.contains("..")
+            && Path::new(&want)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if *name != want || !plain {
+            bail!(
+                "`{key}.file` is {:?}; a run directory's manifest names only its own files ({want:?} here), never paths elsewhere",
+                clip(name)
+            );
+        }
+        // A symlink may not lead out of the run directory.
+        if let Ok(real) = dir.join(name).canonicalize()
+            && !real.starts_with(&root)
+        {
+            bail!("{name} is a link to {}, outside the run directory", real.display());
+        }
+    }
+    Ok(())
+}
+
+fn clip(s: &str) -> String {
+    sentinel_engine::diag::clip(s).into_owned()
 }

@@ -201,8 +201,8 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             missing.push(r);
             continue;
         };
-        let m = crate::verify::manifest(&dir)?;
-        let seed = m["seed"].as_u64().unwrap_or(0);
+        let m = crate::manifest::read(&dir)?;
+        let seed = m.seed;
         if !complete(&dir) || seed != seed_of(info.seed_base, r) {
             bad.push(format!(
                 "{} (log does not match its manifest, or seed {seed} is not run {r}'s)",
@@ -213,7 +213,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         runs.push(RunEntry {
             run: r,
             seed,
-            events_sha256: m["events"]["sha256"].as_str().unwrap_or_default().to_string(),
+            events_sha256: m.events.sha256.clone(),
         });
         reports.push(report::of_run(&dir)?);
     }

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use sentinel_engine::SourceFile;
 
 use crate::loader::{self, InputFile};
+use crate::manifest::Manifest;
 use crate::render;
 
 /// Where to find a run's inputs when they moved since it was made.
@@ -21,22 +22,15 @@ pub struct Moved<'a> {
 }
 
 /// Loads the scenario a run was made from, with a fork's change applied from its fork tick.
-pub fn load_run(m: &serde_json::Value, moved: Moved<'_>) -> anyhow::Result<loader::Loaded> {
+pub fn load_run(m: &Manifest, moved: Moved<'_>) -> anyhow::Result<loader::Loaded> {
     let mut loaded = load_recorded(m, moved.scenario)?;
-    let fork = &m["fork"];
-    if fork.is_null() {
+    let Some(fork) = &m.fork else {
         return Ok(loaded);
-    }
-    let at_tick = fork["at_tick"]
-        .as_u64()
-        .context("the manifest's fork record has no `at_tick`")?;
+    };
+    let at_tick = fork.at_tick;
     let path = match moved.change {
         Some(p) => p.to_path_buf(),
-        None => PathBuf::from(
-            fork["change"]["path"]
-                .as_str()
-                .context("the manifest's fork record names no change file; pass --change")?,
-        ),
+        None => PathBuf::from(&fork.change.path),
     };
     let (src, file) = read_change(&path).with_context(|| {
         format!(
@@ -44,8 +38,8 @@ pub fn load_run(m: &serde_json::Value, moved: Moved<'_>) -> anyhow::Result<loade
             path.display()
         )
     })?;
-    let recorded = fork["change"]["sha256"].as_str().unwrap_or_default();
-    if file.sha256 != recorded {
+    let recorded = &fork.change.sha256;
+    if file.sha256 != *recorded {
         bail!(
             "the fork's change file {} has sha256 {} now, {} when the fork was made, so the fork cannot be reproduced",
             path.display(),
@@ -89,14 +83,10 @@ pub fn read_change(path: &Path) -> anyhow::Result<(SourceFile, InputFile)> {
 /// Loads the scenario a run was made from (its recorded path, or `scenario`), and refuses when the
 /// scenario or any input no longer has the digest the manifest recorded. A fork's change is not
 /// applied (see [`load_run`]).
-pub fn load_recorded(m: &serde_json::Value, scenario: Option<&Path>) -> anyhow::Result<loader::Loaded> {
+pub fn load_recorded(m: &Manifest, scenario: Option<&Path>) -> anyhow::Result<loader::Loaded> {
     let path = match &scenario {
         Some(p) => p.to_path_buf(),
-        None => PathBuf::from(
-            m["scenario_path"]
-                .as_str()
-                .context("the manifest records no scenario path; pass --scenario")?,
-        ),
+        None => PathBuf::from(&m.scenario_path),
     };
     let loaded = match loader::load(&path).with_context(|| {
         format!(
@@ -112,22 +102,20 @@ pub fn load_recorded(m: &serde_json::Value, scenario: Option<&Path>) -> anyhow::
     };
     // The inputs must be the ones the run used.
     let mut changed = Vec::new();
-    let recorded = |p: &str| -> Option<String> {
-        if m["scenario_file"]["path"].as_str() == Some(p) {
-            return m["scenario_file"]["sha256"].as_str().map(str::to_string);
-        }
-        m["inputs"].as_array()?.iter().find(|i| i["path"] == p)?["sha256"]
-            .as_str()
-            .map(str::to_string)
+    let recorded = |p: &str| -> Option<&String> {
+        std::iter::once(&m.scenario_file)
+            .chain(&m.inputs)
+            .find(|i| i.path == p)
+            .map(|i| &i.sha256)
     };
     for f in std::iter::once(&loaded.scenario_file).chain(loaded.inputs.iter()) {
         match recorded(&f.path) {
-            Some(s) if s == f.sha256 => {}
+            Some(s) if *s == f.sha256 => {}
             Some(s) => changed.push(format!(
                 "{}: sha256 {} now, {} when the run was made",
                 f.path,
                 &f.sha256[..16],
-                s.get(..16).unwrap_or(&s)
+                s.get(..16).unwrap_or(s)
             )),
             None => changed.push(format!("{}: not an input of the recorded run", f.path)),
         }

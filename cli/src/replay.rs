@@ -15,9 +15,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::chain::TickReader;
+use crate::manifest::{Manifest, read as manifest};
 use crate::recorded::Moved;
 use crate::truth::Resim;
-use crate::verify::manifest;
 
 /// Arguments of `sentinel replay`.
 #[derive(Args, Debug)]
@@ -50,11 +50,10 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut resim = Resim::open_recorded(dir, &m, moved, threads)?;
     let mut log = RecordedLog::open(dir)?;
     let (seed, ticks) = (resim.seed, resim.scenario.clock.ticks);
-    let fork = match m["fork"]["at_tick"].as_u64() {
-        Some(t) => format!(
-            " (a fork of {} from tick {t}, its change {} re-applied)",
-            m["fork"]["parent"].as_str().unwrap_or("?"),
-            m["fork"]["change"]["path"].as_str().unwrap_or("?")
+    let fork = match &m.fork {
+        Some(f) => format!(
+            " (a fork of {} from tick {}, its change {} re-applied)",
+            f.parent, f.at_tick, f.change.path
         ),
         None => String::new(),
     };
@@ -143,11 +142,11 @@ impl RecordedLog {
 
     /// After the last tick: what is wrong with the log as a whole (lines past the end, a digest or
     /// line count other than the manifest's, a chain of another length or head).
-    fn finish(mut self, m: &serde_json::Value, resim: &Resim, ticks: u64) -> anyhow::Result<Vec<String>> {
+    fn finish(mut self, m: &Manifest, resim: &Resim, ticks: u64) -> anyhow::Result<Vec<String>> {
         let mut problems = Vec::new();
         if self.reader.has_more()? {
             problems.push("events.jsonl has lines after the run's last tick".to_string());
-        } else if let Err(e) = self.reader.check_against(&m["events"], "events.jsonl") {
+        } else if let Err(e) = self.reader.check_against(&m.events, "events.jsonl") {
             problems.push(format!("{e:#}"));
         }
         if resim.recorded_ticks() as u64 != ticks {
@@ -156,7 +155,7 @@ impl RecordedLog {
                 resim.recorded_ticks()
             ));
         }
-        if m["tick_chain_head"].as_str() != Some(resim.chain().head_hex().as_str()) {
+        if m.tick_chain_head != resim.chain().head_hex() {
             problems.push(format!(
                 "the manifest's tick_chain_head is not the replay's chain head {}",
                 &resim.chain().head_hex()[..16]

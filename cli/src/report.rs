@@ -12,9 +12,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use sentinel_engine::event::RegimeAccuracy;
+use sentinel_engine::event::{
+    Channel, Event, InjectType, LogLine, RegimeAccuracy, RegimeName, RequestOutcome, Scope, parse_line,
+};
 use sentinel_engine::summary::Latency;
-use serde::{Deserialize, Serialize};
+
+use crate::manifest::Manifest;
+use serde::Serialize;
 
 mod conjunctions;
 pub use conjunctions::Conjunctions;
@@ -27,65 +31,6 @@ pub struct ReportArgs {
     /// Replace an existing report.json and charts.
     #[arg(long)]
     pub force: bool,
-}
-
-/// The fields of a log line the report reads (every other field is ignored).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Line {
-    tick: u64,
-    kind: String,
-    nation: Option<String>,
-    sensor: Option<String>,
-    object: Option<u32>,
-    /// Products: the object the track really was (`object` is the provider's name for it).
-    true_object: Option<u32>,
-    objects: Option<Vec<u32>>,
-    inject: Option<String>,
-    inject_kind: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    requester: Option<String>,
-    outcome: Option<String>,
-    turnaround_s: Option<u64>,
-    latency_s: Option<u64>,
-    first_detection_tick: Option<u64>,
-    uct: Option<bool>,
-    liaison: Option<String>,
-    depth: Option<u32>,
-    scope: Option<String>,
-    id: Option<String>,
-    known_total: Option<u32>,
-    in_custody_total: Option<u32>,
-    in_custody: Option<BTreeMap<String, u32>>,
-    accuracy: Option<BTreeMap<String, RegimeAccuracy>>,
-    // Conjunctions (see `conjunctions`).
-    tca_s: Option<f64>,
-    miss_m: Option<f64>,
-    pc: Option<f64>,
-    level: Option<String>,
-    channel: Option<String>,
-    via: Option<String>,
-    true_objects: Vec<u32>,
-    protected_by: Vec<String>,
-}
-
-/// The manifest fields the report reads.
-#[derive(Deserialize)]
-pub struct ManifestIn {
-    scenario: String,
-    seed: u64,
-    epoch: String,
-    tick_s: u64,
-    ticks: u64,
-    #[serde(default)]
-    regional_centers: BTreeMap<String, Vec<String>>,
-    events: FileIn,
-}
-
-#[derive(Deserialize)]
-struct FileIn {
-    sha256: String,
 }
 
 /// Custody of one nation, center or the coalition over the run.
@@ -102,7 +47,7 @@ pub struct Custody {
     /// Objects known at the end.
     pub known_at_end: u32,
     /// Per regime: mean and minimum over the samples after tick 0, and the value at the end.
-    pub by_regime: BTreeMap<String, RegimeCustody>,
+    pub by_regime: BTreeMap<RegimeName, RegimeCustody>,
 }
 
 /// Custody of one regime.
@@ -140,7 +85,7 @@ pub struct Figures {
     /// Custody over time.
     pub custody: Custody,
     /// Catalog accuracy against the truth per regime at the last sample (nations only).
-    pub accuracy: BTreeMap<String, RegimeAccuracy>,
+    pub accuracy: BTreeMap<RegimeName, RegimeAccuracy>,
     /// Tracks associated with the wrong catalog entry.
     pub cross_tags: u64,
     /// Orbit determinations that failed (the entry kept its estimate).
@@ -153,7 +98,7 @@ pub struct InjectScore {
     /// Inject id.
     pub inject: String,
     /// Kind.
-    pub kind: String,
+    pub kind: InjectType,
     /// Hours from the epoch when it fired.
     pub at_h: f64,
     /// Seconds to its first detection by anyone (first uncorrelated track for a manoeuvre; first
@@ -219,16 +164,14 @@ pub struct Report {
 /// checked against the manifest's size and SHA-256 as it is read (a damaged log is an error naming
 /// the file, not a scorecard).
 pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
-    let m = crate::verify::manifest(dir)?;
-    let manifest: ManifestIn = serde_json::from_value(m.clone())
-        .with_context(|| format!("{}/manifest.json: not a run manifest", dir.display()))?;
+    let m = crate::manifest::read(dir)?;
     let path = dir.join("events.jsonl");
     let (file, _) =
         crate::loader::open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let mut hashing = crate::loader::Hashing::new(file);
-    let report = compute(&manifest, BufReader::with_capacity(1 << 20, &mut hashing))
-        .with_context(|| format!("{}", path.display()))?;
-    hashing.check_against(&m["events"], &path)?;
+    let report =
+        compute(&m, BufReader::with_capacity(1 << 20, &mut hashing)).with_context(|| format!("{}", path.display()))?;
+    hashing.check_against(&m.events, &path)?;
     Ok(report)
 }
 
@@ -286,6 +229,18 @@ fn first_detection(scores: &mut Scores, inject: &str, nation: &str, dt: u64) {
     e.1.entry(nation.to_string()).or_default().detected_s.get_or_insert(dt);
 }
 
+/// Records that `nation` was told of an inject's effect by a partner `dt` seconds after it (the
+/// first time is kept).
+fn told(scores: &mut Scores, inject: &str, nation: &str, dt: u64) {
+    let e = scores.entry(inject.to_string()).or_default();
+    e.1.entry(nation.to_string()).or_default().told_s.get_or_insert(dt);
+}
+
+/// The figures of nation `n`.
+fn fig<'a>(nations: &'a mut BTreeMap<String, Figures>, n: &str) -> &'a mut Figures {
+    nations.entry(n.to_string()).or_default()
+}
+
 /// Mean (to 0.1) and minimum of custody samples; (0, 0) when there are none.
 fn mean_min(v: impl Iterator<Item = u32>) -> (f64, u32) {
     let v: Vec<u32> = v.collect();
@@ -297,165 +252,147 @@ fn mean_min(v: impl Iterator<Item = u32>) -> (f64, u32) {
 }
 
 /// A custody sample: (tick, in custody, known, in custody per regime).
-type Sample = (u64, u32, u32, BTreeMap<String, u32>);
+type Sample = (u64, u32, u32, BTreeMap<RegimeName, u32>);
 
 /// Computes the report from the log lines.
-pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
-    let hours = |tick: u64| (tick * m.tick_s) as f64 / 3600.0;
+pub fn compute(m: &Manifest, lines: impl BufRead) -> anyhow::Result<Report> {
+    let tick_s = u64::from(m.tick_s);
+    let hours = |tick: u64| (tick * tick_s) as f64 / 3600.0;
     let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
     let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut custody: BTreeMap<(String, String), Vec<Sample>> = BTreeMap::new();
+    let mut custody: BTreeMap<(Scope, String), Vec<Sample>> = BTreeMap::new();
     // Per nation: the accuracy figures of its latest custody sample.
-    let mut accuracy: BTreeMap<String, BTreeMap<String, RegimeAccuracy>> = BTreeMap::new();
+    let mut accuracy: BTreeMap<String, BTreeMap<RegimeName, RegimeAccuracy>> = BTreeMap::new();
     // Injects: (id, kind, tick, affected objects).
-    let mut injects: Vec<(String, String, u64, BTreeSet<u32>)> = Vec::new();
+    let mut injects: Vec<(String, InjectType, u64, BTreeSet<u32>)> = Vec::new();
     let mut scores: Scores = BTreeMap::new();
     let mut liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)> = BTreeMap::new();
     let mut conjunctions = conjunctions::Tally::default();
     for (n, line) in lines.lines().enumerate() {
         let line = line.context("cannot read events.jsonl")?;
-        let l: Line =
-            serde_json::from_str(&line).with_context(|| format!("events.jsonl:{}: not an event line", n + 1))?;
-        conjunctions.feed(&l, m.tick_s as f64);
-        let nation = l.nation.clone().unwrap_or_default();
-        match l.kind.as_str() {
-            "detection" => {
-                nations.entry(nation.clone()).or_default().detections += 1;
+        let LogLine { tick, event, .. } =
+            parse_line(&line).with_context(|| format!("events.jsonl:{}: not an event line", n + 1))?;
+        conjunctions.feed(tick, &event, m.tick_s as f64);
+        // Seconds from an inject at tick `t` to this line.
+        let since = |t: u64| (tick - t) * tick_s;
+        match &event {
+            Event::Detection { nation: by, object, .. } => {
+                fig(&mut nations, by).detections += 1;
                 // First detection of a new object (launch, breakup, conjunction secondary).
                 for (id, kind, t, objs) in &injects {
-                    if matches!(kind.as_str(), "launch" | "breakup" | "conjunction")
-                        && l.object.is_some_and(|o| objs.contains(&o))
-                        && l.tick >= *t
+                    if matches!(kind, InjectType::Launch | InjectType::Breakup | InjectType::Conjunction)
+                        && object.is_some_and(|o| objs.contains(&o))
+                        && tick >= *t
                     {
-                        first_detection(&mut scores, id, &nation, (l.tick - t) * m.tick_s);
+                        first_detection(&mut scores, id, by, since(*t));
                     }
                 }
             }
-            "track" => {
-                let f = nations.entry(nation.clone()).or_default();
+            Event::Track {
+                nation: by,
+                object,
+                uct,
+                ..
+            } => {
+                let f = fig(&mut nations, by);
                 f.tracks += 1;
-                if l.uct == Some(true) {
+                if *uct {
                     f.uct_tracks += 1;
                     for (id, kind, t, objs) in &injects {
-                        if kind == "manoeuvre" && l.object.is_some_and(|o| objs.contains(&o)) && l.tick >= *t {
-                            first_detection(&mut scores, id, &nation, (l.tick - t) * m.tick_s);
+                        if *kind == InjectType::Manoeuvre && object.is_some_and(|o| objs.contains(&o)) && tick >= *t {
+                            first_detection(&mut scores, id, by, since(*t));
                         }
                     }
                 }
             }
-            "share_sent" => {
-                nations
-                    .entry(l.from.clone().unwrap_or_default())
-                    .or_default()
-                    .products_shared += 1
-            }
-            "share_denied" => {
-                nations
-                    .entry(l.from.clone().unwrap_or_default())
-                    .or_default()
-                    .products_denied += 1
-            }
-            "share_delivered" => {
-                let to = l.to.clone().unwrap_or_default();
-                nations.entry(to.clone()).or_default().products_received += 1;
+            Event::ShareSent(e) => fig(&mut nations, &e.from).products_shared += 1,
+            Event::ShareDenied { from, .. } => fig(&mut nations, from).products_denied += 1,
+            Event::ShareDelivered(e) => {
+                fig(&mut nations, &e.to).products_received += 1;
                 for (id, kind, t, objs) in &injects {
-                    let observed_after = l.first_detection_tick.is_some_and(|f| f >= *t);
-                    let scored = matches!(kind.as_str(), "manoeuvre" | "launch" | "breakup" | "conjunction");
-                    if scored && observed_after && l.true_object.is_some_and(|o| objs.contains(&o)) {
-                        let e = scores.entry(id.clone()).or_default();
-                        e.1.entry(to.clone())
-                            .or_default()
-                            .told_s
-                            .get_or_insert((l.tick - t) * m.tick_s);
+                    let observed_after = e.first_detection_tick >= *t;
+                    let scored = matches!(
+                        kind,
+                        InjectType::Manoeuvre | InjectType::Launch | InjectType::Breakup | InjectType::Conjunction
+                    );
+                    if scored && observed_after && e.true_object.is_some_and(|o| objs.contains(&o)) {
+                        told(&mut scores, id, &e.to, since(*t));
                     }
                 }
             }
             // A partner's warning names a conjunction inject's secondary (its other object).
-            "warning_delivered" if l.channel.as_deref() != Some("internal") => {
-                let to = l.to.clone().unwrap_or_default();
+            Event::WarningDelivered(e) if e.channel != Channel::Internal => {
                 for (id, kind, t, objs) in &injects {
-                    if kind == "conjunction" && l.true_objects.get(1).is_some_and(|o| objs.contains(o)) {
-                        let e = scores.entry(id.clone()).or_default();
-                        e.1.entry(to.clone())
-                            .or_default()
-                            .told_s
-                            .get_or_insert((l.tick - t) * m.tick_s);
+                    if *kind == InjectType::Conjunction && e.true_objects.is_some_and(|o| objs.contains(&o[1])) {
+                        told(&mut scores, id, &e.to, since(*t));
                     }
                 }
             }
-            "tasking_requested" => {
-                nations
-                    .entry(l.requester.clone().unwrap_or_default())
+            Event::TaskingRequested(e) => fig(&mut nations, &e.requester).requests_made += 1,
+            Event::TaskingReported(e) if e.outcome == RequestOutcome::Observed => {
+                fig(&mut nations, &e.requester).requests_fulfilled += 1;
+                turnaround
+                    .entry(e.requester.to_string())
                     .or_default()
-                    .requests_made += 1
+                    .push(e.turnaround_s);
             }
-            "tasking_reported" if l.outcome.as_deref() == Some("observed") => {
-                let r = l.requester.clone().unwrap_or_default();
-                nations.entry(r.clone()).or_default().requests_fulfilled += 1;
-                turnaround.entry(r).or_default().push(l.turnaround_s.unwrap_or(0));
-            }
-            "inject" => {
-                let objs: Vec<u32> = l.objects.clone().unwrap_or_default();
-                let kind = l.inject_kind.clone().unwrap_or_default();
+            Event::Inject(e) => {
                 // For a breakup, the fragments (not the parent) are what gets detected; for a
                 // conjunction, the secondary (not the primary).
-                let affected: BTreeSet<u32> = if kind == "breakup" || kind == "conjunction" {
-                    objs.iter().skip(1).copied().collect()
-                } else {
-                    objs.into_iter().collect()
-                };
-                injects.push((l.inject.clone().unwrap_or_default(), kind, l.tick, affected));
+                let skip = matches!(e.inject_kind, InjectType::Breakup | InjectType::Conjunction) as usize;
+                let affected: BTreeSet<u32> = e.objects.iter().skip(skip).copied().collect();
+                injects.push((e.inject.to_string(), e.inject_kind, tick, affected));
             }
-            "manoeuvre_detected" | "new_object_catalogued" | "breakup_detected" => {
-                if let Some((id, _, t, _)) = injects.iter().find(|i| Some(&i.0) == l.inject.as_ref()) {
+            Event::ManoeuvreDetected { nation: by, inject, .. }
+            | Event::NewObjectCatalogued { nation: by, inject, .. }
+            | Event::BreakupDetected { nation: by, inject, .. } => {
+                if let Some((id, _, t, _)) = injects.iter().find(|i| inject.as_deref() == Some(i.0.as_str())) {
                     let e = scores.entry(id.clone()).or_default();
-                    e.1.entry(nation.clone())
+                    e.1.entry(by.to_string())
                         .or_default()
                         .catalogued_s
-                        .get_or_insert((l.tick - t) * m.tick_s);
+                        .get_or_insert(since(*t));
                 }
             }
-            "liaison_queue" => {
-                let e = liaisons.entry(l.liaison.clone().unwrap_or_default()).or_default();
+            Event::LiaisonQueue { liaison, depth, .. } => {
+                let e = liaisons.entry(liaison.to_string()).or_default();
                 // Integrate the previous depth up to this tick.
-                e.1 += (l.tick - e.3) * e.2 as u64;
-                e.2 = l.depth.unwrap_or(0);
-                e.3 = l.tick;
+                e.1 += (tick - e.3) * e.2 as u64;
+                e.2 = *depth;
+                e.3 = tick;
                 e.0.max_depth = e.0.max_depth.max(e.2);
             }
-            "share_dropped" | "tasking_dropped" => {
-                liaisons
-                    .entry(l.liaison.clone().unwrap_or_default())
-                    .or_default()
-                    .0
-                    .dropped += 1;
+            Event::ShareDropped { liaison, .. } | Event::TaskingDropped { liaison, .. } => {
+                liaisons.entry(liaison.to_string()).or_default().0.dropped += 1;
             }
-            "cross_tag" => nations.entry(nation.clone()).or_default().cross_tags += 1,
-            "od_failed" => nations.entry(nation.clone()).or_default().od_failures += 1,
-            "custody" => {
-                if l.scope.as_deref() == Some("nation")
-                    && let Some(a) = &l.accuracy
+            Event::CrossTag { nation: by, .. } => fig(&mut nations, by).cross_tags += 1,
+            Event::OdFailed { nation: by, .. } => fig(&mut nations, by).od_failures += 1,
+            Event::Custody {
+                scope,
+                id,
+                known_total,
+                in_custody_total,
+                in_custody,
+                accuracy: a,
+                ..
+            } => {
+                if *scope == Scope::Nation
+                    && let Some(a) = a
                 {
-                    accuracy.insert(l.id.clone().unwrap_or_default(), a.clone());
+                    accuracy.insert(id.to_string(), a.clone());
                 }
-                custody
-                    .entry((l.scope.clone().unwrap_or_default(), l.id.clone().unwrap_or_default()))
-                    .or_default()
-                    .push((
-                        l.tick,
-                        l.in_custody_total.unwrap_or(0),
-                        l.known_total.unwrap_or(0),
-                        l.in_custody.clone().unwrap_or_default(),
-                    ));
+                custody.entry((*scope, id.to_string())).or_default().push((
+                    tick,
+                    *in_custody_total,
+                    *known_total,
+                    in_custody.clone(),
+                ));
             }
             _ => {}
         }
     }
-    let custody_of = |scope: &str, id: &str| -> Custody {
-        let s = custody
-            .get(&(scope.to_string(), id.to_string()))
-            .cloned()
-            .unwrap_or_default();
+    let custody_of = |scope: Scope, id: &str| -> Custody {
+        let s = custody.get(&(scope, id.to_string())).cloned().unwrap_or_default();
         let series: Vec<(f64, u32, u32)> = s.iter().map(|x| (hours(x.0), x.1, x.2)).collect();
         // Catalogs start without observations, so the tick-0 sample is left out of the mean and minimum.
         let (mean, min) = mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.1));
@@ -465,14 +402,14 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
             at_end: series.last().map_or(0, |x| x.1),
             known_at_end: series.last().map_or(0, |x| x.2),
             by_regime: {
-                let regimes: BTreeSet<&String> = s.iter().flat_map(|x| x.3.keys()).collect();
+                let regimes: BTreeSet<&RegimeName> = s.iter().flat_map(|x| x.3.keys()).collect();
                 regimes
                     .into_iter()
                     .map(|g| {
                         let (mean, min) =
                             mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.3.get(g).copied().unwrap_or(0)));
                         let at_end = s.last().and_then(|x| x.3.get(g).copied()).unwrap_or(0);
-                        (g.clone(), RegimeCustody { mean, min, at_end })
+                        (*g, RegimeCustody { mean, min, at_end })
                     })
                     .collect()
             },
@@ -481,13 +418,12 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
     };
     for (n, f) in nations.iter_mut() {
         f.request_turnaround = Latency::of(turnaround.get(n).cloned().unwrap_or_default());
-        f.custody = custody_of("nation", n);
+        f.custody = custody_of(Scope::Nation, n);
         f.accuracy = accuracy.get(n).cloned().unwrap_or_default();
     }
-    nations.remove("");
-    for ((scope, id), _) in custody.iter().filter(|(k, _)| k.0 == "nation") {
+    for ((scope, id), _) in custody.iter().filter(|(k, _)| k.0 == Scope::Nation) {
         nations.entry(id.clone()).or_insert_with(|| Figures {
-            custody: custody_of(scope, id),
+            custody: custody_of(*scope, id),
             ..Figures::default()
         });
     }
@@ -521,12 +457,15 @@ pub fn compute(m: &ManifestIn, lines: impl BufRead) -> anyhow::Result<Report> {
         .map(|(id, members)| {
             (
                 id.clone(),
-                sum(&members.iter().collect::<Vec<_>>(), custody_of("regional_center", id)),
+                sum(
+                    &members.iter().collect::<Vec<_>>(),
+                    custody_of(Scope::RegionalCenter, id),
+                ),
             )
         })
         .collect();
     let all: Vec<&String> = nations.keys().collect();
-    let coalition = sum(&all, custody_of("coalition", "coalition"));
+    let coalition = sum(&all, custody_of(Scope::Coalition, "coalition"));
     let end = m.ticks.saturating_sub(1);
     let liaisons = liaisons
         .into_iter()

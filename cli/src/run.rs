@@ -265,21 +265,21 @@ pub fn execute(
     f.write_all(chain_text.as_bytes())?;
     f.sync_all()?;
     let manifest = Manifest {
-        format: FORMAT,
+        format: FORMAT.into(),
         scenario: scenario.name.clone(),
         scenario_file: loaded.scenario_file.clone(),
         inputs: loaded.inputs.clone(),
         seed,
-        engine_version: sentinel_engine::VERSION,
-        target: env!("SENTINEL_TARGET"),
-        rustc: env!("SENTINEL_RUSTC"),
+        engine_version: sentinel_engine::VERSION.into(),
+        target: env!("SENTINEL_TARGET").into(),
+        rustc: env!("SENTINEL_RUSTC").into(),
         epoch: sentinel_engine::time::format_iso(&scenario.clock.epoch),
         tick_s: scenario.clock.tick_s,
         ticks: scenario.clock.ticks,
         nations: scenario.nations.len(),
         sensors: scenario.sensors.len(),
         objects: scenario.objects.len(),
-        event_counts: counts.clone(),
+        event_counts: counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         events: OutputFile {
             file: "events.jsonl".into(),
             lines,

@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use sentinel_engine::{Record, Scenario, Sim, SimOptions, StateVector, Tick, write_json_line};
 
 use crate::chain::{self, Chain};
+use crate::manifest::{Manifest, read as manifest};
 use crate::recorded::Moved;
-use crate::verify::manifest;
 
 /// A run being re-simulated tick by tick.
 pub struct Resim {
@@ -41,9 +41,9 @@ impl Resim {
 
     /// Opens any run directory whose manifest is `m` for re-simulation, after checking that its
     /// inputs (and a fork's change file) still have their recorded digests.
-    pub fn open_recorded(dir: &Path, m: &serde_json::Value, moved: Moved<'_>, threads: usize) -> anyhow::Result<Resim> {
+    pub fn open_recorded(dir: &Path, m: &Manifest, moved: Moved<'_>, threads: usize) -> anyhow::Result<Resim> {
         let loaded = crate::recorded::load_run(m, moved)?;
-        let seed = m["seed"].as_u64().context("the manifest has no seed")?;
+        let seed = m.seed;
         let recorded_chain = chain::read(BufReader::new(
             File::open(dir.join("ticks.sha256")).context("cannot open ticks.sha256")?,
         ))?;

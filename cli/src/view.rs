@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use sentinel_engine::EventKind;
 use serde_json::{Value, json};
 
 use crate::chain::tick_of;
@@ -64,7 +65,12 @@ const APP_JS: &str = include_str!("../../viewer/app.js");
 const STYLE_CSS: &str = include_str!("../../viewer/style.css");
 
 /// Event kinds left out of the event list unless asked for by name: there are millions of them.
-pub const ROUTINE_KINDS: [&str; 4] = ["access_start", "access_end", "detection", "missed"];
+pub const ROUTINE_KINDS: [EventKind; 4] = [
+    EventKind::AccessStart,
+    EventKind::AccessEnd,
+    EventKind::Detection,
+    EventKind::Missed,
+];
 
 /// Most events one `/api/events` answer holds.
 const MAX_LIMIT: usize = 10_000;
@@ -133,7 +139,7 @@ impl State {
 /// serves until killed (Ctrl-C).
 pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
-    let manifest = crate::verify::manifest(dir)?;
+    let manifest = crate::manifest::read(dir)?;
     let cesium = cesium_dir(args.cesium.as_deref())?;
     args.truth.check()?;
     let nations = nations_of(dir);
@@ -168,7 +174,7 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
     let state = Arc::new(State {
         czml: RwLock::new(Czml::Building(Instant::now())),
         ticks_done: Arc::new(AtomicU64::new(0)),
-        ticks: manifest["ticks"].as_u64().unwrap_or(0),
+        ticks: manifest.ticks,
         meta: meta(dir, &manifest, &args, &events, nations)?,
         events,
         default_nations,
@@ -288,18 +294,24 @@ fn nations_of(dir: &Path) -> Vec<String> {
 }
 
 /// The `/api/meta` document, without its `czml` member (added when the CZML is ready).
-fn meta(dir: &Path, manifest: &Value, args: &ViewArgs, events: &Path, nations: Vec<String>) -> anyhow::Result<Value> {
+fn meta(
+    dir: &Path,
+    manifest: &crate::manifest::Manifest,
+    args: &ViewArgs,
+    events: &Path,
+    nations: Vec<String>,
+) -> anyhow::Result<Value> {
     let events_bytes = std::fs::metadata(events)?.len();
     Ok(json!({
-        "scenario": manifest["scenario"],
-        "seed": manifest["seed"],
-        "epoch": manifest["epoch"],
-        "tick_s": manifest["tick_s"],
-        "ticks": manifest["ticks"],
+        "scenario": manifest.scenario,
+        "seed": manifest.seed,
+        "epoch": manifest.epoch,
+        "tick_s": manifest.tick_s,
+        "ticks": manifest.ticks,
         "nations": nations,
-        "sensors": manifest["sensors"],
-        "objects": manifest["objects"],
-        "event_counts": manifest["event_counts"],
+        "sensors": manifest.sensors,
+        "objects": manifest.objects,
+        "event_counts": manifest.event_counts,
         "view": args.view,
         "events_file": events.strip_prefix(dir).unwrap_or(events).display().to_string(),
         "events_bytes": events_bytes,
@@ -484,7 +496,9 @@ impl Kinds {
     fn matches(&self, kind: &str) -> bool {
         match self {
             Kinds::All => true,
-            Kinds::Default(extra) => !ROUTINE_KINDS.contains(&kind) || extra.iter().any(|k| k == kind),
+            Kinds::Default(extra) => {
+                !ROUTINE_KINDS.iter().any(|k| k.as_str() == kind) || extra.iter().any(|k| k == kind)
+            }
             Kinds::Only(only) => only.iter().any(|k| k == kind),
         }
     }
@@ -560,22 +574,10 @@ fn kind_of(line: &str) -> Option<&str> {
     Some(&rest[..rest.find('"')?])
 }
 
-/// Fields that name a nation an event involves.
-const NATION_FIELDS: [&str; 8] = [
-    "nation",
-    "from",
-    "to",
-    "requester",
-    "provider",
-    "home",
-    "host",
-    "source_nation",
-];
-
-/// Whether an event involves one of `nations`.
-fn involves(event: &Value, nations: &[String]) -> bool {
-    let is = |v: &Value| v.as_str().is_some_and(|s| nations.iter().any(|n| n == s));
-    NATION_FIELDS.iter().any(|f| is(&event[*f])) || (event["scope"] == "nation" && is(&event["id"]))
+/// Whether an event involves one of `nations` (see [`sentinel_engine::Event::involves`]).
+fn involves(line: &str, nations: &[String]) -> anyhow::Result<bool> {
+    let event = sentinel_engine::parse_line(line)?.event;
+    Ok(nations.iter().any(|n| event.involves(n)))
 }
 
 /// The byte offset of the first line at or after `pos` (a line start) and that line's tick
@@ -667,7 +669,7 @@ fn query_events(path: &Path, q: &EventQuery) -> anyhow::Result<String> {
         if !kind_of(text).is_some_and(|k| q.kinds.matches(k)) {
             continue;
         }
-        if !q.nations.is_empty() && !involves(&serde_json::from_str(text)?, &q.nations) {
+        if !q.nations.is_empty() && !involves(text, &q.nations)? {
             continue;
         }
         if q.last && found.len() == q.limit {
@@ -761,13 +763,18 @@ mod tests {
     #[test]
     fn a_window_of_the_log_is_found_by_tick() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        let kinds = ["access_start", "track", "detection", "custody"];
+        // Events of four kinds (JPN's, USA's, JPN's, USA's), padded to vary line lengths.
+        let bodies = [
+            r#""kind":"access_start","sensor":"S","nation":"JPN","object":1"#,
+            r#""kind":"track","product":1,"sensor":"S","nation":"USA","first_tick":0,"last_tick":0,"detections":1,"measured":{"az_deg":1.0,"el_deg":2.0}"#,
+            r#""kind":"detection","sensor":"S","nation":"JPN","sensor_type":"radar","measured":{"az_deg":1.0,"el_deg":2.0}"#,
+            r#""kind":"custody","scope":"nation","id":"USA","known_total":0,"in_custody_total":0,"known":{},"in_custody":{}"#,
+        ];
         for t in [0u64, 0, 2, 2, 2, 5, 7, 7, 12] {
-            for (i, k) in kinds.iter().enumerate() {
-                let nation = if i % 2 == 0 { "JPN" } else { "USA" };
+            for body in bodies {
                 writeln!(
                     f,
-                    r#"{{"tick":{t},"time":"x","kind":"{k}","nation":"{nation}","pad":"{}"}}"#,
+                    r#"{{"tick":{t},"time":"x",{body},"pad":"{}"}}"#,
                     "z".repeat(t as usize * 7 % 13)
                 )
                 .unwrap();

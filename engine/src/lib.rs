@@ -32,7 +32,7 @@ pub mod view;
 pub mod world;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceFile};
-pub use event::{Event, EventKind, JsonLines, Record, write_json_line};
+pub use event::{Event, EventKind, JsonLines, LogLine, Record, parse_line, write_json_line};
 pub use object::{ObjectClass, Regime};
 pub use scenario::{Scenario, SourceLoader, load as load_scenario};
 pub use time::{Clock, Tick};

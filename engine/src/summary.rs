@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::event::{Event, Record};
+use crate::event::{Channel, Event, Record, RequestOutcome};
 
 /// Latency statistics of delivered products, seconds from the track's first detection to arrival.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,7 +88,7 @@ pub struct NationSummary {
 #[derive(Default)]
 pub struct Tally {
     nations: BTreeMap<Arc<str>, NationSummary>,
-    latencies: BTreeMap<(Arc<str>, &'static str), Vec<u64>>,
+    latencies: BTreeMap<(Arc<str>, Channel), Vec<u64>>,
     duty_latencies: BTreeMap<(Arc<str>, &'static str), Vec<u64>>,
     turnarounds: BTreeMap<Arc<str>, Vec<u64>>,
 }
@@ -128,7 +128,7 @@ impl Tally {
                     .entry((to.clone(), channel))
                     .or_default()
                     .push(*latency_s);
-                let duty = if channel == "liaison" {
+                let duty = if channel == Channel::Liaison {
                     Some("on_duty")
                 } else {
                     liaison_off_duty.as_ref().map(|_| "off_duty")
@@ -157,7 +157,7 @@ impl Tally {
                     .requests_outcome
                     .entry(outcome.to_string())
                     .or_default() += 1;
-                if outcome == "observed" {
+                if outcome == RequestOutcome::Observed {
                     self.turnarounds
                         .entry(requester.clone())
                         .or_default()

@@ -173,7 +173,7 @@ mod tests {
                 sensor: Arc::from("S"),
                 nation: Arc::from("AUS"),
                 object: Some(object),
-                sensor_type: "radar",
+                sensor_type: crate::event::SensorType::Radar,
                 truth: Some(g()),
                 measured: g(),
                 pd: Some(0.9),

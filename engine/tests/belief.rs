@@ -133,11 +133,11 @@ fn a_nations_starting_catalog_follows_knows_and_prior() {
             .iter()
             .find_map(|r| match &r.event {
                 Event::Custody {
-                    scope: "nation",
+                    scope: sentinel_engine::event::Scope::Nation,
                     id,
                     accuracy: Some(a),
                     ..
-                } if &**id == nation => Some(a["LEO"].median_km),
+                } if &**id == nation => Some(a[&sentinel_engine::event::RegimeName::Leo].median_km),
                 _ => None,
             })
             .unwrap()

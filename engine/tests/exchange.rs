@@ -118,10 +118,13 @@ fn a_request_is_routed_accepted_observed_and_reported() {
     assert_eq!(rep["sensor"], "B-RADAR");
     // A's own radar sees the object every tick, so B's older observation does not replace the
     // newer one in A's catalog: catalogs keep the newest observation.
-    assert!(
-        !r.iter()
-            .any(|x| matches!(&x.event, Event::CatalogUpdate { via: "tasking", .. }))
-    );
+    assert!(!r.iter().any(|x| matches!(
+        &x.event,
+        Event::CatalogUpdate {
+            via: sentinel_engine::event::UpdateVia::Tasking,
+            ..
+        }
+    )));
     let newest_before_report = r
         .iter()
         .filter(|x| x.tick <= 71)

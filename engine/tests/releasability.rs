@@ -8,7 +8,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use sentinel_engine::event::{ShareDeliveredEvent, TaskingReportedEvent};
+use sentinel_engine::event::{
+    Channel, ProductKind, RequestOutcome, ShareDeliveredEvent, TaskingReportedEvent, UpdateVia,
+};
 use sentinel_engine::{Event, Record, Scenario, SimOptions, SourceFile};
 
 const NATIONS: [&str; 3] = ["A", "B", "C"];
@@ -388,7 +390,7 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                     prop_assert_eq!(t.tick, *sent_tick);
                     prop_assert!(r.tick >= *sent_tick);
                     let (f, oi) = (nation_ix(from), object.and_then(object_ix));
-                    if *channel == "regional" {
+                    if *channel == Channel::Regional {
                         prop_assert!(members.contains(&f) && members.contains(&n), "{}", line);
                         prop_assert!(!allows.iter().any(|a| a.a.from == f && a.a.to == n), "{}", line);
                         prop_assert_eq!(r.tick, sent_tick + c.center.as_ref().unwrap().1 as u64, "{}", line);
@@ -404,11 +406,15 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         line
                     );
                     prop_assert!(a.releases(c, oi), "released against a rule: {}", line);
-                    let kind = if *product_kind == "observations" { 0 } else { 1 };
+                    let kind = if *product_kind == ProductKind::Observations {
+                        0
+                    } else {
+                        1
+                    };
                     prop_assert!(a.a.products.contains(&kind), "{}", line);
                     match *channel {
-                        "agreement" => prop_assert_eq!(r.tick, sent_tick + a.a.delay_min as u64, "{}", line),
-                        "liaison" => {
+                        Channel::Agreement => prop_assert_eq!(r.tick, sent_tick + a.a.delay_min as u64, "{}", line),
+                        Channel::Liaison => {
                             let l = c.liaisons.iter().find(|l| l.home == n && l.host == f).unwrap();
                             prop_assert!(r.tick >= sent_tick + l.latency_min as u64, "{}", line);
                         }
@@ -424,7 +430,7 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         ..
                     } = &**t;
                     prop_assert_eq!(&**requester, *nation);
-                    if *outcome == "observed" {
+                    if *outcome == RequestOutcome::Observed {
                         prop_assert_eq!(sensor_nation[&**sensor.as_ref().unwrap()], &**provider);
                     }
                 }
@@ -452,10 +458,9 @@ fn check(c: &Case, s: &Scenario, records: &[Record]) -> Result<(), TestCaseError
                         x.tick == r.tick && matches!(x.event, Event::Track { entry, .. } if entry == Some(*object))
                     });
                     match *via {
-                        "own" => prop_assert!(tracked),
-                        "shared" => prop_assert!(shared),
-                        "tasking" => prop_assert!(arrived("tasking_reported")),
-                        _ => prop_assert!(false),
+                        UpdateVia::Own => prop_assert!(tracked),
+                        UpdateVia::Shared => prop_assert!(shared),
+                        UpdateVia::Tasking => prop_assert!(arrived("tasking_reported")),
                     }
                 }
                 _ => {}

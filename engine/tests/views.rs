@@ -169,6 +169,10 @@ fn run(s: &Scenario) -> (Vec<Record>, BTreeMap<&'static str, Vec<Record>>) {
         }
         all.extend(tick);
     }
+    common::round_trip(s, &all);
+    for v in seen.values() {
+        common::round_trip(s, v);
+    }
     (all, seen)
 }
 

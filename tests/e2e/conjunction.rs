@@ -166,6 +166,13 @@ fn the_warnings_follow_the_estimates_and_false_alarms_are_counted() {
     assert!(!lines_of_kind(&events, "close_approach").is_empty());
 }
 
+/// The same double, or its neighbour: the CDM holds the logged value's shortest decimal text,
+/// which ccsds-ndm-py's parser does not always round correctly (it reads 3.3609079018634366e-3 as
+/// 3.360907901863437e-3, one ulp off; Python's own float() is exact).
+fn same_double(a: f64, b: f64) -> bool {
+    a == b || (a.to_bits() as i64 - b.to_bits() as i64).abs() <= 1
+}
+
 #[test]
 fn cdm_export_reads_back_by_two_readers_and_its_pc_is_the_logged_one() {
     let (tmp, run, _) = runs();
@@ -212,16 +219,23 @@ fn cdm_export_reads_back_by_two_readers_and_its_pc_is_the_logged_one() {
             for m in msgs {
                 let e = logged.iter().find(|e| e["cdm"] == m["message_id"]).unwrap();
                 assert_eq!(m["originator"], "USA");
-                assert_eq!(
+                assert!(same_double(
                     m["collision_probability"].as_f64().unwrap(),
                     e["pc2d"].as_f64().unwrap()
-                );
-                assert_eq!(m["miss_distance"].as_f64().unwrap(), e["miss_m"].as_f64().unwrap());
+                ));
+                assert!(same_double(
+                    m["miss_distance"].as_f64().unwrap(),
+                    e["miss_m"].as_f64().unwrap()
+                ));
                 assert_eq!(m["objects"][0]["ref_frame"], "GCRF");
                 assert_eq!(m["objects"][0]["object_designator"], e["object1"]["object"].to_string());
                 let cov: Vec<f64> = serde_json::from_value(m["objects"][1]["covariance"].clone()).unwrap();
                 let want: Vec<f64> = serde_json::from_value(e["object2"]["cov_rtn"].clone()).unwrap();
-                assert_eq!(cov, want);
+                assert!(
+                    cov.iter().zip(&want).all(|(a, b)| same_double(*a, *b)),
+                    "{cov:?} vs {want:?}"
+                );
+                assert_eq!(cov.len(), want.len());
                 // GCRF differs from the logged TEME by the precession since 2000 (tens of km),
                 // yet the distance between the objects is the same.
                 let st = |k: usize| -> Vec<f64> { serde_json::from_value(m["objects"][k]["state"].clone()).unwrap() };

@@ -12,48 +12,16 @@ use std::fmt::Write as _;
 
 use anyhow::Context;
 use nalgebra::{Matrix3, Vector3};
-use serde::Deserialize;
+use sentinel_engine::event::{ConjunctionAssessedEvent, ConjunctionObject, Event, EventKind};
 
 use super::tdm::{Encoding, escape};
 
-/// One object of an assessment as the log holds it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Side {
-    pub object: u32,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub international_designator: Option<String>,
-    pub r_km: [f64; 3],
-    pub v_km_s: [f64; 3],
-    pub cov_rtn: Vec<f64>,
-    pub observations: u32,
-}
-
-/// A `conjunction_assessed` line.
-#[derive(Debug, Clone, Deserialize)]
+/// A `conjunction_assessed` event with the tick and time it was logged at.
+#[derive(Debug, Clone)]
 pub struct Assessment {
     pub tick: u64,
     pub time: String,
-    pub nation: String,
-    pub cdm: String,
-    pub tca: String,
-    pub miss_m: f64,
-    pub rel_speed_m_s: f64,
-    pub pc2d: f64,
-    pub valid_2d: bool,
-    #[serde(default)]
-    pub nc3d: Option<f64>,
-    pub hbr_m: f64,
-    pub level: String,
-    pub object1: Side,
-    pub object2: Side,
-}
-
-#[derive(Deserialize)]
-struct Delivered {
-    to: String,
-    cdm: String,
+    pub e: Box<ConjunctionAssessedEvent>,
 }
 
 /// The assessments of the log (with `nation`, those it made and those delivered to it), in log
@@ -61,24 +29,35 @@ struct Delivered {
 pub fn assessments(log: &std::path::Path, nation: Option<&str>) -> anyhow::Result<Vec<Assessment>> {
     let mut made: Vec<Assessment> = Vec::new();
     let mut out = Vec::new();
-    super::log::scan(log, &["conjunction_assessed", "warning_delivered"], |kind, _, line| {
-        if kind == "conjunction_assessed" {
-            let a: Assessment = serde_json::from_slice(line)?;
-            if nation.is_none_or(|n| n == a.nation) {
-                out.push(a.clone());
+    super::log::scan(
+        log,
+        &[EventKind::ConjunctionAssessed, EventKind::WarningDelivered],
+        |l| {
+            match l.event {
+                Event::ConjunctionAssessed(e) => {
+                    let a = Assessment {
+                        tick: l.tick,
+                        time: l.time,
+                        e,
+                    };
+                    if nation.is_none_or(|n| n == &*a.e.nation) {
+                        out.push(a.clone());
+                    }
+                    made.push(a);
+                }
+                Event::WarningDelivered(d) => {
+                    if nation.is_some_and(|n| n == &*d.to)
+                        && !out.iter().any(|a: &Assessment| a.e.cdm == d.cdm)
+                        && let Some(a) = made.iter().find(|a| a.e.cdm == d.cdm)
+                    {
+                        out.push(a.clone());
+                    }
+                }
+                _ => {}
             }
-            made.push(a);
-        } else if let Some(n) = nation {
-            let d: Delivered = serde_json::from_slice(line)?;
-            if d.to == n
-                && !out.iter().any(|a: &Assessment| a.cdm == d.cdm)
-                && let Some(a) = made.iter().find(|a| a.cdm == d.cdm)
-            {
-                out.push(a.clone());
-            }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -129,21 +108,21 @@ fn ccsds(time: &str) -> String {
 }
 
 fn parts(a: &Assessment) -> anyhow::Result<Parts> {
-    let tca = chrono::DateTime::parse_from_rfc3339(&a.tca)
-        .with_context(|| format!("{}: tca `{}` is not a UTC time", a.cdm, a.tca))?
+    let tca = chrono::DateTime::parse_from_rfc3339(&a.e.tca)
+        .with_context(|| format!("{}: tca `{}` is not a UTC time", a.e.cdm, a.e.tca))?
         .naive_utc();
     let m = sentinel_engine::frames::teme_to_gcrf(&tca);
-    let (r1, v1) = (Vector3::from(a.object1.r_km), Vector3::from(a.object1.v_km_s));
-    let (r2, v2) = (Vector3::from(a.object2.r_km), Vector3::from(a.object2.v_km_s));
+    let (r1, v1) = (Vector3::from(a.e.object1.r_km), Vector3::from(a.e.object1.v_km_s));
+    let (r2, v2) = (Vector3::from(a.e.object2.r_km), Vector3::from(a.e.object2.v_km_s));
     // Object 1's RTN axes (the engine's radial, along-track, cross-track frame), as rows.
     let axes = sentinel_engine::orbit::rsw(r1.into(), v1.into());
     let q = Matrix3::from_fn(|i, j| axes[i][j]);
     let (dr, dv) = (q * (r2 - r1) * 1e3, q * (v2 - v1) * 1e3);
-    let object = |k: usize, s: &Side, r: &Vector3<f64>, v: &Vector3<f64>| -> anyhow::Result<ObjectParts> {
+    let object = |k: usize, s: &ConjunctionObject, r: &Vector3<f64>, v: &Vector3<f64>| -> anyhow::Result<ObjectParts> {
         if s.cov_rtn.len() != 21 {
             anyhow::bail!(
                 "{}: object {} has {} covariance terms, not 21",
-                a.cdm,
+                a.e.cdm,
                 s.object,
                 s.cov_rtn.len()
             );
@@ -151,18 +130,18 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
         let (rg, vg) = (m * r, m * v);
         let mut comments = Vec::new();
         if k == 0 {
-            comments.push(format!("HBR = {} [m]", a.hbr_m));
+            comments.push(format!("HBR = {} [m]", a.e.hbr_m));
         }
         comments.push(format!(
             "Estimate of {} from {} observations; state converted from TEME to GCRF",
-            a.nation, s.observations
+            a.e.nation, s.observations
         ));
         Ok(ObjectParts {
             comments,
             metadata: vec![
                 ("OBJECT", format!("OBJECT{}", k + 1), ""),
                 ("OBJECT_DESIGNATOR", s.object.to_string(), ""),
-                ("CATALOG_NAME", format!("{} CATALOG", a.nation), ""),
+                ("CATALOG_NAME", format!("{} CATALOG", a.e.nation), ""),
                 ("OBJECT_NAME", s.name.clone().unwrap_or_else(|| "UNKNOWN".into()), ""),
                 (
                     "INTERNATIONAL_DESIGNATOR",
@@ -195,13 +174,13 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
     Ok(Parts {
         header: vec![
             ("CREATION_DATE", ccsds(&a.time), ""),
-            ("ORIGINATOR", a.nation.clone(), ""),
-            ("MESSAGE_ID", a.cdm.clone(), ""),
+            ("ORIGINATOR", a.e.nation.to_string(), ""),
+            ("MESSAGE_ID", a.e.cdm.to_string(), ""),
         ],
         relative: vec![
-            ("TCA", ccsds(&a.tca), ""),
-            ("MISS_DISTANCE", format!("{}", a.miss_m), "m"),
-            ("RELATIVE_SPEED", format!("{}", a.rel_speed_m_s), "m/s"),
+            ("TCA", ccsds(&a.e.tca), ""),
+            ("MISS_DISTANCE", format!("{}", a.e.miss_m), "m"),
+            ("RELATIVE_SPEED", format!("{}", a.e.rel_speed_m_s), "m/s"),
         ],
         relative_state: vec![
             ("RELATIVE_POSITION_R", format!("{:.3}", dr[0]), "m"),
@@ -212,10 +191,10 @@ fn parts(a: &Assessment) -> anyhow::Result<Parts> {
             ("RELATIVE_VELOCITY_N", format!("{:.6}", dv[2]), "m/s"),
         ],
         relative_tail: vec![
-            ("COLLISION_PROBABILITY", format!("{:e}", a.pc2d), ""),
+            ("COLLISION_PROBABILITY", format!("{:e}", a.e.pc2d), ""),
             ("COLLISION_PROBABILITY_METHOD", "FOSTER-1992".into(), ""),
         ],
-        objects: [object(0, &a.object1, &r1, &v1)?, object(1, &a.object2, &r2, &v2)?],
+        objects: [object(0, &a.e.object1, &r1, &v1)?, object(1, &a.e.object2, &r2, &v2)?],
     })
 }
 
@@ -226,11 +205,11 @@ pub fn document(a: &Assessment, encoding: Encoding) -> anyhow::Result<(String, S
     let name = match encoding {
         Encoding::Kvn => {
             kvn(&mut s, a, &p);
-            format!("{}.cdm", a.cdm)
+            format!("{}.cdm", a.e.cdm)
         }
         Encoding::Xml => {
             xml(&mut s, a, &p);
-            format!("{}.cdm.xml", a.cdm)
+            format!("{}.cdm.xml", a.e.cdm)
         }
     };
     Ok((name, s))
@@ -241,9 +220,9 @@ pub fn document(a: &Assessment, encoding: Encoding) -> anyhow::Result<(String, S
 fn header_comments(a: &Assessment) -> Vec<String> {
     let mut c = vec![format!(
         "Sentinel conjunction assessment by {} at tick {} (level {})",
-        a.nation, a.tick, a.level
+        a.e.nation, a.tick, a.e.level
     )];
-    c.push(match (a.valid_2d, a.nc3d) {
+    c.push(match (a.e.valid_2d, a.e.nc3d) {
         (true, _) => "The 2-D Pc applies (NASA CARA usage indicators)".to_string(),
         (false, Some(nc)) => format!("The 2-D Pc does not apply; Hall's Nc3D = {nc:e}, on which the level was decided"),
         (false, None) => "The 2-D Pc does not apply and the 3-D count could not be computed".to_string(),

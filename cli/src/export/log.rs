@@ -10,21 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::chain::MAX_LINE_BYTES;
 use crate::loader::{hex, open_regular};
-use serde::Deserialize;
+use sentinel_engine::event::{Event, EventKind, Geometry, LogLine, SensorType, parse_line};
 
-/// Measured geometry as logged.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Measured {
-    /// Slant range, km (radars only).
-    pub range_km: Option<f64>,
-    /// Azimuth, degrees.
-    pub az_deg: f64,
-    /// Elevation, degrees.
-    pub el_deg: f64,
-}
-
-/// One detection line.
-#[derive(Debug, Clone, Deserialize)]
+/// One detection, as the full log records it.
+#[derive(Debug, Clone)]
 pub struct Detection {
     /// Tick.
     pub tick: u64,
@@ -34,14 +23,14 @@ pub struct Detection {
     pub nation: String,
     /// Catalog number.
     pub object: u32,
-    /// `radar` or `optical`.
-    pub sensor_type: String,
+    /// Its type.
+    pub sensor_type: SensorType,
     /// Measured geometry (what a TDM carries).
-    pub measured: Measured,
+    pub measured: Geometry,
 }
 
-/// One track line (a sensor's detections of an object in a pass, as reported).
-#[derive(Debug, Clone, Deserialize)]
+/// One track (a sensor's detections of an object in a pass, as reported).
+#[derive(Debug, Clone)]
 pub struct Track {
     /// Sensor id.
     pub sensor: String,
@@ -56,14 +45,40 @@ pub struct Track {
     /// Detections in the track.
     pub detections: u32,
     /// The nation's catalog entry it associated with (absent: uncorrelated).
-    #[serde(default)]
     pub entry: Option<u32>,
 }
 
-#[derive(Deserialize)]
-struct PassEnd {
-    sensor: String,
-    object: u32,
+/// The true object of a detection or track: present in the full log, which the exports read.
+fn true_object(object: Option<u32>) -> anyhow::Result<u32> {
+    object.context("the line names no object (a nation's view): exports read the run's full log")
+}
+
+impl Track {
+    /// The track of a `track` event.
+    fn of(e: &Event) -> anyhow::Result<Option<Track>> {
+        let Event::Track {
+            sensor,
+            nation,
+            object,
+            first_tick,
+            last_tick,
+            detections,
+            entry,
+            ..
+        } = e
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Track {
+            sensor: sensor.to_string(),
+            nation: nation.to_string(),
+            object: true_object(*object)?,
+            first_tick: *first_tick,
+            last_tick: *last_tick,
+            detections: *detections,
+            entry: *entry,
+        }))
+    }
 }
 
 /// One sensor's detections of one object during one pass (access start to access end).
@@ -76,20 +91,20 @@ pub struct Pass {
     /// Catalog number: of the object itself, or in a nation's view the catalog entry its tracks
     /// associated with (none: uncorrelated, or not reported in a track by the end of the run).
     pub object: Option<u32>,
-    /// `radar` or `optical`.
-    pub sensor_type: String,
+    /// Its sensor's type.
+    pub sensor_type: SensorType,
     /// Detections in tick order.
     pub detections: Vec<Detection>,
 }
 
-/// Every line of the log whose `kind` is one of `kinds`, as (line number, bytes). The log is
+/// Every line of the log whose kind is one of `kinds`, read as a typed [`LogLine`]. The log is
 /// checked against its run's manifest while it is streamed (size first, then the SHA-256 and line
 /// count at the end): a modified, truncated or emptied log is an error naming the file and what
 /// differs, so nothing is made from it. A line cut mid-way is an error at `file:line`.
 pub(super) fn scan(
     path: &Path,
-    kinds: &[&str],
-    mut f: impl FnMut(&str, usize, &[u8]) -> anyhow::Result<()>,
+    kinds: &[EventKind],
+    mut f: impl FnMut(LogLine) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let want = Expected::of(path)?;
     let (file, len) = open_regular(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
@@ -101,7 +116,7 @@ pub(super) fn scan(
         );
     }
     let mut r = BufReader::with_capacity(1 << 20, file);
-    let needles: Vec<(String, &str)> = kinds.iter().map(|k| (format!("\"kind\":\"{k}\""), *k)).collect();
+    let needles: Vec<String> = kinds.iter().map(|k| format!("\"kind\":\"{}\"", k.as_str())).collect();
     let mut line = Vec::new();
     let mut n = 0usize;
     let mut sha = Sha256::new();
@@ -121,11 +136,18 @@ pub(super) fn scan(
         // The kind is the third key of every line, after the tick (at most 20 digits) and the time;
         // look only near the start.
         let head = &line[..line.len().min(128)];
-        if let Some((_, kind)) = needles
+        if needles
             .iter()
-            .find(|(needle, _)| head.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .any(|needle| head.windows(needle.len()).any(|w| w == needle.as_bytes()))
         {
-            f(kind, n, &line).with_context(|| format!("{}:{n}: unexpected event line", path.display()))?;
+            let read = std::str::from_utf8(&line[..line.len() - 1])
+                .map_err(anyhow::Error::from)
+                .and_then(|text| Ok(parse_line(text)?));
+            let at = || format!("{}:{n}: unexpected event line", path.display());
+            let l = read.with_context(at)?;
+            if kinds.contains(&l.event.kind()) {
+                f(l).with_context(at)?;
+            }
         }
     }
     let got = hex(&sha.finalize());
@@ -151,21 +173,15 @@ impl Expected {
     /// The manifest entry of `path` (the run's `events.jsonl` or one of its views).
     fn of(path: &Path) -> anyhow::Result<Expected> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let m = crate::verify::manifest(dir)?;
+        let m = crate::manifest::read(dir)?;
         let name = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().into_owned();
-        let entry = std::iter::once(&m["events"])
-            .chain(m["views"].as_array().into_iter().flatten())
-            .find(|e| e["file"].as_str() == Some(name.as_str()))
+        let entry = m
+            .log_entry(&name)
             .with_context(|| format!("{}/manifest.json does not list {name}", dir.display()))?;
-        let field = |k: &str| {
-            entry[k]
-                .as_u64()
-                .with_context(|| format!("the manifest's entry for {name} has no {k}"))
-        };
         Ok(Expected {
-            bytes: field("bytes")?,
-            lines: field("lines")?,
-            sha256: entry["sha256"].as_str().unwrap_or_default().to_string(),
+            bytes: entry.bytes,
+            lines: entry.lines,
+            sha256: entry.sha256.clone(),
         })
     }
 }
@@ -178,38 +194,59 @@ pub fn passes(log: &Path, nation: Option<&str>) -> anyhow::Result<Vec<Pass>> {
     let mut open: BTreeMap<(String, u32), Pass> = BTreeMap::new();
     let mut done = Vec::new();
     let mut tracks = TrackNames::new();
-    scan(log, &["detection", "access_end", "track"], |kind, _, line| {
-        if kind == "track" {
-            let t: Track = serde_json::from_slice(line)?;
-            if nation.is_some_and(|n| n == t.nation) {
-                tracks
-                    .entry((t.sensor, t.object))
-                    .or_default()
-                    .push((t.first_tick, t.last_tick, t.entry));
+    scan(
+        log,
+        &[EventKind::Detection, EventKind::AccessEnd, EventKind::Track],
+        |l| {
+            match &l.event {
+                Event::Track { .. } => {
+                    if let Some(t) = Track::of(&l.event)?.filter(|t| nation.is_some_and(|n| n == t.nation)) {
+                        tracks
+                            .entry((t.sensor, t.object))
+                            .or_default()
+                            .push((t.first_tick, t.last_tick, t.entry));
+                    }
+                }
+                Event::Detection {
+                    sensor,
+                    nation: by,
+                    object,
+                    sensor_type,
+                    measured,
+                    ..
+                } => {
+                    if nation.is_some_and(|n| n != &**by) {
+                        return Ok(());
+                    }
+                    let d = Detection {
+                        tick: l.tick,
+                        sensor: sensor.to_string(),
+                        nation: by.to_string(),
+                        object: true_object(*object)?,
+                        sensor_type: *sensor_type,
+                        measured: *measured,
+                    };
+                    open.entry((d.sensor.clone(), d.object))
+                        .or_insert_with(|| Pass {
+                            sensor: d.sensor.clone(),
+                            nation: d.nation.clone(),
+                            object: Some(d.object),
+                            sensor_type: d.sensor_type,
+                            detections: Vec::new(),
+                        })
+                        .detections
+                        .push(d);
+                }
+                Event::AccessEnd { sensor, object, .. } => {
+                    if let Some(p) = open.remove(&(sensor.to_string(), *object)) {
+                        done.push(p);
+                    }
+                }
+                _ => {}
             }
-        } else if kind == "detection" {
-            let d: Detection = serde_json::from_slice(line)?;
-            if nation.is_some_and(|n| n != d.nation) {
-                return Ok(());
-            }
-            open.entry((d.sensor.clone(), d.object))
-                .or_insert_with(|| Pass {
-                    sensor: d.sensor.clone(),
-                    nation: d.nation.clone(),
-                    object: Some(d.object),
-                    sensor_type: d.sensor_type.clone(),
-                    detections: Vec::new(),
-                })
-                .detections
-                .push(d);
-        } else {
-            let e: PassEnd = serde_json::from_slice(line)?;
-            if let Some(p) = open.remove(&(e.sensor, e.object)) {
-                done.push(p);
-            }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     done.extend(open.into_values());
     if nation.is_some() {
         done = done.into_iter().flat_map(|p| named(p, &tracks)).collect();
@@ -257,42 +294,37 @@ pub struct TruthInputs {
     pub changed: BTreeSet<u32>,
 }
 
-#[derive(Deserialize)]
-struct Changed {
-    #[serde(default)]
-    object: Option<u32>,
-    #[serde(default)]
-    objects: Vec<u32>,
-}
-
 /// Tracks and changed objects of the run (see [`TruthInputs`]).
 pub fn truth_inputs(log: &Path, nation: Option<&str>) -> anyhow::Result<TruthInputs> {
     let mut out = TruthInputs::default();
-    scan(log, &["track", "inject", "object_lost"], |kind, _, line| {
-        if kind == "track" {
-            let t: Track = serde_json::from_slice(line)?;
-            if nation.is_none_or(|n| n == t.nation) {
-                out.tracks.push(t);
+    scan(
+        log,
+        &[EventKind::Track, EventKind::Inject, EventKind::ObjectLost],
+        |l| {
+            match &l.event {
+                Event::Track { .. } => {
+                    out.tracks
+                        .extend(Track::of(&l.event)?.filter(|t| nation.is_none_or(|n| n == t.nation)));
+                }
+                Event::Inject(e) => out.changed.extend(e.objects.iter().copied()),
+                Event::ObjectLost { object, .. } => {
+                    out.changed.insert(*object);
+                }
+                _ => {}
             }
-        } else {
-            let c: Changed = serde_json::from_slice(line)?;
-            out.changed.extend(c.object);
-            out.changed.extend(c.objects);
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
 /// Catalog numbers of every object detected in the run.
 pub fn detected_objects(log: &Path) -> anyhow::Result<BTreeSet<u32>> {
-    #[derive(Deserialize)]
-    struct Detected {
-        object: u32,
-    }
     let mut out = BTreeSet::new();
-    scan(log, &["detection"], |_, _, line| {
-        out.insert(serde_json::from_slice::<Detected>(line)?.object);
+    scan(log, &[EventKind::Detection], |l| {
+        if let Event::Detection { object, .. } = l.event {
+            out.insert(true_object(object)?);
+        }
         Ok(())
     })?;
     Ok(out)

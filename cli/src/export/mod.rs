@@ -185,7 +185,7 @@ pub fn ccsds_epoch(clock: &Clock, tick: u64) -> String {
 /// Runs the command.
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
-    let manifest = crate::verify::manifest(dir)?;
+    let manifest = crate::manifest::read(dir)?;
     let omm = matches!(args.format, Format::Omm | Format::OmmXml);
     let cdm = matches!(args.format, Format::Cdm | Format::CdmXml);
     if args.view.is_some() && matches!(args.format, Format::Oem | Format::OemXml) {
@@ -239,7 +239,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
                     format!(
                         "Sentinel run of scenario `{}`, seed {}; detections{} from events.jsonl",
                         scenario.name,
-                        manifest["seed"],
+                        manifest.seed,
                         args.view
                             .as_ref()
                             .map(|n| format!(" of {n}'s sensors"))
@@ -395,15 +395,13 @@ fn require_nation(scenario: &Scenario, nation: Option<&str>, format: Format) -> 
 /// entries they hold.
 fn omm_documents(
     resim: &mut Resim,
-    manifest: &serde_json::Value,
+    manifest: &crate::manifest::Manifest,
     nation: &str,
     encoding: tdm::Encoding,
 ) -> anyhow::Result<(Vec<(String, String)>, usize)> {
     while resim.step()?.is_some() {}
     let head = resim.chain().head_hex();
-    if resim.chain().heads.len() != resim.recorded_ticks()
-        || manifest["tick_chain_head"].as_str() != Some(head.as_str())
-    {
+    if resim.chain().heads.len() != resim.recorded_ticks() || manifest.tick_chain_head != head {
         bail!(
             "the re-simulation ({} ticks, chain head {}) does not end where the run's manifest and ticks.sha256 say it ended ({} ticks), so its catalog cannot be exported; `sentinel verify` checks a run",
             resim.chain().heads.len(),
@@ -559,7 +557,7 @@ pub fn sample(
         let mut split: Vec<u32> = Vec::new();
         for rec in resim.events() {
             if let Event::Inject(e) = &rec.event
-                && e.inject_kind == "manoeuvre"
+                && e.inject_kind == sentinel_engine::event::InjectType::Manoeuvre
             {
                 split.extend(e.objects.iter().copied());
             }

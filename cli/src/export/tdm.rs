@@ -59,7 +59,7 @@ fn metadata(p: &Pass) -> Vec<(&'static str, String)> {
         ("PATH", "2,1".to_string()),
         ("ANGLE_TYPE", "AZEL".to_string()),
     ];
-    if p.sensor_type == "radar" {
+    if p.sensor_type == sentinel_engine::event::SensorType::Radar {
         m.push(("RANGE_MODE", "CONSTANT".to_string()));
         m.push(("RANGE_MODULUS", "0".to_string()));
         m.push(("RANGE_UNITS", "km".to_string()));

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Line;
+use sentinel_engine::event::{Channel, Event, InjectType, Level};
 
 /// True miss at or below which a close approach is an event to warn of, m.
 pub const EVENT_MISS_M: f64 = 1000.0;
@@ -50,7 +50,7 @@ pub struct Told {
     /// Who warned it.
     pub from: String,
     /// `internal`, `agreement` or `liaison`.
-    pub channel: String,
+    pub channel: Channel,
     /// The agreement or liaison that carried it.
     pub via: String,
     /// Hours from the epoch when the first warning arrived.
@@ -127,7 +127,7 @@ struct Delivery {
     tick: u64,
     objects: [u32; 2],
     tca_s: f64,
-    channel: String,
+    channel: Channel,
     via: String,
 }
 
@@ -139,69 +139,66 @@ pub struct Tally {
     deliveries: Vec<Delivery>,
 }
 
-fn pair(v: &[u32]) -> Option<[u32; 2]> {
-    match v {
-        [a, b] => Some([*a.min(b), *a.max(b)]),
-        _ => None,
-    }
+/// A pair of objects, smaller number first.
+fn pair(v: &[u32; 2]) -> [u32; 2] {
+    [v[0].min(v[1]), v[0].max(v[1])]
 }
 
 impl Tally {
-    /// Takes one log line (any kind; the others are ignored) of a run of `tick_s`-second ticks.
-    pub fn feed(&mut self, l: &Line, tick_s: f64) {
-        match l.kind.as_str() {
+    /// Takes one event (any kind; the others are ignored) of a run of `tick_s`-second ticks.
+    pub fn feed(&mut self, tick: u64, event: &Event, tick_s: f64) {
+        match event {
             // An inject that changes true elements (or ends an object) re-screens the objects it
             // changed from its tick on: their earlier-found approaches after it are superseded by
             // the `close_approach` lines that follow it. A breakup's parent and a conjunction's
             // primary (listed first) keep their elements.
-            "inject" => {
-                let objs = l.objects.clone().unwrap_or_default();
-                let changed: Vec<u32> = match l.inject_kind.as_deref() {
-                    Some("manoeuvre" | "launch" | "reentry") => objs,
-                    Some("breakup" | "conjunction") => objs.into_iter().skip(1).collect(),
+            Event::Inject(e) => {
+                let skip = match e.inject_kind {
+                    InjectType::Manoeuvre | InjectType::Launch | InjectType::Reentry => 0,
+                    InjectType::Breakup | InjectType::Conjunction => 1,
                     _ => return,
                 };
-                let t = l.tick as f64 * tick_s;
+                let changed = &e.objects[skip.min(e.objects.len())..];
+                let t = tick as f64 * tick_s;
                 self.truth
                     .retain(|a| a.tca_s < t || !a.objects.iter().any(|o| changed.contains(o)));
             }
-            "close_approach" => {
-                if let (Some(objects), Some(tca_s), Some(miss_m)) =
-                    (pair(l.objects.as_deref().unwrap_or(&[])), l.tca_s, l.miss_m)
-                {
-                    self.truth.push(Truth {
-                        objects,
-                        tca_s,
-                        miss_m,
-                        protected_by: l.protected_by.clone(),
-                    });
-                }
-            }
-            "conjunction_assessed" => {
-                if let (Some(objects), Some(tca_s)) = (pair(&l.true_objects), l.tca_s) {
-                    let level = l.level.as_deref().unwrap_or("none");
+            Event::CloseApproach {
+                objects,
+                tca_s,
+                miss_m,
+                protected_by,
+                ..
+            } => self.truth.push(Truth {
+                objects: pair(objects),
+                tca_s: *tca_s,
+                miss_m: *miss_m,
+                protected_by: protected_by.iter().map(|n| n.to_string()).collect(),
+            }),
+            Event::ConjunctionAssessed(e) => {
+                if let Some(objects) = e.true_objects {
                     self.assessments.push(Assessment {
-                        nation: l.nation.clone().unwrap_or_default(),
-                        tick: l.tick,
-                        objects,
-                        tca_s,
-                        pc: l.pc.unwrap_or(0.0),
-                        miss_m: l.miss_m.unwrap_or(f64::NAN),
-                        warned: level != "none",
-                        emergency: level == "emergency",
+                        nation: e.nation.to_string(),
+                        tick,
+                        objects: pair(&objects),
+                        tca_s: e.tca_s,
+                        pc: e.pc,
+                        miss_m: e.miss_m,
+                        warned: e.level != Level::None,
+                        emergency: e.level == Level::Emergency,
                     });
                 }
             }
-            "warning_delivered" => {
-                if let (Some(objects), Some(tca_s)) = (pair(&l.true_objects), l.tca_s) {
+            Event::WarningDelivered(e) => {
+                if let Some(objects) = e.true_objects {
                     self.deliveries.push(Delivery {
-                        to: l.to.clone().unwrap_or_default(),
-                        from: l.from.clone().unwrap_or_default(),
-                        tick: l.tick,
-                        objects,
-                        tca_s,
-                        channel: l.channel.clone().unwrap_or_default(),
-                        via: l.via.clone().unwrap_or_default(),
+                        to: e.to.to_string(),
+                        from: e.from.to_string(),
+                        tick,
+                        objects: pair(&objects),
+                        tca_s: e.tca_s,
+                        channel: e.channel,
+                        via: e.via.to_string(),
                     });
                 }
             }
@@ -268,7 +265,7 @@ impl Tally {
                 let (true_tca, t) = (list[k].tca_s, d.tick as f64 * tick_s);
                 let told = list[k].c.told.entry(d.to.clone()).or_insert(Told {
                     from: d.from.clone(),
-                    channel: d.channel.clone(),
+                    channel: d.channel,
                     via: d.via.clone(),
                     at_h: hours(t),
                     lead_s: millis(true_tca - t),

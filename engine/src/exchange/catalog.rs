@@ -160,7 +160,7 @@ impl Exchange {
         n: Nation,
         sat: TrueSat,
         meas: &[Meas],
-        via: &'static str,
+        via: UpdateVia,
         sensor: u16,
         prepared: Option<Vec<usize>>,
         ev: &mut Emitter,
@@ -209,7 +209,7 @@ impl Exchange {
         i: usize,
         sat: TrueSat,
         meas: &[Meas],
-        via: &'static str,
+        via: UpdateVia,
         sensor: u16,
         ev: &mut Emitter,
     ) {
@@ -266,7 +266,7 @@ impl Exchange {
         n: Nation,
         sat: TrueSat,
         meas: &[Meas],
-        via: &'static str,
+        via: UpdateVia,
         sensor: u16,
         ev: &mut Emitter,
     ) -> Option<usize> {
@@ -308,7 +308,7 @@ impl Exchange {
         i: usize,
         fresh: belief::Entry,
         meas: &[Meas],
-        via: &'static str,
+        via: UpdateVia,
         sensor: u16,
         ev: &mut Emitter,
     ) -> bool {
@@ -413,39 +413,43 @@ impl Exchange {
                 st
             })
             .collect();
-        let mut emit =
-            |scope: &'static str, id: Arc<str>, members: &[usize], accuracy: Option<crate::event::Accuracy>| {
-                let mut known: BTreeMap<&'static str, u32> = BTreeMap::new();
-                let mut held: BTreeMap<&'static str, u32> = BTreeMap::new();
-                for (s, a) in self.sats.iter().enumerate() {
-                    let (k, h) = members.iter().fold((false, false), |acc, &n| {
-                        (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
-                    });
-                    if k {
-                        *known.entry(a.regime.as_str()).or_default() += 1;
-                    }
-                    if h {
-                        *held.entry(a.regime.as_str()).or_default() += 1;
-                    }
-                }
-                ev.push(Event::Custody {
-                    scope,
-                    id,
-                    known_total: known.values().sum(),
-                    in_custody_total: held.values().sum(),
-                    known,
-                    in_custody: held,
-                    accuracy,
+        let mut emit = |scope: Scope, id: Arc<str>, members: &[usize], accuracy: Option<crate::event::Accuracy>| {
+            let mut known: BTreeMap<RegimeName, u32> = BTreeMap::new();
+            let mut held: BTreeMap<RegimeName, u32> = BTreeMap::new();
+            for (s, a) in self.sats.iter().enumerate() {
+                let (k, h) = members.iter().fold((false, false), |acc, &n| {
+                    (acc.0 | status[n][s].0, acc.1 | status[n][s].1)
                 });
-            };
+                if k {
+                    *known.entry(a.regime.into()).or_default() += 1;
+                }
+                if h {
+                    *held.entry(a.regime.into()).or_default() += 1;
+                }
+            }
+            ev.push(Event::Custody {
+                scope,
+                id,
+                known_total: known.values().sum(),
+                in_custody_total: held.values().sum(),
+                known,
+                in_custody: held,
+                accuracy,
+            });
+        };
         for (n, nation) in self.nations.iter().enumerate() {
-            emit("nation", nation.clone(), &[n], Some(std::mem::take(&mut accuracy[n])));
+            emit(
+                Scope::Nation,
+                nation.clone(),
+                &[n],
+                Some(std::mem::take(&mut accuracy[n])),
+            );
         }
         for (id, members) in &self.centers {
-            emit("regional_center", id.clone(), members, None);
+            emit(Scope::RegionalCenter, id.clone(), members, None);
         }
         let all: Vec<usize> = (0..self.nations.len()).collect();
-        emit("coalition", Arc::from("coalition"), &all, None);
+        emit(Scope::Coalition, Arc::from("coalition"), &all, None);
     }
 
     /// A tasking report's measurement with the provider sensor's nominal sigmas (plus the
@@ -511,7 +515,7 @@ impl Exchange {
             let e = &mut self.entries[n as usize][i];
             e.last_obs = Some(observed_tick).max(e.last_obs);
             self.changed(n as usize, i);
-            self.update_catalog(n, id, observed_tick, "shared", sensor, ev);
+            self.update_catalog(n, id, observed_tick, UpdateVia::Shared, sensor, ev);
         }
     }
 
@@ -522,7 +526,7 @@ impl Exchange {
         nation: Nation,
         (sat, designator): (TrueSat, u32),
         observed_tick: u64,
-        via: &'static str,
+        via: UpdateVia,
         sensor: u16,
         ev: &mut Emitter,
     ) {

@@ -36,8 +36,8 @@ pub(super) struct WarningMsg {
     pub tca_s: f64,
     /// The probability the level was decided on.
     pub pc: f64,
-    /// `warning` or `emergency`.
-    pub level: &'static str,
+    /// `Warning` or `Emergency`.
+    pub level: Level,
 }
 
 /// One side of an assessment: the entry, its state and covariance at the TCA (TEME, km, km/s).
@@ -191,11 +191,11 @@ impl Exchange {
         // The level is decided on the 2-D Pc where it applies, else on the 3-D count.
         let decided = if valid_2d { p2.pc } else { nc3d.unwrap_or(p2.pc) };
         let level = if decided >= s.emergency_pc {
-            "emergency"
+            Level::Emergency
         } else if decided >= s.warn_pc {
-            "warning"
+            Level::Warning
         } else {
-            "none"
+            Level::None
         };
         let tca_s = round(self.secs(tick) as f64 + a.tca_s, 3);
         let cdm: Arc<str> = Arc::from(format!("{}-CDM-{}", self.nations[n as usize], self.cdm_seq[n as usize]));
@@ -222,7 +222,7 @@ impl Exchange {
             object2: self.cdm_object(n, &sq),
             true_objects: Some(true_objects),
         })));
-        if level != "none" {
+        if level != Level::None {
             let w = WarningMsg {
                 id: 0,
                 cdm,
@@ -294,7 +294,7 @@ impl Exchange {
                 w.id = self.next_product;
                 self.next_product += 1;
                 let lead_s = round(w.tca_s - self.secs(tick) as f64, 3);
-                ev.push(self.warning_delivered(&w, n, n, "internal", Arc::from(""), tick, lead_s, None));
+                ev.push(self.warning_delivered(&w, n, n, Channel::Internal, Arc::from(""), tick, lead_s, None));
                 continue;
             }
             self.offer_warning(tick, n, o, i, pq, w, ev);
@@ -323,7 +323,7 @@ impl Exchange {
             if let Decision::Deny(rule) = a.spec.decide(&self.attrs_known(n, Some(i))) {
                 ev.push(Event::ShareDenied {
                     product: w.id,
-                    product_kind: Product::ConjunctionWarnings.as_str(),
+                    product_kind: Product::ConjunctionWarnings.into(),
                     from: self.nations[n as usize].clone(),
                     to: self.nations[to as usize].clone(),
                     object: Some(w.object),
@@ -367,7 +367,7 @@ impl Exchange {
                 .filter(|&k| self.sensor_nation[k as usize] == from)
                 .collect(),
             target: Arc::from("any"),
-            priority: if w.level == "emergency" { 1 } else { 2 },
+            priority: if w.level == Level::Emergency { 1 } else { 2 },
             at_tick: tick,
             start_tick: tick,
             end_tick,
@@ -390,7 +390,7 @@ impl Exchange {
         w: &WarningMsg,
         from: Nation,
         to: Nation,
-        channel: &'static str,
+        channel: Channel,
         via: Arc<str>,
         sent_tick: u64,
         lead_s: f64,

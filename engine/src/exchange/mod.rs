@@ -11,8 +11,9 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::event::{
-    Event, Geometry, Record, ShareDegradedEvent, ShareDeliveredEvent, ShareSentEvent, TaskingReportedEvent,
-    TaskingRequestedEvent, round, round_az,
+    Channel, DeclineReason, Event, ExpiryReason, Geometry, Level, Record, RegimeName, RequestOutcome, RequestStage,
+    Scope, ShareDegradedEvent, ShareDeliveredEvent, ShareSentEvent, TaskingReportedEvent, TaskingRequestedEvent,
+    UpdateVia, round, round_az,
 };
 use crate::injects::{CatalogRules, InjectKind};
 use crate::object::{ObjectClass, Regime};
@@ -351,7 +352,8 @@ struct Message {
     from: Nation,
     to: Nation,
     agreement: Option<usize>,
-    channel: &'static str,
+    /// Decided by `route` (`Internal` until then).
+    channel: Channel,
     via: Option<Arc<str>>,
     sent_tick: u64,
     /// The liaison that would have relayed it, had it been on duty.

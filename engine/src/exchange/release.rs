@@ -85,7 +85,7 @@ impl Exchange {
             Some((meas, candidates)) => (meas, Some(candidates)),
             None => (tr.measurements(), None),
         };
-        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, "own", sensor, prepared, ev);
+        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, UpdateVia::Own, sensor, prepared, ev);
         let entry = believed.entry;
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
             *uct = believed.uct;
@@ -146,7 +146,7 @@ impl Exchange {
             Decision::Deny(rule) => {
                 ev.push(Event::ShareDenied {
                     product: id,
-                    product_kind: kind.as_str(),
+                    product_kind: kind.into(),
                     from: self.nations[origin as usize].clone(),
                     to: self.nations[to as usize].clone(),
                     object: name,
@@ -200,7 +200,7 @@ impl Exchange {
             from: origin,
             to,
             agreement: Some(ai),
-            channel: "",
+            channel: Channel::Internal,
             via: None,
             sent_tick: tick,
             liaison_off_duty,
@@ -244,7 +244,7 @@ impl Exchange {
         );
         if let Some(li) = liaison {
             let l = &mut self.liaisons[li];
-            msg.channel = "liaison";
+            msg.channel = Channel::Liaison;
             msg.via = Some(l.id.clone());
             if l.queue.len() >= l.spec.queue_limit as usize {
                 let (liaison, queue_limit) = (l.id.clone(), l.spec.queue_limit);
@@ -263,9 +263,9 @@ impl Exchange {
                     }
                     Payload::Request(r) | Payload::Report(r) => {
                         let stage = if matches!(msg.payload, Payload::Request(_)) {
-                            "request"
+                            RequestStage::Request
                         } else {
-                            "report"
+                            RequestStage::Report
                         };
                         let req = &mut self.requests[*r];
                         req.stage = Stage::Closed;
@@ -289,13 +289,13 @@ impl Exchange {
             return;
         }
         let (due, channel, via) = match msg.agreement.map(|i| &self.agreements[i]) {
-            None => (tick, "internal", None),
+            None => (tick, Channel::Internal, None),
             Some(a) => (
                 tick + (a.spec.delay_s as u64).div_ceil(self.tick_s),
                 if a.spec.regional_center.is_some() {
-                    "regional"
+                    Channel::Regional
                 } else {
-                    "agreement"
+                    Channel::Agreement
                 },
                 Some(match &a.spec.regional_center {
                     Some(c) => Arc::from(c.as_str()),
@@ -315,7 +315,7 @@ impl Exchange {
                 let s = msg.payload.shared().expect("a product or a warning");
                 ev.push(Event::ShareSent(Box::new(ShareSentEvent {
                     product: s.product,
-                    product_kind: s.kind.as_str(),
+                    product_kind: s.kind.into(),
                     from: self.nations[msg.from as usize].clone(),
                     to: self.nations[msg.to as usize].clone(),
                     object: s.object,
@@ -400,7 +400,7 @@ impl Exchange {
                 let a = &self.agreements[msg.agreement.expect("products travel under agreements")];
                 ev.push(Event::ShareDelivered(Box::new(ShareDeliveredEvent {
                     product: p.id,
-                    product_kind: p.kind.as_str(),
+                    product_kind: p.kind.into(),
                     from: self.nations[msg.from as usize].clone(),
                     to: self.nations[msg.to as usize].clone(),
                     sensor: self.sensor_ids[p.sensor as usize].clone(),
@@ -421,7 +421,7 @@ impl Exchange {
                 // Observations meet the recipient's catalog as its own sensors' tracks do; a
                 // catalog update is fused with the recipient's entry of the same number.
                 if !p.meas.is_empty() {
-                    self.believe(msg.to, p.sat, &p.meas, "shared", p.sensor, None, ev);
+                    self.believe(msg.to, p.sat, &p.meas, UpdateVia::Shared, p.sensor, None, ev);
                 } else if let Some(est) = &p.estimate {
                     self.fuse(msg.to, est, p.last_tick, p.sensor, ev);
                 }
@@ -452,14 +452,14 @@ impl Exchange {
                         measured,
                         degraded_by,
                     }) => (
-                        "observed",
+                        RequestOutcome::Observed,
                         Some(*sensor),
                         Some(*measured),
                         Some(*t),
                         degraded_by.clone(),
                     ),
-                    Some(Outcome::Declined) => ("declined", None, None, None, None),
-                    _ => ("expired", None, None, None, None),
+                    Some(Outcome::Declined) => (RequestOutcome::Declined, None, None, None, None),
+                    _ => (RequestOutcome::Expired, None, None, None, None),
                 };
                 ev.push(Event::TaskingReported(Box::new(TaskingReportedEvent {
                     request: req.id.clone(),
@@ -477,7 +477,7 @@ impl Exchange {
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
                     let meas = self.report_meas(s, t, &m, req.agreement, sat);
-                    self.believe(by, TrueSat::of(sat), &[meas], "tasking", s, None, ev);
+                    self.believe(by, TrueSat::of(sat), &[meas], UpdateVia::Tasking, s, None, ev);
                 }
                 self.lose_interest((by, object));
             }

@@ -1,6 +1,6 @@
 //! Scoring belief against truth: the only place the exchange reads true positions.
 
-use crate::event::{Accuracy, RegimeAccuracy};
+use crate::event::{Accuracy, RegimeAccuracy, RegimeName};
 use crate::frames::{Vec3, sub};
 use crate::object::Regime;
 
@@ -120,9 +120,9 @@ pub(crate) fn score(entries: &[Entry], tick: u64, clock: &crate::time::Clock, tr
 /// Per regime: median and 95th-percentile error, share within `accurate_km`, share inside the
 /// 3-sigma ellipsoid (d² ≤ 9).
 pub(crate) fn summarise(scored: &[Scored], regimes: &[Regime], accurate_km: f64) -> Accuracy {
-    let mut by: std::collections::BTreeMap<&'static str, Vec<Scored>> = Default::default();
+    let mut by: std::collections::BTreeMap<RegimeName, Vec<Scored>> = Default::default();
     for s in scored {
-        by.entry(regimes[reveal(s.label)].as_str()).or_default().push(*s);
+        by.entry(regimes[reveal(s.label)].into()).or_default().push(*s);
     }
     by.into_iter()
         .map(|(k, mut v)| {

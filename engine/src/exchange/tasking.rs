@@ -46,7 +46,7 @@ impl Exchange {
                         provider: self.nations[provider as usize].clone(),
                         object,
                         decided_by: self.nations[by as usize].clone(),
-                        reason: "no_agreement",
+                        reason: DeclineReason::NoAgreement,
                         agreement: None,
                         rule: None,
                     });
@@ -86,7 +86,7 @@ impl Exchange {
             from,
             to,
             agreement,
-            channel: "",
+            channel: Channel::Internal,
             via: None,
             sent_tick: tick,
             liaison_off_duty: None,
@@ -150,7 +150,7 @@ impl Exchange {
                 requester: self.nations[req.by as usize].clone(),
                 provider: self.nations[req.provider as usize].clone(),
                 object: req.object,
-                reason: "window_closed",
+                reason: ExpiryReason::WindowClosed,
             });
             self.report_back(tick, r, ev);
         }
@@ -176,7 +176,7 @@ impl Exchange {
                 requester: names.1,
                 provider: names.2,
                 object,
-                reason: "arrived_late",
+                reason: ExpiryReason::ArrivedLate,
             });
             self.report_back(tick, r, ev);
             return;
@@ -184,10 +184,10 @@ impl Exchange {
         if let Some(ai) = self.requests[r].agreement {
             let a = &self.agreements[ai];
             let verdict = if !a.in_force(self.secs(tick)) {
-                Some(("agreement_ended", None))
+                Some((DeclineReason::AgreementEnded, None))
             } else {
                 match a.spec.decide(&self.attrs(sat)) {
-                    Decision::Deny(rule) => Some(("policy", Some(Arc::from(rule.id.as_str())))),
+                    Decision::Deny(rule) => Some((DeclineReason::Policy, Some(Arc::from(rule.id.as_str())))),
                     _ => None,
                 }
             };

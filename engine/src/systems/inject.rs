@@ -294,7 +294,7 @@ pub fn run(sim: &mut Sim, tick: Tick, events: &mut Vec<Record>) {
                 order: i as u64,
                 event: Event::InjectEnd {
                     inject: Arc::from(inj.id.as_str()),
-                    inject_kind: inj.kind.as_str(),
+                    inject_kind: (&inj.kind).into(),
                 },
             });
         }
@@ -508,7 +508,7 @@ fn fire(sim: &mut Sim, tick: Tick, inj: &Inject, events: &mut Vec<Record>) {
         order: sim.injects.iter().position(|x| x.id == inj.id).unwrap_or(0) as u64,
         event: Event::Inject(Box::new(InjectEvent {
             inject: Arc::from(inj.id.as_str()),
-            inject_kind: inj.kind.as_str(),
+            inject_kind: (&inj.kind).into(),
             objects,
             delta_v_m_s,
             sensor,

@@ -16,7 +16,7 @@
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use crate::event::{Event, Geometry, MissReason, Record, round, round_az};
+use crate::event::{Event, Geometry, MissReason, Record, SensorType, round, round_az};
 use crate::exchange::{Cue, Exchange};
 use crate::frames::{Look, Vec3, dot, look_from, norm, sub};
 use crate::od::Meas;
@@ -245,7 +245,11 @@ fn attempt(
             sensor: model.id.clone(),
             nation: model.nation.clone(),
             object: Some(object),
-            sensor_type: if model.is_radar() { "radar" } else { "optical" },
+            sensor_type: if model.is_radar() {
+                SensorType::Radar
+            } else {
+                SensorType::Optical
+            },
             truth: Some(Geometry {
                 range_km: model.is_radar().then(|| round(truth.range_km, 6)),
                 az_deg: round_az(truth.az_deg, 7),

@@ -3,13 +3,21 @@
 //! the order in which the sequential exchange step made them for exchange events), then object
 //! catalog number. See docs/events.md for every field.
 
-use std::io::{self, Write};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+mod line;
+mod vocab;
+
+pub use line::{JsonLines, LogLine, parse_line, write_json_line};
+pub use vocab::{
+    Channel, DeclineReason, ExpiryReason, InjectType, Level, ProductKind, RegimeName, RequestOutcome, RequestStage,
+    Scope, SensorType, UpdateVia,
+};
 
 /// Event kinds, in their order within a tick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// An exercise inject fired.
@@ -168,7 +176,7 @@ impl EventKind {
 }
 
 /// Topocentric geometry (true or measured). Range is absent for angles-only (optical) measurements.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Geometry {
     /// Slant range, km.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -180,7 +188,7 @@ pub struct Geometry {
 }
 
 /// Why an object in view was not detected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissReason {
     /// The sensor looked and the stochastic detection draw failed.
@@ -192,7 +200,7 @@ pub enum MissReason {
 }
 
 /// An event body (the `kind` tag and its fields).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// See [`EventKind::Inject`].
@@ -202,7 +210,7 @@ pub enum Event {
         /// Inject id.
         inject: Arc<str>,
         /// Its kind.
-        inject_kind: &'static str,
+        inject_kind: InjectType,
     },
     /// See [`EventKind::ObjectLost`].
     ObjectLost {
@@ -236,7 +244,7 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         object: Option<u32>,
         /// `radar` or `optical`.
-        sensor_type: &'static str,
+        sensor_type: SensorType,
         /// True geometry (absent in a nation's view: a nation never sees truth).
         #[serde(rename = "true", skip_serializing_if = "Option::is_none")]
         truth: Option<Geometry>,
@@ -339,7 +347,7 @@ pub enum Event {
         entry: Option<u32>,
         /// The track associated with no entry of the nation's catalog within the gate (an
         /// uncorrelated track, UCT).
-        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         uct: bool,
     },
     /// See [`EventKind::TaskingRequested`].
@@ -355,7 +363,7 @@ pub enum Event {
         /// Catalog number.
         object: u32,
         /// `internal`, `liaison`, `regional` or `agreement`.
-        channel: &'static str,
+        channel: Channel,
         /// Liaison, regional center or agreement id (absent for `internal`).
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Arc<str>>,
@@ -374,7 +382,7 @@ pub enum Event {
         /// Catalog number.
         object: u32,
         /// `request` (on the way out) or `report` (the outcome on the way back).
-        stage: &'static str,
+        stage: RequestStage,
         /// Liaison whose queue was full.
         liaison: Arc<str>,
         /// Its queue limit.
@@ -406,7 +414,7 @@ pub enum Event {
         /// Nation that declined (the requester itself when no channel exists).
         decided_by: Arc<str>,
         /// `no_agreement`, `agreement_ended` or `policy`.
-        reason: &'static str,
+        reason: DeclineReason,
         /// Agreement whose rule declined it (`policy`).
         #[serde(skip_serializing_if = "Option::is_none")]
         agreement: Option<Arc<str>>,
@@ -438,7 +446,7 @@ pub enum Event {
         /// Catalog number.
         object: u32,
         /// `window_closed` (accepted, never observed) or `arrived_late` (reached the provider after the window).
-        reason: &'static str,
+        reason: ExpiryReason,
     },
     /// See [`EventKind::TaskingReported`].
     TaskingReported(Box<TaskingReportedEvent>),
@@ -447,7 +455,7 @@ pub enum Event {
         /// Product id.
         product: u64,
         /// `observations` or `catalog_updates`.
-        product_kind: &'static str,
+        product_kind: ProductKind,
         /// Provider.
         from: Arc<str>,
         /// Would-be recipient.
@@ -519,7 +527,7 @@ pub enum Event {
         /// Catalog number of the entry, as the nation knows it (published, or its analyst number).
         object: u32,
         /// `own` (its sensors), `shared` (a partner's product) or `tasking` (a request's report).
-        via: &'static str,
+        via: UpdateVia,
         /// Sensor that observed.
         sensor: Arc<str>,
         /// That sensor's nation.
@@ -582,7 +590,7 @@ pub enum Event {
     Custody {
         /// `nation`, `regional_center` (an object counts when any member holds it) or `coalition`
         /// (any nation holds it).
-        scope: &'static str,
+        scope: Scope,
         /// Nation or center id (`coalition` for the coalition).
         id: Arc<str>,
         /// Objects in its catalog, all regimes.
@@ -590,9 +598,9 @@ pub enum Event {
         /// Of those, objects in custody (observed within the revisit requirement, elements current).
         in_custody_total: u32,
         /// Objects in its catalog per regime.
-        known: std::collections::BTreeMap<&'static str, u32>,
+        known: std::collections::BTreeMap<RegimeName, u32>,
         /// Objects in custody per regime.
-        in_custody: std::collections::BTreeMap<&'static str, u32>,
+        in_custody: std::collections::BTreeMap<RegimeName, u32>,
         /// Catalog accuracy against truth per regime (nation scope only).
         #[serde(skip_serializing_if = "Option::is_none")]
         accuracy: Option<Accuracy>,
@@ -639,7 +647,7 @@ pub enum Event {
 }
 
 /// One object of a conjunction assessment as the screening nation estimates it at the TCA.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConjunctionObject {
     /// Catalog number as the nation knows it (an analyst number for objects it catalogued itself).
     pub object: u32,
@@ -667,7 +675,7 @@ pub struct ConjunctionObject {
 }
 
 /// The body of [`Event::ConjunctionAssessed`]: what a conjunction data message carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConjunctionAssessedEvent {
     /// The screening nation.
     pub nation: Arc<str>,
@@ -694,7 +702,7 @@ pub struct ConjunctionAssessedEvent {
     /// Combined hard-body radius used, m.
     pub hbr_m: f64,
     /// `none`, `warning` or `emergency`, by the nation's thresholds.
-    pub level: &'static str,
+    pub level: Level,
     /// The protected object (the one with the smaller number when both are).
     pub object1: ConjunctionObject,
     /// The other object.
@@ -705,7 +713,7 @@ pub struct ConjunctionAssessedEvent {
 }
 
 /// The body of [`Event::WarningDelivered`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WarningDeliveredEvent {
     /// Product id.
     pub product: u64,
@@ -724,7 +732,7 @@ pub struct WarningDeliveredEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub true_objects: Option<[u32; 2]>,
     /// `internal` (the warning nation's own object), `agreement` or `liaison`.
-    pub channel: &'static str,
+    pub channel: Channel,
     /// The agreement or liaison that carried it (empty for internal).
     pub via: Arc<str>,
     /// Tick it was sent (the assessment's tick).
@@ -736,7 +744,7 @@ pub struct WarningDeliveredEvent {
     /// Probability of collision.
     pub pc: f64,
     /// `warning` or `emergency`.
-    pub level: &'static str,
+    pub level: Level,
     /// The liaison that would have relayed it, had it been on duty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liaison_off_duty: Option<Arc<str>>,
@@ -744,10 +752,10 @@ pub struct WarningDeliveredEvent {
 
 /// Catalog accuracy of a nation, per regime: its entries' position error against the truth at a
 /// custody sample.
-pub type Accuracy = std::collections::BTreeMap<&'static str, RegimeAccuracy>;
+pub type Accuracy = std::collections::BTreeMap<RegimeName, RegimeAccuracy>;
 
 /// Accuracy figures of one regime (the scorecard reads them back from the log).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegimeAccuracy {
     /// Catalogued entries scored.
     pub entries: u32,
@@ -763,7 +771,7 @@ pub struct RegimeAccuracy {
 }
 
 /// The body of [`Event::TaskingRequested`] (boxed: it is larger than the hot sensor events).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskingRequestedEvent {
     /// Request id.
     pub request: Arc<str>,
@@ -786,7 +794,7 @@ pub struct TaskingRequestedEvent {
 }
 
 /// The body of [`Event::TaskingReported`] (boxed: it is larger than the hot sensor events).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskingReportedEvent {
     /// Request id.
     pub request: Arc<str>,
@@ -797,9 +805,9 @@ pub struct TaskingReportedEvent {
     /// Catalog number.
     pub object: u32,
     /// `observed`, `declined` or `expired`.
-    pub outcome: &'static str,
+    pub outcome: RequestOutcome,
     /// Channel of the report.
-    pub channel: &'static str,
+    pub channel: Channel,
     /// Liaison, regional center or agreement id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<Arc<str>>,
@@ -817,7 +825,7 @@ pub struct TaskingReportedEvent {
 }
 
 /// The body of [`Event::ShareDegraded`] (boxed: it is larger than the hot sensor events).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareDegradedEvent {
     /// Product id.
     pub product: u64,
@@ -845,12 +853,12 @@ pub struct ShareDegradedEvent {
 }
 
 /// The body of [`Event::ShareSent`] (boxed: it is larger than the hot sensor events).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareSentEvent {
     /// Product id.
     pub product: u64,
     /// `observations` or `catalog_updates`.
-    pub product_kind: &'static str,
+    pub product_kind: ProductKind,
     /// Provider.
     pub from: Arc<str>,
     /// Recipient.
@@ -865,7 +873,7 @@ pub struct ShareSentEvent {
     /// Agreement that releases it.
     pub agreement: Arc<str>,
     /// `liaison`, `regional` or `agreement`.
-    pub channel: &'static str,
+    pub channel: Channel,
     /// Liaison, regional center or agreement id.
     pub via: Arc<str>,
     /// Arrival tick when known now (absent while waiting in a liaison queue).
@@ -877,12 +885,12 @@ pub struct ShareSentEvent {
 }
 
 /// The body of [`Event::ShareDelivered`] (boxed: it is larger than the hot sensor events).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareDeliveredEvent {
     /// Product id.
     pub product: u64,
     /// `observations` or `catalog_updates`.
-    pub product_kind: &'static str,
+    pub product_kind: ProductKind,
     /// Provider.
     pub from: Arc<str>,
     /// Recipient.
@@ -899,7 +907,7 @@ pub struct ShareDeliveredEvent {
     /// Agreement.
     pub agreement: Arc<str>,
     /// Channel it came by.
-    pub channel: &'static str,
+    pub channel: Channel,
     /// Liaison, regional center or agreement id.
     pub via: Arc<str>,
     /// Tick it was released.
@@ -924,16 +932,16 @@ pub struct ShareDeliveredEvent {
 }
 
 /// The body of [`Event::Inject`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InjectEvent {
     /// Inject id.
     pub inject: Arc<str>,
     /// `manoeuvre`, `launch`, `breakup`, `reentry`, `sensor_outage`, `sensor_degradation`,
     /// `agreement_cut`, `liaison_cut` or `priority_change`.
-    pub inject_kind: &'static str,
+    pub inject_kind: InjectType,
     /// Objects it concerns: the manoeuvred, re-entered or prioritised object; the launched objects;
     /// the parent and then its fragments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<u32>,
     /// Manoeuvre delta-v (radial, along-track, cross-track), m/s.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -997,6 +1005,113 @@ impl Event {
             Event::ConjunctionAssessed(_) => EventKind::ConjunctionAssessed,
             Event::WarningDelivered(_) => EventKind::WarningDelivered,
             Event::CloseApproach { .. } => EventKind::CloseApproach,
+        }
+    }
+
+    /// The nation an event is counted under: its `nation`, else the sender (`from`), else the
+    /// requester, else the custody sample's `id` (what `diff` tallies by); `None` for liaison
+    /// and truth-only events about no nation.
+    pub fn actor(&self) -> Option<&Arc<str>> {
+        match self {
+            Event::AccessStart { nation, .. }
+            | Event::Detection { nation, .. }
+            | Event::Missed { nation, .. }
+            | Event::AccessEnd { nation, .. }
+            | Event::Track { nation, .. }
+            | Event::CatalogUpdate { nation, .. }
+            | Event::ManoeuvreDetected { nation, .. }
+            | Event::NewObjectCatalogued { nation, .. }
+            | Event::BreakupDetected { nation, .. }
+            | Event::OdFailed { nation, .. }
+            | Event::CrossTag { nation, .. } => Some(nation),
+            Event::ConjunctionAssessed(e) => Some(&e.nation),
+            Event::Inject(e) => e.nation.as_ref(),
+            Event::AgreementStatus { from, .. }
+            | Event::ShareDenied { from, .. }
+            | Event::ShareDropped { from, .. }
+            | Event::ShareDelayed { from, .. } => Some(from),
+            Event::ShareDegraded(e) => Some(&e.from),
+            Event::ShareSent(e) => Some(&e.from),
+            Event::ShareDelivered(e) => Some(&e.from),
+            Event::WarningDelivered(e) => Some(&e.from),
+            Event::TaskingRouted { requester, .. }
+            | Event::TaskingDropped { requester, .. }
+            | Event::TaskingAccepted { requester, .. }
+            | Event::TaskingDeclined { requester, .. }
+            | Event::TaskingObserved { requester, .. }
+            | Event::TaskingExpired { requester, .. } => Some(requester),
+            Event::TaskingRequested(e) => Some(&e.requester),
+            Event::TaskingReported(e) => Some(&e.requester),
+            Event::Custody { id, .. } => Some(id),
+            Event::InjectEnd { .. }
+            | Event::ObjectLost { .. }
+            | Event::LiaisonDuty { .. }
+            | Event::LiaisonQueue { .. }
+            | Event::CloseApproach { .. } => None,
+        }
+    }
+
+    /// Whether the event names `nation` as a party: acting, sending or receiving, requesting or
+    /// providing, a liaison's home or host, a catalog update's source, or a nation's own custody
+    /// sample (what `sentinel view` filters its event list by).
+    pub fn involves(&self, nation: &str) -> bool {
+        let is = |n: &Arc<str>| &**n == nation;
+        match self {
+            Event::CatalogUpdate {
+                nation: n,
+                source_nation,
+                ..
+            } => is(n) || is(source_nation),
+            Event::AgreementStatus { from, to, .. }
+            | Event::ShareDenied { from, to, .. }
+            | Event::ShareDropped { from, to, .. }
+            | Event::ShareDelayed { from, to, .. } => is(from) || is(to),
+            Event::ShareDegraded(e) => is(&e.from) || is(&e.to),
+            Event::ShareSent(e) => is(&e.from) || is(&e.to),
+            Event::ShareDelivered(e) => is(&e.from) || is(&e.to),
+            Event::WarningDelivered(e) => is(&e.from) || is(&e.to),
+            Event::TaskingRouted {
+                requester, provider, ..
+            }
+            | Event::TaskingDropped {
+                requester, provider, ..
+            }
+            | Event::TaskingAccepted {
+                requester, provider, ..
+            }
+            | Event::TaskingDeclined {
+                requester, provider, ..
+            }
+            | Event::TaskingObserved {
+                requester, provider, ..
+            }
+            | Event::TaskingExpired {
+                requester, provider, ..
+            } => is(requester) || is(provider),
+            Event::TaskingRequested(e) => is(&e.requester) || is(&e.provider),
+            Event::TaskingReported(e) => is(&e.requester) || is(&e.provider),
+            Event::LiaisonDuty { home, host, .. } | Event::LiaisonQueue { home, host, .. } => is(home) || is(host),
+            Event::Custody { scope, id, .. } => *scope == Scope::Nation && is(id),
+            _ => self.actor().is_some_and(is),
+        }
+    }
+
+    /// The sensor an event names, if any.
+    pub fn sensor(&self) -> Option<&Arc<str>> {
+        match self {
+            Event::AccessStart { sensor, .. }
+            | Event::Detection { sensor, .. }
+            | Event::Missed { sensor, .. }
+            | Event::AccessEnd { sensor, .. }
+            | Event::Track { sensor, .. }
+            | Event::TaskingObserved { sensor, .. }
+            | Event::CatalogUpdate { sensor, .. }
+            | Event::CrossTag { sensor, .. } => Some(sensor),
+            Event::TaskingRequested(e) => Some(&e.sensor),
+            Event::ShareDelivered(e) => Some(&e.sensor),
+            Event::TaskingReported(e) => e.sensor.as_ref(),
+            Event::Inject(e) => e.sensor.as_ref(),
+            _ => None,
         }
     }
 
@@ -1078,39 +1193,4 @@ pub fn round(x: f64, decimals: i32) -> f64 {
 pub fn round_az(az_deg: f64, decimals: i32) -> f64 {
     let a = round(az_deg.rem_euclid(360.0), decimals);
     if a >= 360.0 { a - 360.0 } else { a }
-}
-
-/// Writes one record as a JSON line: `{"tick":..,"time":"..","kind":..,...}`.
-pub fn write_json_line<W: Write>(w: &mut W, rec: &Record, time_iso: &str, scratch: &mut Vec<u8>) -> io::Result<()> {
-    let mut lines = JsonLines {
-        scratch: std::mem::take(scratch),
-        ..JsonLines::default()
-    };
-    let r = lines.write(w, rec, time_iso);
-    *scratch = lines.scratch;
-    r
-}
-
-/// Writes records as JSON lines, formatting the `{"tick":..,"time":"..",` prefix once per tick.
-#[derive(Default)]
-pub struct JsonLines {
-    prefix_tick: Option<u64>,
-    prefix: Vec<u8>,
-    scratch: Vec<u8>,
-}
-
-impl JsonLines {
-    /// Writes one record; `time_iso` is the UTC text of its tick.
-    pub fn write<W: Write>(&mut self, w: &mut W, rec: &Record, time_iso: &str) -> io::Result<()> {
-        if self.prefix_tick != Some(rec.tick) {
-            self.prefix.clear();
-            write!(self.prefix, "{{\"tick\":{},\"time\":\"{}\",", rec.tick, time_iso)?;
-            self.prefix_tick = Some(rec.tick);
-        }
-        self.scratch.clear();
-        serde_json::to_writer(&mut self.scratch, &rec.event).map_err(io::Error::other)?;
-        w.write_all(&self.prefix)?;
-        w.write_all(&self.scratch[1..])?;
-        w.write_all(b"\n")
-    }
 }
