@@ -324,3 +324,35 @@ fn report_refuses_a_damaged_log_and_writes_nothing() {
     assert!(sentinel(&["report", r]).status.success());
     assert!(run.join("report.json").exists());
 }
+
+#[test]
+fn every_command_names_a_missing_or_mistyped_manifest_field() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&quick_look(), &run, &[]);
+    let r = run.to_str().unwrap();
+    let path = run.join("manifest.json");
+    let good = std::fs::read(&path).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut m: serde_json::Value = serde_json::from_slice(&good).unwrap();
+        f(&mut m);
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    };
+    edit(&|m| {
+        m.as_object_mut().unwrap().remove("seed");
+    });
+    for cmd in [
+        vec!["verify", r],
+        vec!["report", r],
+        vec!["diff", r, r],
+        vec!["export", r, "--format", "tdm"],
+    ] {
+        fails_with(&cmd, "missing field `seed`");
+    }
+    edit(&|m| m["events"]["lines"] = "many".into());
+    fails_with(&["verify", r], "invalid type: string \"many\", expected u64");
+    edit(&|m| m["format"] = "sentinel-run/9".into());
+    fails_with(&["report", r], "its format is \"sentinel-run/9\", this build reads \"sentinel-run/1\"");
+    std::fs::write(&path, &good).unwrap();
+    assert!(sentinel(&["verify", r]).status.success());
+}
