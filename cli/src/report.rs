@@ -4,7 +4,6 @@
 //! (`charts/custody.svg`, `charts/injects.svg`). Tables, JSON and charts all render the same
 //! `Report` value, so they cannot disagree.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -12,16 +11,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use sentinel_engine::event::{
-    Channel, Event, InjectType, LogLine, RegimeAccuracy, RegimeName, RequestOutcome, Scope, parse_line,
-};
-use sentinel_engine::summary::Latency;
+use sentinel_engine::parse_line;
+use sentinel_engine::scorecard::{Builder, Custody, Figures, InjectScore, RunInfo, Scorecard};
 
 use crate::manifest::Manifest;
-use serde::Serialize;
 
 mod conjunctions;
-pub use conjunctions::Conjunctions;
+
+/// The scorecard `sentinel report` renders.
+pub type Report = Scorecard;
 
 /// Arguments of `sentinel report`.
 #[derive(Args, Debug)]
@@ -33,148 +31,38 @@ pub struct ReportArgs {
     pub force: bool,
 }
 
-/// Custody of one nation, center or the coalition over the run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Custody {
-    /// (hours from the epoch, objects in custody, objects known) at each sample.
-    pub series: Vec<(f64, u32, u32)>,
-    /// Mean of the samples after tick 0.
-    pub mean: f64,
-    /// Smallest sample after tick 0.
-    pub min: u32,
-    /// Last sample.
-    pub at_end: u32,
-    /// Objects known at the end.
-    pub known_at_end: u32,
-    /// Per regime: mean and minimum over the samples after tick 0, and the value at the end.
-    pub by_regime: BTreeMap<RegimeName, RegimeCustody>,
-}
-
-/// Custody of one regime.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RegimeCustody {
-    /// Mean of the samples after tick 0.
-    pub mean: f64,
-    /// Smallest sample after tick 0.
-    pub min: u32,
-    /// Last sample.
-    pub at_end: u32,
-}
-
-/// Figures of one nation, regional center or the coalition.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Figures {
-    /// Detections by own sensors.
-    pub detections: u64,
-    /// Tracks reported, and how many were uncorrelated.
-    pub tracks: u64,
-    /// Uncorrelated tracks.
-    pub uct_tracks: u64,
-    /// Products released to partners.
-    pub products_shared: u64,
-    /// Products received from partners.
-    pub products_received: u64,
-    /// Products denied by rules.
-    pub products_denied: u64,
-    /// Tasking requests made.
-    pub requests_made: u64,
-    /// Requests fulfilled (reported observed).
-    pub requests_fulfilled: u64,
-    /// Turnaround of fulfilled requests.
-    pub request_turnaround: Latency,
-    /// Custody over time.
-    pub custody: Custody,
-    /// Catalog accuracy against the truth per regime at the last sample (nations only).
-    pub accuracy: BTreeMap<RegimeName, RegimeAccuracy>,
-    /// Tracks associated with the wrong catalog entry.
-    pub cross_tags: u64,
-    /// Orbit determinations that failed (the entry kept its estimate).
-    pub od_failures: u64,
-}
-
-/// One inject and how fast it was noticed.
-#[derive(Debug, Clone, Serialize)]
-pub struct InjectScore {
-    /// Inject id.
-    pub inject: String,
-    /// Kind.
-    pub kind: InjectType,
-    /// Hours from the epoch when it fired.
-    pub at_h: f64,
-    /// Seconds to its first detection by anyone (first uncorrelated track for a manoeuvre; first
-    /// detection of a new object for launches and breakups).
-    pub first_detection_s: Option<u64>,
-    /// Per nation: seconds to its own first detection, to its catalog update, and to being told
-    /// by a partner (first partner product on an affected object observed after the inject).
-    pub by_nation: BTreeMap<String, NationTimes>,
-}
-
-/// Times of one nation for one inject, seconds after it fired.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct NationTimes {
-    /// First own detection (uncorrelated track for a manoeuvre).
-    pub detected_s: Option<u64>,
-    /// Catalog update (manoeuvre detected, new object or breakup catalogued).
-    pub catalogued_s: Option<u64>,
-    /// First partner product on an affected object observed after the inject (for a
-    /// conjunction, also a partner's warning naming its secondary).
-    pub told_s: Option<u64>,
-}
-
-/// A liaison's queue over the run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LiaisonStats {
-    /// Largest depth.
-    pub max_depth: u32,
-    /// Time-weighted mean depth.
-    pub mean_depth: f64,
-    /// Messages dropped because it was full.
-    pub dropped: u64,
-}
-
-/// The scorecard.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Scenario name.
-    pub scenario: String,
-    /// Seed.
-    pub seed: u64,
-    /// Epoch.
-    pub epoch: String,
-    /// Run length, hours.
-    pub hours: f64,
-    /// SHA-256 of the events the report was computed from.
-    pub events_sha256: String,
-    /// Per nation.
-    pub nations: BTreeMap<String, Figures>,
-    /// Per regional center (sums of members; custody of the center as a whole).
-    pub regional_centers: BTreeMap<String, Figures>,
-    /// The coalition (sums; custody when any nation holds the object).
-    pub coalition: Figures,
-    /// Injects in firing order.
-    pub injects: Vec<InjectScore>,
-    /// Liaisons.
-    pub liaisons: BTreeMap<String, LiaisonStats>,
-    /// Conjunction assessment: screening nations' warnings against the true close approaches.
-    pub conjunctions: Conjunctions,
-}
-
-/// Runs the command.
 /// Computes the scorecard of a run directory: its manifest through the one manifest reader, its log
-/// checked against the manifest's size and SHA-256 as it is read (a damaged log is an error naming
-/// the file, not a scorecard).
+/// read as typed events and checked against the manifest's size and SHA-256 as it is read (a
+/// damaged log is an error naming the file, not a scorecard).
 pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
     let m = crate::manifest::read(dir)?;
     let path = dir.join("events.jsonl");
     let (file, _) =
         crate::loader::open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let mut hashing = crate::loader::Hashing::new(file);
-    let report =
-        compute(&m, BufReader::with_capacity(1 << 20, &mut hashing)).with_context(|| format!("{}", path.display()))?;
+    let mut card = Builder::new(run_info(&m));
+    for (n, line) in BufReader::with_capacity(1 << 20, &mut hashing).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        let l = parse_line(&line).with_context(|| format!("{}:{}: not an event line", path.display(), n + 1))?;
+        card.feed(l.tick, &l.event);
+    }
     hashing.check_against(&m.events, &path)?;
-    Ok(report)
+    Ok(card.finish(m.events.sha256.clone()))
 }
 
+/// What the scorecard needs of a run's manifest.
+pub fn run_info(m: &Manifest) -> RunInfo {
+    RunInfo {
+        scenario: m.scenario.clone(),
+        seed: m.seed,
+        epoch: m.epoch.clone(),
+        tick_s: u64::from(m.tick_s),
+        ticks: m.ticks,
+        regional_centers: m.regional_centers.clone(),
+    }
+}
+
+/// Runs the command.
 pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.run_dir;
     let out_json = dir.join("report.json");
@@ -216,291 +104,6 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     f.sync_all()?;
     fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
-}
-
-/// Per-inject times: (first detection by anyone, per nation).
-type Scores = BTreeMap<String, (Option<u64>, BTreeMap<String, NationTimes>)>;
-
-/// Records a detection of an inject's effect `dt` seconds after it, by `nation`: the first one
-/// overall and the nation's first are kept.
-fn first_detection(scores: &mut Scores, inject: &str, nation: &str, dt: u64) {
-    let e = scores.entry(inject.to_string()).or_default();
-    e.0.get_or_insert(dt);
-    e.1.entry(nation.to_string()).or_default().detected_s.get_or_insert(dt);
-}
-
-/// Records that `nation` was told of an inject's effect by a partner `dt` seconds after it (the
-/// first time is kept).
-fn told(scores: &mut Scores, inject: &str, nation: &str, dt: u64) {
-    let e = scores.entry(inject.to_string()).or_default();
-    e.1.entry(nation.to_string()).or_default().told_s.get_or_insert(dt);
-}
-
-/// The figures of nation `n`.
-fn fig<'a>(nations: &'a mut BTreeMap<String, Figures>, n: &str) -> &'a mut Figures {
-    nations.entry(n.to_string()).or_default()
-}
-
-/// Mean (to 0.1) and minimum of custody samples; (0, 0) when there are none.
-fn mean_min(v: impl Iterator<Item = u32>) -> (f64, u32) {
-    let v: Vec<u32> = v.collect();
-    if v.is_empty() {
-        return (0.0, 0);
-    }
-    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64;
-    ((mean * 10.0).round() / 10.0, v.iter().copied().min().unwrap_or(0))
-}
-
-/// A custody sample: (tick, in custody, known, in custody per regime).
-type Sample = (u64, u32, u32, BTreeMap<RegimeName, u32>);
-
-/// Computes the report from the log lines.
-pub fn compute(m: &Manifest, lines: impl BufRead) -> anyhow::Result<Report> {
-    let tick_s = u64::from(m.tick_s);
-    let hours = |tick: u64| (tick * tick_s) as f64 / 3600.0;
-    let mut nations: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut turnaround: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut custody: BTreeMap<(Scope, String), Vec<Sample>> = BTreeMap::new();
-    // Per nation: the accuracy figures of its latest custody sample.
-    let mut accuracy: BTreeMap<String, BTreeMap<RegimeName, RegimeAccuracy>> = BTreeMap::new();
-    // Injects: (id, kind, tick, affected objects).
-    let mut injects: Vec<(String, InjectType, u64, BTreeSet<u32>)> = Vec::new();
-    let mut scores: Scores = BTreeMap::new();
-    let mut liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)> = BTreeMap::new();
-    let mut conjunctions = conjunctions::Tally::default();
-    for (n, line) in lines.lines().enumerate() {
-        let line = line.context("cannot read events.jsonl")?;
-        let LogLine { tick, event, .. } =
-            parse_line(&line).with_context(|| format!("events.jsonl:{}: not an event line", n + 1))?;
-        conjunctions.feed(tick, &event, m.tick_s as f64);
-        // Seconds from an inject at tick `t` to this line.
-        let since = |t: u64| (tick - t) * tick_s;
-        match &event {
-            Event::Detection { nation: by, object, .. } => {
-                fig(&mut nations, by).detections += 1;
-                // First detection of a new object (launch, breakup, conjunction secondary).
-                for (id, kind, t, objs) in &injects {
-                    if matches!(kind, InjectType::Launch | InjectType::Breakup | InjectType::Conjunction)
-                        && object.is_some_and(|o| objs.contains(&o))
-                        && tick >= *t
-                    {
-                        first_detection(&mut scores, id, by, since(*t));
-                    }
-                }
-            }
-            Event::Track {
-                nation: by,
-                object,
-                uct,
-                ..
-            } => {
-                let f = fig(&mut nations, by);
-                f.tracks += 1;
-                if *uct {
-                    f.uct_tracks += 1;
-                    for (id, kind, t, objs) in &injects {
-                        if *kind == InjectType::Manoeuvre && object.is_some_and(|o| objs.contains(&o)) && tick >= *t {
-                            first_detection(&mut scores, id, by, since(*t));
-                        }
-                    }
-                }
-            }
-            Event::ShareSent(e) => fig(&mut nations, &e.from).products_shared += 1,
-            Event::ShareDenied { from, .. } => fig(&mut nations, from).products_denied += 1,
-            Event::ShareDelivered(e) => {
-                fig(&mut nations, &e.to).products_received += 1;
-                for (id, kind, t, objs) in &injects {
-                    let observed_after = e.first_detection_tick >= *t;
-                    let scored = matches!(
-                        kind,
-                        InjectType::Manoeuvre | InjectType::Launch | InjectType::Breakup | InjectType::Conjunction
-                    );
-                    if scored && observed_after && e.true_object.is_some_and(|o| objs.contains(&o)) {
-                        told(&mut scores, id, &e.to, since(*t));
-                    }
-                }
-            }
-            // A partner's warning names a conjunction inject's secondary (its other object).
-            Event::WarningDelivered(e) if e.channel != Channel::Internal => {
-                for (id, kind, t, objs) in &injects {
-                    if *kind == InjectType::Conjunction && e.true_objects.is_some_and(|o| objs.contains(&o[1])) {
-                        told(&mut scores, id, &e.to, since(*t));
-                    }
-                }
-            }
-            Event::TaskingRequested(e) => fig(&mut nations, &e.requester).requests_made += 1,
-            Event::TaskingReported(e) if e.outcome == RequestOutcome::Observed => {
-                fig(&mut nations, &e.requester).requests_fulfilled += 1;
-                turnaround
-                    .entry(e.requester.to_string())
-                    .or_default()
-                    .push(e.turnaround_s);
-            }
-            Event::Inject(e) => {
-                // For a breakup, the fragments (not the parent) are what gets detected; for a
-                // conjunction, the secondary (not the primary).
-                let skip = matches!(e.inject_kind, InjectType::Breakup | InjectType::Conjunction) as usize;
-                let affected: BTreeSet<u32> = e.objects.iter().skip(skip).copied().collect();
-                injects.push((e.inject.to_string(), e.inject_kind, tick, affected));
-            }
-            Event::ManoeuvreDetected { nation: by, inject, .. }
-            | Event::NewObjectCatalogued { nation: by, inject, .. }
-            | Event::BreakupDetected { nation: by, inject, .. } => {
-                if let Some((id, _, t, _)) = injects.iter().find(|i| inject.as_deref() == Some(i.0.as_str())) {
-                    let e = scores.entry(id.clone()).or_default();
-                    e.1.entry(by.to_string())
-                        .or_default()
-                        .catalogued_s
-                        .get_or_insert(since(*t));
-                }
-            }
-            Event::LiaisonQueue { liaison, depth, .. } => {
-                let e = liaisons.entry(liaison.to_string()).or_default();
-                // Integrate the previous depth up to this tick.
-                e.1 += (tick - e.3) * e.2 as u64;
-                e.2 = *depth;
-                e.3 = tick;
-                e.0.max_depth = e.0.max_depth.max(e.2);
-            }
-            Event::ShareDropped { liaison, .. } | Event::TaskingDropped { liaison, .. } => {
-                liaisons.entry(liaison.to_string()).or_default().0.dropped += 1;
-            }
-            Event::CrossTag { nation: by, .. } => fig(&mut nations, by).cross_tags += 1,
-            Event::OdFailed { nation: by, .. } => fig(&mut nations, by).od_failures += 1,
-            Event::Custody {
-                scope,
-                id,
-                known_total,
-                in_custody_total,
-                in_custody,
-                accuracy: a,
-                ..
-            } => {
-                if *scope == Scope::Nation
-                    && let Some(a) = a
-                {
-                    accuracy.insert(id.to_string(), a.clone());
-                }
-                custody.entry((*scope, id.to_string())).or_default().push((
-                    tick,
-                    *in_custody_total,
-                    *known_total,
-                    in_custody.clone(),
-                ));
-            }
-            _ => {}
-        }
-    }
-    let custody_of = |scope: Scope, id: &str| -> Custody {
-        let s = custody.get(&(scope, id.to_string())).cloned().unwrap_or_default();
-        let series: Vec<(f64, u32, u32)> = s.iter().map(|x| (hours(x.0), x.1, x.2)).collect();
-        // Catalogs start without observations, so the tick-0 sample is left out of the mean and minimum.
-        let (mean, min) = mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.1));
-        Custody {
-            mean,
-            min,
-            at_end: series.last().map_or(0, |x| x.1),
-            known_at_end: series.last().map_or(0, |x| x.2),
-            by_regime: {
-                let regimes: BTreeSet<&RegimeName> = s.iter().flat_map(|x| x.3.keys()).collect();
-                regimes
-                    .into_iter()
-                    .map(|g| {
-                        let (mean, min) =
-                            mean_min(s.iter().filter(|x| x.0 > 0).map(|x| x.3.get(g).copied().unwrap_or(0)));
-                        let at_end = s.last().and_then(|x| x.3.get(g).copied()).unwrap_or(0);
-                        (*g, RegimeCustody { mean, min, at_end })
-                    })
-                    .collect()
-            },
-            series,
-        }
-    };
-    for (n, f) in nations.iter_mut() {
-        f.request_turnaround = Latency::of(turnaround.get(n).cloned().unwrap_or_default());
-        f.custody = custody_of(Scope::Nation, n);
-        f.accuracy = accuracy.get(n).cloned().unwrap_or_default();
-    }
-    for ((scope, id), _) in custody.iter().filter(|(k, _)| k.0 == Scope::Nation) {
-        nations.entry(id.clone()).or_insert_with(|| Figures {
-            custody: custody_of(*scope, id),
-            ..Figures::default()
-        });
-    }
-    let sum = |members: &[&String], c: Custody| -> Figures {
-        let mut out = Figures {
-            custody: c,
-            ..Figures::default()
-        };
-        let mut t = Vec::new();
-        for m in members {
-            if let Some(f) = nations.get(*m) {
-                out.detections += f.detections;
-                out.tracks += f.tracks;
-                out.uct_tracks += f.uct_tracks;
-                out.products_shared += f.products_shared;
-                out.products_received += f.products_received;
-                out.products_denied += f.products_denied;
-                out.requests_made += f.requests_made;
-                out.requests_fulfilled += f.requests_fulfilled;
-                out.cross_tags += f.cross_tags;
-                out.od_failures += f.od_failures;
-                t.extend(turnaround.get(*m).cloned().unwrap_or_default());
-            }
-        }
-        out.request_turnaround = Latency::of(t);
-        out
-    };
-    let regional_centers = m
-        .regional_centers
-        .iter()
-        .map(|(id, members)| {
-            (
-                id.clone(),
-                sum(
-                    &members.iter().collect::<Vec<_>>(),
-                    custody_of(Scope::RegionalCenter, id),
-                ),
-            )
-        })
-        .collect();
-    let all: Vec<&String> = nations.keys().collect();
-    let coalition = sum(&all, custody_of(Scope::Coalition, "coalition"));
-    let end = m.ticks.saturating_sub(1);
-    let liaisons = liaisons
-        .into_iter()
-        .map(|(k, (mut s, area, depth, last))| {
-            let area = area + (end.saturating_sub(last)) * depth as u64;
-            s.mean_depth = ((area as f64 / m.ticks.max(1) as f64) * 100.0).round() / 100.0;
-            (k, s)
-        })
-        .collect();
-    let injects = injects
-        .into_iter()
-        .map(|(id, kind, t, _)| {
-            let (first, by) = scores.remove(&id).unwrap_or_default();
-            InjectScore {
-                inject: id,
-                kind,
-                at_h: hours(t),
-                first_detection_s: first,
-                by_nation: by,
-            }
-        })
-        .collect();
-    Ok(Report {
-        scenario: m.scenario.clone(),
-        seed: m.seed,
-        epoch: m.epoch.clone(),
-        hours: hours(m.ticks),
-        events_sha256: m.events.sha256.clone(),
-        nations,
-        regional_centers,
-        coalition,
-        injects,
-        liaisons,
-        conjunctions: conjunctions.finish(m.tick_s as f64),
-    })
 }
 
 fn opt(x: Option<u64>) -> String {

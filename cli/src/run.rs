@@ -17,7 +17,7 @@ use crate::Reported;
 use crate::loader::{self, hex};
 use crate::manifest::{FORMAT, Manifest, OutputFile, ViewFile};
 use crate::render;
-use sentinel_engine::summary::{NationSummary, Tally};
+use sentinel_engine::scorecard::{Builder, Figures, RunInfo};
 use sentinel_engine::view::NationView;
 
 /// Arguments of `sentinel run`.
@@ -168,7 +168,16 @@ pub fn execute(
         let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         view_sinks.push((NationView::new(n), Sink::new(f)));
     }
-    let nation_ids: Vec<String> = known.iter().map(|n| n.to_string()).collect();
+    let mut card = Builder::new(RunInfo {
+        scenario: scenario.name.clone(),
+        seed,
+        epoch: sentinel_engine::time::format_iso(&scenario.clock.epoch),
+        tick_s: u64::from(scenario.clock.tick_s),
+        ticks: scenario.clock.ticks,
+        regional_centers: (scenario.regional_centers.iter())
+            .map(|c| (c.id.clone(), c.members.clone()))
+            .collect(),
+    });
     // A writer thread formats, hashes and writes while the next tick is simulated; ticks arrive in order.
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
     let writer = std::thread::spawn(move || -> io::Result<Written> {
@@ -181,12 +190,11 @@ pub fn execute(
         let mut counts: BTreeMap<&'static str, u64> = EventKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
         let (mut lines, mut json, mut tick_bytes) = (0u64, JsonLines::default(), Vec::new());
         let mut chain = crate::chain::Chain::default();
-        let mut tally = Tally::new(nation_ids.iter().map(String::as_str));
         let mut view_json = JsonLines::default();
         for (iso, events) in rx {
             for rec in &events {
                 *counts.entry(rec.event.kind().as_str()).or_default() += 1;
-                tally.add(rec);
+                card.feed(rec.tick, &rec.event);
             }
             for (view, sink) in view_sinks.iter_mut() {
                 for r in view.tick(&events) {
@@ -219,7 +227,7 @@ pub fn execute(
             lines,
             chain,
             views,
-            nations: tally.finish(),
+            card,
         })
     });
     let bar = progress(scenario.clock.ticks, args.quiet);
@@ -244,7 +252,7 @@ pub fn execute(
         lines,
         chain,
         views: view_files,
-        nations,
+        card,
     } = writer
         .join()
         .map_err(|_| anyhow::anyhow!("the event writer thread panicked"))?
@@ -252,6 +260,8 @@ pub fn execute(
     crate::interrupt::check()?;
     let events_sha = hex(&hashing.hasher.finalize());
     let wall = started.elapsed().as_secs_f64();
+    // The nations' part of the run's scorecard (`sentinel report` computes the same from the log).
+    let nations = card.finish(events_sha.clone()).nations;
     let mut summary_text = serde_json::to_string_pretty(&nations)?;
     summary_text.push('\n');
     let summary_path = staging.join("nations.json");
@@ -349,7 +359,7 @@ pub fn execute(
 }
 
 /// A table of the per-nation summary for the terminal.
-fn render_nations(nations: &BTreeMap<String, NationSummary>) -> String {
+fn render_nations(nations: &BTreeMap<String, Figures>) -> String {
     let mut s = format!(
         "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}\n",
         "nation",
@@ -371,11 +381,11 @@ fn render_nations(nations: &BTreeMap<String, NationSummary>) -> String {
         s += &format!(
             "{:<8} {:>10} {:>10} {:>9} {:>8} {:>8}  {:<44} {}/{}/{}/{}/{}\n",
             n,
-            x.own_detections,
-            x.received_products,
-            x.released_products,
-            x.denied_products,
-            x.dropped_products,
+            x.detections,
+            x.products_received,
+            x.products_shared,
+            x.products_denied,
+            x.products_dropped,
             format!("{} / {} / {}", lat("liaison"), lat("agreement"), lat("regional")),
             x.requests_made,
             out("observed"),
@@ -395,7 +405,8 @@ struct Written {
     /// The per-tick hash chain.
     chain: crate::chain::Chain,
     views: Vec<ViewFile>,
-    nations: BTreeMap<String, NationSummary>,
+    /// The scorecard of what was written.
+    card: Builder,
 }
 
 /// A buffered, hashing, line-counting output file.

@@ -352,7 +352,10 @@ fn every_command_names_a_missing_or_mistyped_manifest_field() {
     edit(&|m| m["events"]["lines"] = "many".into());
     fails_with(&["verify", r], "invalid type: string \"many\", expected u64");
     edit(&|m| m["format"] = "sentinel-run/9".into());
-    fails_with(&["report", r], "its format is \"sentinel-run/9\", this build reads \"sentinel-run/1\"");
+    fails_with(
+        &["report", r],
+        "its format is \"sentinel-run/9\", this build reads \"sentinel-run/1\"",
+    );
     std::fs::write(&path, &good).unwrap();
     assert!(sentinel(&["verify", r]).status.success());
 }

@@ -7,6 +7,10 @@ fn scorecard(scenario: &std::path::Path, dir: &std::path::Path) -> (serde_json::
     let o = sentinel(&["report", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&read(dir, "report.json")).unwrap();
+    // One scorecard: the run's nations.json (computed from the records as they were written) is
+    // the report's per-nation part (computed from the log read back).
+    let nations: serde_json::Value = serde_json::from_slice(&read(dir, "nations.json")).unwrap();
+    assert_eq!(nations, json["nations"]);
     (json, String::from_utf8_lossy(&o.stdout).to_string())
 }
 

@@ -87,9 +87,9 @@ fn each_view_holds_only_what_its_nation_saw_or_received() {
                 .filter(|e| e["kind"] == kind && e[field] == nation)
                 .count()
         };
-        assert_eq!(summary[nation]["own_detections"], count("detection", "nation"));
-        assert_eq!(summary[nation]["received_products"], count("share_delivered", "to"));
-        assert_eq!(summary[nation]["released_products"], count("share_sent", "from"));
+        assert_eq!(summary[nation]["detections"], count("detection", "nation"));
+        assert_eq!(summary[nation]["products_received"], count("share_delivered", "to"));
+        assert_eq!(summary[nation]["products_shared"], count("share_sent", "from"));
         assert_eq!(
             summary[nation]["requests_made"],
             count("tasking_requested", "requester")
