@@ -136,6 +136,41 @@ pub fn complete(dir: &Path) -> bool {
     m.events.sha256 == sha
 }
 
+/// Records the batch in `OUT/batch.json`, or checks that the one there describes this batch. Shards
+/// start at once: one may find no file, then see another shard's rename land before it looks
+/// again; a file that could not be read but exists now is read once more before it is an error.
+fn claim(out: &Path, info: &BatchInfo) -> anyhow::Result<()> {
+    let path = out.join("batch.json");
+    let mut retried = false;
+    loop {
+        match loader::read_capped(&path, sentinel_engine::limits::MAX_MANIFEST_BYTES) {
+            Ok(b) => {
+                let existing: BatchInfo = serde_json::from_slice(&b)
+                    .with_context(|| format!("{} is not a batch description", path.display()))?;
+                if existing != *info {
+                    bail!(
+                        "{} belongs to another batch ({existing:?}); use another --out",
+                        out.display()
+                    );
+                }
+                return Ok(());
+            }
+            Err(e) if path.symlink_metadata().is_ok() => {
+                if retried {
+                    bail!("cannot read {}: {e}", path.display());
+                }
+                retried = true;
+            }
+            Err(_) => {
+                let tmp = out.join(format!(".batch.json.{}", std::process::id()));
+                std::fs::write(&tmp, serde_json::to_string_pretty(info)? + "\n")?;
+                std::fs::rename(&tmp, &path)?;
+                return Ok(());
+            }
+        }
+    }
+}
+
 /// Runs the command.
 pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
     let (i, k) = shard(&args)?;
@@ -157,25 +192,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
         runs: args.runs,
         seed_base: args.seed_base,
     };
-    let info_path = args.out.join("batch.json");
-    match loader::read_capped(&info_path, sentinel_engine::limits::MAX_MANIFEST_BYTES) {
-        Ok(b) => {
-            let existing: BatchInfo = serde_json::from_slice(&b)
-                .with_context(|| format!("{} is not a batch description", info_path.display()))?;
-            if existing != info {
-                bail!(
-                    "{} belongs to another batch ({existing:?}); use another --out",
-                    args.out.display()
-                );
-            }
-        }
-        Err(e) if info_path.symlink_metadata().is_ok() => bail!("cannot read {}: {e}", info_path.display()),
-        Err(_) => {
-            let tmp = args.out.join(format!(".batch.json.{}", std::process::id()));
-            std::fs::write(&tmp, serde_json::to_string_pretty(&info)? + "\n")?;
-            std::fs::rename(&tmp, &info_path)?;
-        }
-    }
+    claim(&args.out, &info)?;
     let mine: Vec<u32> = (0..args.runs).filter(|r| r % k == i).collect();
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::hidden())
