@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::loader;
+use crate::manifest::LogKind;
 use crate::run::{RunArgs, execute};
 
 /// Arguments of `sentinel batch`.
@@ -43,6 +44,10 @@ pub struct BatchArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Suppress the progress bar.
+    /// `none`: the runs keep no event log, only their scorecards (report.json), summaries and
+    /// tick chains, which is what `sentinel merge` reads.
+    #[arg(long, value_enum, default_value_t = LogKind::Jsonl)]
+    pub log: LogKind,
     #[arg(long)]
     pub quiet: bool,
 }
@@ -125,15 +130,19 @@ fn shard(args: &BatchArgs) -> anyhow::Result<(u32, u32)> {
     Ok((0, 1))
 }
 
-/// Whether a run directory holds a complete run whose log matches its manifest.
-pub fn complete(dir: &Path) -> bool {
+/// Whether a run directory holds a complete run, made with `log`, whose log (or, without one, its
+/// scorecard) matches its manifest.
+pub fn complete(dir: &Path, log: LogKind) -> bool {
     let Ok(m) = crate::manifest::read(dir) else {
         return false;
     };
-    let Ok((_, _, sha)) = crate::verify::digest_file(&dir.join("events.jsonl")) else {
-        return false;
+    let (name, want) = match (&m.report, m.log) {
+        (_, l) if l != log => return false,
+        (_, LogKind::Jsonl) => ("events.jsonl", &m.events),
+        (Some(r), LogKind::None) => ("report.json", r),
+        (None, LogKind::None) => return false,
     };
-    m.events.sha256 == sha
+    crate::verify::digest_file(&dir.join(name)).is_ok_and(|(_, _, sha)| sha == want.sha256)
 }
 
 /// Records the batch in `OUT/batch.json`, or checks that the one there describes this batch. Shards
@@ -208,7 +217,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
     for r in mine {
         stale += remove_stale(&args.out, r)?;
         let dir = run_dir(&args.out, r);
-        if complete(&dir) {
+        if complete(&dir, args.log) {
             skipped += 1;
             bar.inc(1);
             continue;
@@ -223,6 +232,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
             quiet: true,
             check_determinism: false,
             views: Vec::new(),
+            log: args.log,
             prune_window_s: 60,
         };
         let code = execute(&run_args, &loaded, None)?;

@@ -35,14 +35,13 @@ type Tally = BTreeMap<String, (u64, u64)>;
 pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (ma, mb) = (manifest(&args.run_a)?, manifest(&args.run_b)?);
+    let (log_a, log_b) = (ma.log_path(&args.run_a)?, mb.log_path(&args.run_b)?);
     let ticks = crate::verify::ticks(&args.run_a, &ma)?.max(crate::verify::ticks(&args.run_b, &mb)?);
-    let open = |d: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
-        let path = d.join("events.jsonl");
-        let (f, _) = open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let open = |path: &PathBuf| -> anyhow::Result<TickReader<BufReader<File>>> {
+        let (f, _) = open_regular(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         Ok(TickReader::hashing(BufReader::with_capacity(1 << 20, f)))
     };
-    let (mut ra, mut rb) = (open(&args.run_a)?, open(&args.run_b)?);
-    let (log_a, log_b) = (args.run_a.join("events.jsonl"), args.run_b.join("events.jsonl"));
+    let (mut ra, mut rb) = (open(&log_a)?, open(&log_b)?);
     let mut first: Option<(u64, String, String)> = None;
     let (mut by_kind, mut by_nation, mut by_sensor) = (Tally::new(), Tally::new(), Tally::new());
     let (mut differing_ticks, mut only_a, mut only_b) = (0u64, 0u64, 0u64);

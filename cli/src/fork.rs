@@ -80,6 +80,7 @@ pub fn fork(args: ForkArgs) -> anyhow::Result<ExitCode> {
         quiet: args.quiet,
         check_determinism: false,
         views: Vec::new(),
+        log: crate::manifest::LogKind::Jsonl,
         prune_window_s: 60,
     };
     let fork = Fork {

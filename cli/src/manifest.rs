@@ -48,8 +48,16 @@ pub struct Manifest {
     pub objects: usize,
     /// Events by kind (every kind listed, zero included).
     pub event_counts: BTreeMap<String, u64>,
-    /// The event log.
+    /// Whether the run kept its event log (`--log`; absent in manifests written before the option:
+    /// `jsonl`).
+    #[serde(default)]
+    pub log: LogKind,
+    /// The event log. With `--log none` no file is written and this records the log the run would
+    /// have written (lines, bytes, SHA-256), so that running it again with a log can be checked.
     pub events: OutputFile,
+    /// The run's scorecard, written by the run itself when it keeps no log (`--log none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<OutputFile>,
     /// Per-nation views (`--view`), in nation-id order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewFile>,
@@ -67,6 +75,18 @@ pub struct Manifest {
     /// Regional centers and their members (for `sentinel report`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub regional_centers: BTreeMap<String, Vec<String>>,
+}
+
+/// Whether a run keeps its event log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    /// `events.jsonl`, one JSON line per event.
+    #[default]
+    Jsonl,
+    /// No event log: only the scorecard (`report.json`), the per-nation summary and the tick
+    /// chain (ensembles: `sentinel batch --log none`).
+    None,
 }
 
 /// What a fork was made from.
@@ -111,19 +131,35 @@ impl Manifest {
     /// The files it lists (events, summary, tick chain, views) with the key naming each in the
     /// manifest and the name each must have.
     pub fn files(&self) -> Vec<(String, &OutputFile, String)> {
-        let mut out = vec![
-            ("events".to_string(), &self.events, "events.jsonl".to_string()),
-            (
-                "nations_summary".to_string(),
-                &self.nations_summary,
-                "nations.json".to_string(),
-            ),
-            ("tick_chain".to_string(), &self.tick_chain, "ticks.sha256".to_string()),
-        ];
+        let mut out = Vec::new();
+        if self.log == LogKind::Jsonl {
+            out.push(("events".to_string(), &self.events, "events.jsonl".to_string()));
+        }
+        out.push((
+            "nations_summary".to_string(),
+            &self.nations_summary,
+            "nations.json".to_string(),
+        ));
+        out.push(("tick_chain".to_string(), &self.tick_chain, "ticks.sha256".to_string()));
+        if let Some(r) = &self.report {
+            out.push(("report".to_string(), r, "report.json".to_string()));
+        }
         for (i, v) in self.views.iter().enumerate() {
             out.push((format!("views[{i}]"), &v.output, format!("views/{}.jsonl", v.nation)));
         }
         out
+    }
+
+    /// The run's event log, or an error saying the run kept none.
+    pub fn log_path(&self, dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+        if self.log == LogKind::None {
+            bail!(
+                "{} was run with --log none: it keeps its scorecard (report.json), nations.json and tick chain but no event log; run the scenario again with its seed ({}) without --log none for the log, which this manifest's events digest then checks",
+                dir.display(),
+                self.seed
+            );
+        }
+        Ok(dir.join("events.jsonl"))
     }
 
     /// The entry of the log file `name` (`events.jsonl` or a view).

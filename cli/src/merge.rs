@@ -203,9 +203,9 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         };
         let m = crate::manifest::read(&dir)?;
         let seed = m.seed;
-        if !complete(&dir) || seed != seed_of(info.seed_base, r) {
+        if !complete(&dir, m.log) || seed != seed_of(info.seed_base, r) {
             bad.push(format!(
-                "{} (log does not match its manifest, or seed {seed} is not run {r}'s)",
+                "{} (log or scorecard does not match its manifest, or seed {seed} is not run {r}'s)",
                 dir.display()
             ));
             continue;

@@ -47,6 +47,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         scenario: args.scenario.as_deref(),
         change: args.change.as_deref(),
     };
+    m.log_path(dir)?;
     let mut resim = Resim::open_recorded(dir, &m, moved, threads)?;
     let mut log = RecordedLog::open(dir)?;
     let (seed, ticks) = (resim.seed, resim.scenario.clock.ticks);

@@ -14,7 +14,7 @@ use clap::Args;
 use sentinel_engine::parse_line;
 use sentinel_engine::scorecard::{Builder, Custody, Figures, InjectScore, RunInfo, Scorecard};
 
-use crate::manifest::Manifest;
+use crate::manifest::{LogKind, Manifest, OutputFile};
 
 mod conjunctions;
 
@@ -36,7 +36,10 @@ pub struct ReportArgs {
 /// damaged log is an error naming the file, not a scorecard).
 pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
     let m = crate::manifest::read(dir)?;
-    let path = dir.join("events.jsonl");
+    if let (LogKind::None, Some(entry)) = (m.log, &m.report) {
+        return recorded_scorecard(dir, entry);
+    }
+    let path = m.log_path(dir)?;
     let (file, _) =
         crate::loader::open_regular(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let mut hashing = crate::loader::Hashing::new(file);
@@ -48,6 +51,24 @@ pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
     }
     hashing.check_against(&m.events, &path)?;
     Ok(card.finish(m.events.sha256.clone()))
+}
+
+/// The scorecard a run without a log wrote itself, checked against its manifest entry.
+fn recorded_scorecard(dir: &Path, entry: &OutputFile) -> anyhow::Result<Report> {
+    let path = dir.join(&entry.file);
+    let bytes = crate::loader::read_capped(&path, entry.bytes.saturating_add(1))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let sha = crate::loader::sha256_hex(&bytes);
+    if bytes.len() as u64 != entry.bytes || sha != entry.sha256 {
+        anyhow::bail!(
+            "{}: SHA-256 {sha} ({} bytes) differs from its run's manifest ({:?}, {} bytes): the file was modified; `sentinel verify` checks a run",
+            path.display(),
+            bytes.len(),
+            entry.sha256,
+            entry.bytes
+        );
+    }
+    serde_json::from_slice(&bytes).with_context(|| format!("{} is not a scorecard", path.display()))
 }
 
 /// What the scorecard needs of a run's manifest.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Reported;
 use crate::loader::{self, hex};
-use crate::manifest::{FORMAT, Manifest, OutputFile, ViewFile};
+use crate::manifest::{FORMAT, LogKind, Manifest, OutputFile, ViewFile};
 use crate::render;
 use sentinel_engine::scorecard::{Builder, Figures, RunInfo};
 use sentinel_engine::view::NationView;
@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// Also write the log as NATION sees it to views/NATION.jsonl (repeatable; `all` for every nation).
     #[arg(long = "view", value_name = "NATION")]
     pub views: Vec<String>,
+    /// `jsonl` writes events.jsonl; `none` keeps no event log, only the scorecard (report.json),
+    /// nations.json and the tick chain, with the log's digest in the manifest (for ensembles).
+    #[arg(long, value_enum, default_value_t = LogKind::Jsonl)]
+    pub log: LogKind,
     /// Seconds between candidate-sensor refreshes (0 = no pruning). Tuning only; results do not change.
     #[arg(long, hide = true, default_value_t = 60)]
     pub prune_window_s: u32,
@@ -72,6 +76,38 @@ impl<W: Write> Write for Hashing<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// The event log being written, or nothing (`--log none`: its lines are still formatted, counted and
+/// hashed, for the manifest and the tick chain).
+struct LogFile(Option<File>);
+
+impl Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            Some(f) => f.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+/// Writes `value` as pretty JSON to `dir/name` (synced) and returns its manifest entry.
+fn write_output(dir: &Path, name: &str, value: &impl serde::Serialize) -> anyhow::Result<OutputFile> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    let path = dir.join(name);
+    let mut f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(OutputFile {
+        file: name.into(),
+        lines: text.lines().count() as u64,
+        bytes: text.len() as u64,
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+    })
 }
 
 /// Runs the command.
@@ -158,7 +194,12 @@ pub fn execute(
         },
     );
     let events_path = staging.join("events.jsonl");
-    let file = File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?;
+    let file = match args.log {
+        LogKind::Jsonl => {
+            Some(File::create(&events_path).with_context(|| format!("cannot create {}", events_path.display()))?)
+        }
+        LogKind::None => None,
+    };
     let mut view_sinks = Vec::new();
     if !views.is_empty() {
         fs::create_dir(staging.join("views")).context("cannot create views/")?;
@@ -182,7 +223,7 @@ pub fn execute(
     let (tx, rx) = crossbeam_channel::bounded::<(String, Vec<sentinel_engine::Record>)>(64);
     let writer = std::thread::spawn(move || -> io::Result<Written> {
         let hashing = Hashing {
-            inner: file,
+            inner: LogFile(file),
             hasher: Sha256::new(),
             bytes: 0,
         };
@@ -212,7 +253,9 @@ pub fn execute(
             lines += events.len() as u64;
         }
         let hashing = w.into_inner().map_err(|e| e.into_error())?;
-        hashing.inner.sync_all()?;
+        if let Some(f) = &hashing.inner.0 {
+            f.sync_all()?;
+        }
         let mut views = Vec::new();
         for (view, sink) in view_sinks {
             let nation = view.nation().to_string();
@@ -261,13 +304,14 @@ pub fn execute(
     let events_sha = hex(&hashing.hasher.finalize());
     let wall = started.elapsed().as_secs_f64();
     // The nations' part of the run's scorecard (`sentinel report` computes the same from the log).
-    let nations = card.finish(events_sha.clone()).nations;
-    let mut summary_text = serde_json::to_string_pretty(&nations)?;
-    summary_text.push('\n');
-    let summary_path = staging.join("nations.json");
-    let mut f = File::create(&summary_path).with_context(|| format!("cannot create {}", summary_path.display()))?;
-    f.write_all(summary_text.as_bytes())?;
-    f.sync_all()?;
+    let scorecard = card.finish(events_sha.clone());
+    let report = match args.log {
+        LogKind::Jsonl => None,
+        // No log to compute it from later: the run writes its scorecard itself.
+        LogKind::None => Some(write_output(&staging, "report.json", &scorecard)?),
+    };
+    let nations = scorecard.nations;
+    let nations_summary = write_output(&staging, "nations.json", &nations)?;
 
     let chain_text = chain.text();
     let chain_path = staging.join("ticks.sha256");
@@ -275,6 +319,8 @@ pub fn execute(
     f.write_all(chain_text.as_bytes())?;
     f.sync_all()?;
     let manifest = Manifest {
+        log: args.log,
+        report,
         format: FORMAT.into(),
         scenario: scenario.name.clone(),
         scenario_file: loaded.scenario_file.clone(),
@@ -302,12 +348,7 @@ pub fn execute(
             .iter()
             .map(|c| (c.id.clone(), c.members.clone()))
             .collect(),
-        nations_summary: OutputFile {
-            file: "nations.json".into(),
-            lines: summary_text.lines().count() as u64,
-            bytes: summary_text.len() as u64,
-            sha256: hex(&Sha256::digest(summary_text.as_bytes())),
-        },
+        nations_summary,
         tick_chain: OutputFile {
             file: "ticks.sha256".into(),
             lines: chain.heads.len() as u64,
@@ -399,7 +440,7 @@ fn render_nations(nations: &BTreeMap<String, Figures>) -> String {
 
 /// What the writer thread produced.
 struct Written {
-    hashing: Hashing<File>,
+    hashing: Hashing<LogFile>,
     counts: BTreeMap<&'static str, u64>,
     lines: u64,
     /// The per-tick hash chain.

@@ -155,7 +155,7 @@ pub fn view(args: ViewArgs) -> anyhow::Result<ExitCode> {
 
     // A nation's view log when the run wrote one; else the whole log, by default only the events that
     // name the nation.
-    let mut events = dir.join("events.jsonl");
+    let mut events = manifest.log_path(dir)?;
     let mut default_nations = Vec::new();
     if let Some(n) = &args.view {
         let v = dir.join("views").join(format!("{n}.jsonl"));

@@ -271,3 +271,55 @@ fn the_interval_of_the_mean_over_four_runs_is_student_t() {
         );
     }
 }
+
+#[test]
+fn a_batch_without_logs_merges_to_the_same_statistics_and_keeps_no_log() {
+    let t = tempfile::tempdir().unwrap();
+    let (with, without) = (t.path().join("with"), t.path().join("without"));
+    batch_of(&quick_look(), 3, &with, &[], None);
+    batch_of(&quick_look(), 3, &without, &["--log", "none"], None);
+    let run = without.join("run-00001");
+    assert!(!run.join("events.jsonl").exists());
+    let m: serde_json::Value = serde_json::from_slice(&read(&run, "manifest.json")).unwrap();
+    assert_eq!(m["log"], "none");
+    // The manifest records the digest of the log the run would have written: the logged run's.
+    let logged: serde_json::Value = serde_json::from_slice(&read(&with.join("run-00001"), "manifest.json")).unwrap();
+    assert_eq!(m["events"], logged["events"]);
+    assert_eq!(m["tick_chain_head"], logged["tick_chain_head"]);
+    // The run's own scorecard is the one `report` computes from the logged run's log.
+    let o = sentinel(&["report", with.join("run-00001").to_str().unwrap()]);
+    assert!(o.status.success());
+    let computed: serde_json::Value = serde_json::from_slice(&read(&with.join("run-00001"), "report.json")).unwrap();
+    let written: serde_json::Value = serde_json::from_slice(&read(&run, "report.json")).unwrap();
+    assert_eq!(written, computed);
+    let (a, b) = (t.path().join("ea"), t.path().join("eb"));
+    assert_eq!(merge(&[&with], &a).0, Some(0));
+    assert_eq!(merge(&[&without], &b).0, Some(0));
+    assert_eq!(read(&a, "ensemble.json"), read(&b, "ensemble.json"));
+    // It verifies; a command that needs the log says the run kept none; a rerun resumes nothing.
+    let r = run.to_str().unwrap();
+    let o = sentinel(&["verify", r]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    for cmd in [
+        vec!["diff", r, r],
+        vec!["export", r, "--format", "tdm"],
+        vec!["replay", r],
+    ] {
+        let o = sentinel(&cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("was run with --log none"),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = batch_of(&quick_look(), 3, &without, &["--log", "none"], None);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 run(s) made, 3 already complete"));
+    // A damaged scorecard is refused by merge.
+    let path = run.join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("\"detections\": ", "\"detections\": 1", 1);
+    std::fs::write(&path, text).unwrap();
+    assert_ne!(merge(&[&without], &b).0, Some(0));
+}

@@ -174,6 +174,7 @@ impl Expected {
     fn of(path: &Path) -> anyhow::Result<Expected> {
         let dir = path.parent().unwrap_or(Path::new("."));
         let m = crate::manifest::read(dir)?;
+        m.log_path(dir)?;
         let name = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().into_owned();
         let entry = m
             .log_entry(&name)

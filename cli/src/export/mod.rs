@@ -224,7 +224,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("{} exists; pass --force to replace it", p.display());
     }
-    let log = dir.join("events.jsonl");
+    let log = manifest.log_path(dir)?;
     let (bytes, summary) = match args.format {
         Format::Tdm | Format::TdmXml => {
             let loaded = crate::recorded::load_recorded(&manifest, args.truth.scenario.as_deref())

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Channel, Event, InjectType, Level};
 
@@ -24,7 +24,7 @@ pub const EVENT_MISS_M: f64 = 1000.0;
 pub const SAME_EVENT_S: f64 = 600.0;
 
 /// Conjunction figures of one screening nation, or of the coalition.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScreeningScore {
     /// Assessments made (conjunction data messages).
     pub assessments: u64,
@@ -45,7 +45,7 @@ pub struct ScreeningScore {
 }
 
 /// How a nation first heard of a conjunction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Told {
     /// Who warned it.
     pub from: String,
@@ -62,7 +62,7 @@ pub struct Told {
 }
 
 /// One nation's assessments of one conjunction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assessed {
     /// Hours from the epoch of its first warning (none: it never reached the warning level).
     pub first_warning_h: Option<f64>,
@@ -73,7 +73,7 @@ pub struct Assessed {
 }
 
 /// A conjunction that was warned of or was an event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Conjunction {
     /// The two true objects, smaller number first.
     pub objects: [u32; 2],
@@ -90,7 +90,7 @@ pub struct Conjunction {
 }
 
 /// The conjunction section of the scorecard.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Conjunctions {
     /// Per screening nation.
     pub nations: BTreeMap<String, ScreeningScore>,

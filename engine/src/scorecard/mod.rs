@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{InjectType, RegimeAccuracy, RegimeName};
 
@@ -15,7 +15,7 @@ pub use build::{Builder, RunInfo};
 pub use conjunctions::Conjunctions;
 
 /// Statistics of a list of durations, seconds (products' latencies, requests' turnarounds).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Latency {
     /// How many.
     pub count: u64,
@@ -48,7 +48,7 @@ impl Latency {
 }
 
 /// Custody of one nation, center or the coalition over the run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Custody {
     /// (hours from the epoch, objects in custody, objects known) at each sample.
     pub series: Vec<(f64, u32, u32)>,
@@ -65,7 +65,7 @@ pub struct Custody {
 }
 
 /// Custody of one regime.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RegimeCustody {
     /// Mean of the samples after tick 0.
     pub mean: f64,
@@ -76,7 +76,7 @@ pub struct RegimeCustody {
 }
 
 /// Figures of one nation, regional center or the coalition.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Figures {
     /// Detections by own sensors.
     pub detections: u64,
@@ -130,7 +130,7 @@ pub struct Figures {
 }
 
 /// One inject and how fast it was noticed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InjectScore {
     /// Inject id.
     pub inject: String,
@@ -147,7 +147,7 @@ pub struct InjectScore {
 }
 
 /// Times of one nation for one inject, seconds after it fired.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NationTimes {
     /// First own detection (uncorrelated track for a manoeuvre).
     pub detected_s: Option<u64>,
@@ -159,7 +159,7 @@ pub struct NationTimes {
 }
 
 /// A liaison's queue over the run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LiaisonStats {
     /// Largest depth.
     pub max_depth: u32,
@@ -172,7 +172,7 @@ pub struct LiaisonStats {
 /// The scorecard of a run: every figure the evaluator reads, computed in one place ([`Builder`])
 /// from the run's events, whether they stream out of the engine (`sentinel run` writes the nations'
 /// part as `nations.json`) or are read back from the log (`sentinel report`, `report.json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scorecard {
     /// Scenario name.
     pub scenario: String,
