@@ -101,3 +101,46 @@ fn split_prefix(line: &str) -> Option<(u64, &str, &str)> {
     }
     Some((tick, time, rest.strip_prefix(',')?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"tick":7,"time":"2026-05-30T12:01:10Z","kind":"liaison_queue","liaison":"L","home":"JPN","host":"USA","depth":3}"#;
+
+    #[test]
+    fn a_line_reads_back_into_its_event_and_writes_the_same_bytes() {
+        let l = parse_line(LINE).unwrap();
+        assert_eq!((l.tick, l.time.as_str()), (7, "2026-05-30T12:01:10Z"));
+        assert!(matches!(&l.event, Event::LiaisonQueue { depth: 3, home, .. } if &**home == "JPN"));
+        let mut out = Vec::new();
+        l.write(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{LINE}\n"));
+    }
+
+    #[test]
+    fn other_key_orders_read_through_the_general_path() {
+        let moved = r#"{"kind":"liaison_queue","depth":3,"home":"JPN","tick":7,"host":"USA","liaison":"L","time":"2026-05-30T12:01:10Z"}"#;
+        assert!(split_prefix(moved).is_none());
+        assert_eq!(parse_line(moved).unwrap(), parse_line(LINE).unwrap());
+    }
+
+    #[test]
+    fn a_bad_line_is_an_error_naming_what_is_wrong() {
+        let unknown = LINE.replace("liaison_queue", "liaison_gossip");
+        assert!(
+            parse_line(&unknown)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown variant `liaison_gossip`")
+        );
+        let missing = LINE.replace(",\"depth\":3", "");
+        assert!(
+            parse_line(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("missing field `depth`")
+        );
+        assert!(parse_line(r#"{"tick":7,"time":"x"}"#).is_err());
+    }
+}
