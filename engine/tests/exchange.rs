@@ -169,6 +169,35 @@ fn a_request_denied_by_policy_is_declined_with_the_rule() {
     assert!(of_kind(&r, "tasking_observed").is_empty());
 }
 
+/// The provider decides on what its own catalog records of the requested object, never on the
+/// object's true attributes: a B whose catalog lacks JCSAT-12 cannot know the number names its own
+/// military satellite, so its rule does not decline the request (which then expires: B cannot
+/// point at an object it has not catalogued).
+#[test]
+fn a_provider_decides_a_request_on_its_catalog_not_on_the_truth() {
+    let extra = format!(
+        r#"agreements: [(id: "B-to-A", from: "B", to: "A", products: [TaskingSupport], delay_s: 300,
+                        rules: [Deny(id: "b-military", owners: ["B"], military: true)])],
+        tasking: [(id: "R1", by: "A", object: {JCSAT_12}, to: Nation("B"), at: "T+01:00",
+                   window: (start: "T+01:00", end: "T+03:00"))],"#
+    );
+    let blind = text(&extra).replace(
+        r#"(id: "B", name: "B")"#,
+        &format!(r#"(id: "B", name: "B", knows: Objects([{HIMAWARI_9}]))"#),
+    );
+    let r = common::run(&load(&blind), 1, SimOptions::default());
+    assert_eq!(
+        lifecycle(&r, "R1"),
+        vec![
+            (60, "tasking_requested"),
+            (60, "tasking_routed"),
+            (65, "tasking_accepted"),
+            (180, "tasking_expired"),
+            (185, "tasking_reported"),
+        ]
+    );
+}
+
 #[test]
 fn a_request_without_an_agreement_is_declined_by_the_requester() {
     let (_, r) = run(&format!(

@@ -94,6 +94,16 @@ impl Exchange {
         self.route(tick, msg, liaison, ev);
     }
 
+    /// What the provider's catalog records of the object request `r` names (by the number the
+    /// request gives it): its agreement's rules decide on this, as they do for products, never on
+    /// the object's true attributes. An object the provider has not catalogued has unknown
+    /// attributes.
+    fn requested_attrs(&self, r: usize) -> ObjectAttrs<'_> {
+        let q = &self.requests[r];
+        let entry = (self.entries[q.provider as usize].iter()).position(|e| e.designator == q.object);
+        self.attrs_known(q.provider, entry)
+    }
+
     /// A provider's sensor detected a requested object: the first detection fulfils the request.
     pub(super) fn fulfil(&mut self, tick: u64, sensor: u16, t: TaskedDetection, ev: &mut Emitter) {
         let r = t.request as usize;
@@ -105,7 +115,7 @@ impl Exchange {
         let (mut measured, mut degraded_by) = (t.measured, None);
         if let Some(ai) = self.requests[r].agreement {
             let a = &self.agreements[ai];
-            if let Decision::Degrade(rule, d) = a.spec.decide(&self.attrs(self.requests[r].sat)) {
+            if let Decision::Degrade(rule, d) = a.spec.decide(&self.requested_attrs(r)) {
                 let mut rng = a.degrade_rng.at(REPORT_STREAM | r as u64, self.requests[r].by as u64);
                 measured = degrade(measured, &d, &mut rng);
                 degraded_by = Some(Arc::from(rule.id.as_str()));
@@ -159,9 +169,9 @@ impl Exchange {
     /// A request reaches its provider: expired if its window has closed, declined if the agreement
     /// has ended or a rule denies the object, else accepted for the target sensors.
     pub(super) fn arrive_request(&mut self, tick: u64, r: usize, ev: &mut Emitter) {
-        let (by, provider, object, sat) = {
+        let (by, provider, object) = {
             let q = &self.requests[r];
-            (q.by, q.provider, q.object, q.sat)
+            (q.by, q.provider, q.object)
         };
         let names = (
             self.requests[r].id.clone(),
@@ -186,7 +196,7 @@ impl Exchange {
             let verdict = if !a.in_force(self.secs(tick)) {
                 Some((DeclineReason::AgreementEnded, None))
             } else {
-                match a.spec.decide(&self.attrs(sat)) {
+                match a.spec.decide(&self.requested_attrs(r)) {
                     Decision::Deny(rule) => Some((DeclineReason::Policy, Some(Arc::from(rule.id.as_str())))),
                     _ => None,
                 }
