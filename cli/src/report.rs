@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use sentinel_engine::parse_line;
+use sentinel_engine::event::{kind_of, parse_line};
 use sentinel_engine::scorecard::{Builder, Custody, Figures, InjectScore, RunInfo, Scorecard};
 
 use crate::manifest::{LogKind, Manifest, OutputFile};
@@ -46,6 +46,11 @@ pub fn of_run(dir: &Path) -> anyhow::Result<Report> {
     let mut card = Builder::new(run_info(&m));
     for (n, line) in BufReader::with_capacity(1 << 20, &mut hashing).lines().enumerate() {
         let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        // Kinds the scorecard does not read (most of a log) are skipped unparsed; the digest
+        // check below still covers every byte.
+        if kind_of(&line).is_some_and(|k| !Builder::reads(k)) {
+            continue;
+        }
         let l = parse_line(&line).with_context(|| format!("{}:{}: not an event line", path.display(), n + 1))?;
         card.feed(l.tick, &l.event);
     }

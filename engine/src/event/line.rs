@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Deserialize;
 
-use super::{Event, Record};
+use super::{Event, EventKind, Record};
 
 /// Writes one record as a JSON line: `{"tick":..,"time":"..","kind":..,...}`.
 pub fn write_json_line<W: Write>(w: &mut W, rec: &Record, time_iso: &str, scratch: &mut Vec<u8>) -> io::Result<()> {
@@ -87,6 +87,15 @@ pub fn parse_line(line: &str) -> Result<LogLine, serde_json::Error> {
     }
 }
 
+/// The kind of a line as [`JsonLines`] writes it, read from its head without parsing the rest
+/// (`None` for any other form: read it with [`parse_line`]).
+pub fn kind_of(line: &str) -> Option<EventKind> {
+    let (_, _, rest) = split_prefix(line)?;
+    let name = rest.strip_prefix("\"kind\":\"")?;
+    let name = &name[..name.find('"')?];
+    EventKind::ALL.iter().copied().find(|k| k.as_str() == name)
+}
+
 /// `{"tick":N,"time":"T",REST` → (N, T, REST), or `None` when the line does not start so.
 fn split_prefix(line: &str) -> Option<(u64, &str, &str)> {
     let rest = line.strip_prefix("{\"tick\":")?;
@@ -122,6 +131,8 @@ mod tests {
     fn other_key_orders_read_through_the_general_path() {
         let moved = r#"{"kind":"liaison_queue","depth":3,"home":"JPN","tick":7,"host":"USA","liaison":"L","time":"2026-05-30T12:01:10Z"}"#;
         assert!(split_prefix(moved).is_none());
+        assert_eq!(kind_of(moved), None);
+        assert_eq!(kind_of(LINE), Some(EventKind::LiaisonQueue));
         assert_eq!(parse_line(moved).unwrap(), parse_line(LINE).unwrap());
     }
 

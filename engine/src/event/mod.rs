@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 mod line;
 mod vocab;
 
-pub use line::{JsonLines, LogLine, parse_line, write_json_line};
+pub use line::{JsonLines, LogLine, kind_of, parse_line, write_json_line};
 pub use vocab::{
     Channel, DeclineReason, ExpiryReason, InjectType, Level, ProductKind, RegimeName, RequestOutcome, RequestStage,
     Scope, SensorType, UpdateVia,

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::event::{Channel, Event, InjectType, RegimeAccuracy, RegimeName, RequestOutcome, Scope};
+use crate::event::{Channel, Event, EventKind, InjectType, RegimeAccuracy, RegimeName, RequestOutcome, Scope};
 
 use super::conjunctions;
 use super::{Custody, Figures, InjectScore, Latency, LiaisonStats, NationTimes, RegimeCustody, Scorecard};
@@ -77,6 +77,26 @@ impl Builder {
     /// Seconds from tick `t` to tick `tick`.
     fn since(&self, tick: u64, t: u64) -> u64 {
         (tick - t) * self.info.tick_s
+    }
+
+    /// Whether the scorecard reads events of `kind` (a reader may skip the others unparsed: access
+    /// windows and misses, most of a log, count for nothing here; `engine/tests/scorecard.rs`
+    /// checks that leaving them out changes no figure).
+    pub fn reads(kind: EventKind) -> bool {
+        use EventKind as K;
+        !matches!(
+            kind,
+            K::InjectEnd
+                | K::ObjectLost
+                | K::AccessStart
+                | K::Missed
+                | K::AccessEnd
+                | K::AgreementStatus
+                | K::LiaisonDuty
+                | K::TaskingRouted
+                | K::TaskingExpired
+                | K::ShareDelayed
+        )
     }
 
     /// Takes one event (events must come in log order).
