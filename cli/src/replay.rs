@@ -3,6 +3,8 @@
 //! the change file still have the digests the manifest recorded, and compares the new log with the
 //! recorded `events.jsonl` itself tick by tick, then the log's digest and size with the manifest's
 //! and the recorded hash chain with the replay's (nothing is kept in memory but the current tick).
+//! A run made with `--log none` is compared through its chain tick by tick, and the replayed
+//! events' digest with the one its manifest recorded for the log it did not keep.
 //! Exit 0 when identical, 1 naming the first divergent tick and event or what else differs.
 
 use std::fs::File;
@@ -13,9 +15,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
 
 use crate::chain::TickReader;
-use crate::manifest::{Manifest, read as manifest};
+use crate::manifest::{LogKind, Manifest, read as manifest};
 use crate::recorded::Moved;
 use crate::truth::Resim;
 
@@ -47,9 +50,18 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         scenario: args.scenario.as_deref(),
         change: args.change.as_deref(),
     };
-    m.log_path(dir)?;
     let mut resim = Resim::open_recorded(dir, &m, moved, threads)?;
-    let mut log = RecordedLog::open(dir)?;
+    let mut log = match m.log {
+        LogKind::Jsonl => Recorded::Log(RecordedLog::open(&m.log_path(dir)?)?),
+        LogKind::None => {
+            // The chain is all there is to compare with: it must be the one the run wrote.
+            if let Err(why) = crate::verify::check_file(dir, &m.tick_chain) {
+                println!("sentinel: replay DIFFERS: {why}: the run kept no log, and its chain was altered");
+                return Ok(ExitCode::from(1));
+            }
+            Recorded::Chain(Sha256::new(), 0)
+        }
+    };
     let (seed, ticks) = (resim.seed, resim.scenario.clock.ticks);
     let fork = match &m.fork {
         Some(f) => format!(
@@ -67,15 +79,32 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         if tick.0.is_multiple_of(64) {
             bar.set_position(tick.0);
         }
-        let recorded = match log.reader.tick(tick.0) {
-            Ok(r) => r,
-            Err(e) => {
-                bar.finish_and_clear();
-                println!(
-                    "sentinel: replay DIFFERS: events.jsonl is damaged at tick {}: {e:#}",
-                    tick.0
-                );
-                return Ok(ExitCode::from(1));
+        let recorded = match &mut log {
+            Recorded::Log(l) => match l.reader.tick(tick.0) {
+                Ok(r) => r,
+                Err(e) => {
+                    bar.finish_and_clear();
+                    println!(
+                        "sentinel: replay DIFFERS: events.jsonl is damaged at tick {}: {e:#}",
+                        tick.0
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            },
+            Recorded::Chain(sha, lines) => {
+                // No log to compare with: the chain alone says whether the tick is the same.
+                sha.update(resim.tick_bytes());
+                *lines += resim.tick_bytes().iter().filter(|&&c| c == b'\n').count() as u64;
+                if !chain_same {
+                    bar.finish_and_clear();
+                    println!(
+                        "sentinel: replay DIFFERS: first divergent tick {} ({}): its events' hash is not the one ticks.sha256 recorded (the run kept no log, so the differing event cannot be shown: replay a run of the same scenario and seed made with a log); seed {seed}",
+                        tick.0,
+                        resim.sim().clock().iso(tick)
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                continue;
             }
         };
         if recorded != resim.tick_bytes() {
@@ -100,7 +129,23 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     bar.finish_and_clear();
-    let problems = log.finish(&m, &resim, ticks)?;
+    let mut problems = chain_problems(&m, &resim, ticks);
+    let compared = match log {
+        Recorded::Log(l) => {
+            problems.extend(l.finish(&m)?);
+            "the recorded log, its digest and its chain"
+        }
+        Recorded::Chain(sha, lines) => {
+            let digest = crate::loader::hex(&sha.finalize());
+            if digest != m.events.sha256 || lines != m.events.lines {
+                problems.push(format!(
+                    "the replayed events' SHA-256 {digest} ({lines} lines) is not the digest the manifest recorded for the log the run did not keep ({}, {} lines)",
+                    m.events.sha256, m.events.lines
+                ));
+            }
+            "the recorded chain and the digest of the log the run did not keep"
+        }
+    };
     if !problems.is_empty() {
         for p in &problems {
             println!("sentinel: replay DIFFERS: {p}");
@@ -108,7 +153,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     println!(
-        "sentinel: replay identical: all {ticks} ticks match the recorded log, its digest and its chain (head {}){fork}; seed {seed}",
+        "sentinel: replay identical: all {ticks} ticks match {compared} (head {}){fork}; seed {seed}",
         &resim.chain().head_hex()[..16]
     );
     Ok(ExitCode::SUCCESS)
@@ -126,6 +171,14 @@ fn progress(ticks: u64, quiet: bool) -> ProgressBar {
     b
 }
 
+/// What the replay is compared with: the recorded log, or (a run made with `--log none`) the
+/// chain alone, with the digest and line count of the replayed events accumulated for the
+/// manifest's record of the log the run did not keep.
+enum Recorded {
+    Log(RecordedLog),
+    Chain(Sha256, u64),
+}
+
 /// The recorded `events.jsonl`, read tick by tick alongside the replay and hashed as it is read, so
 /// the replay compares the log itself (not only its chain file) and its digest with the manifest's.
 struct RecordedLog {
@@ -133,37 +186,42 @@ struct RecordedLog {
 }
 
 impl RecordedLog {
-    fn open(dir: &Path) -> anyhow::Result<RecordedLog> {
-        let path = dir.join("events.jsonl");
-        let f = File::open(&path).with_context(|| format!("cannot open the recorded log {}", path.display()))?;
+    fn open(path: &Path) -> anyhow::Result<RecordedLog> {
+        let f = File::open(path).with_context(|| format!("cannot open the recorded log {}", path.display()))?;
         Ok(RecordedLog {
             reader: TickReader::hashing(BufReader::with_capacity(1 << 20, f)),
         })
     }
 
     /// After the last tick: what is wrong with the log as a whole (lines past the end, a digest or
-    /// line count other than the manifest's, a chain of another length or head).
-    fn finish(mut self, m: &Manifest, resim: &Resim, ticks: u64) -> anyhow::Result<Vec<String>> {
+    /// line count other than the manifest's).
+    fn finish(mut self, m: &Manifest) -> anyhow::Result<Vec<String>> {
         let mut problems = Vec::new();
         if self.reader.has_more()? {
             problems.push("events.jsonl has lines after the run's last tick".to_string());
         } else if let Err(e) = self.reader.check_against(&m.events, "events.jsonl") {
             problems.push(format!("{e:#}"));
         }
-        if resim.recorded_ticks() as u64 != ticks {
-            problems.push(format!(
-                "ticks.sha256 has {} ticks, the replay {ticks}",
-                resim.recorded_ticks()
-            ));
-        }
-        if m.tick_chain_head != resim.chain().head_hex() {
-            problems.push(format!(
-                "the manifest's tick_chain_head is not the replay's chain head {}",
-                &resim.chain().head_hex()[..16]
-            ));
-        }
         Ok(problems)
     }
+}
+
+/// After the last tick: a chain of another length or head than the replay's.
+fn chain_problems(m: &Manifest, resim: &Resim, ticks: u64) -> Vec<String> {
+    let mut problems = Vec::new();
+    if resim.recorded_ticks() as u64 != ticks {
+        problems.push(format!(
+            "ticks.sha256 has {} ticks, the replay {ticks}",
+            resim.recorded_ticks()
+        ));
+    }
+    if m.tick_chain_head != resim.chain().head_hex() {
+        problems.push(format!(
+            "the manifest's tick_chain_head is not the replay's chain head {}",
+            &resim.chain().head_hex()[..16]
+        ));
+    }
+    problems
 }
 
 /// The first line where two ticks' logs differ (`(none)` for a missing line).

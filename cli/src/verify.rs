@@ -68,7 +68,7 @@ pub fn digest_file(path: &Path) -> Result<(u64, u64, String), String> {
 }
 
 /// Checks one file against its manifest entry; `Err` says what is wrong.
-fn check_file(dir: &Path, entry: &OutputFile) -> Result<String, String> {
+pub fn check_file(dir: &Path, entry: &OutputFile) -> Result<String, String> {
     let name = &entry.file;
     let (bytes, lines, sha) = digest_file(&dir.join(name)).map_err(|e| format!("{name}: cannot read it: {e}"))?;
     if entry.bytes != bytes {

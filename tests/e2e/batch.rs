@@ -300,11 +300,7 @@ fn a_batch_without_logs_merges_to_the_same_statistics_and_keeps_no_log() {
     let r = run.to_str().unwrap();
     let o = sentinel(&["verify", r]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-    for cmd in [
-        vec!["diff", r, r],
-        vec!["export", r, "--format", "tdm"],
-        vec!["replay", r],
-    ] {
+    for cmd in [vec!["diff", r, r], vec!["export", r, "--format", "tdm"]] {
         let o = sentinel(&cmd);
         assert_eq!(o.status.code(), Some(2), "{cmd:?}");
         assert!(
@@ -313,6 +309,29 @@ fn a_batch_without_logs_merges_to_the_same_statistics_and_keeps_no_log() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+    // Replay compares the re-simulation with the chain and with the digest of the log not kept.
+    let o = sentinel(&["replay", r, "--quiet"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("match the recorded chain and the digest of the log the run did not keep"),
+        "{out}"
+    );
+    // A chain file altered to hide a change is caught by its manifest digest.
+    let chain = run.join("ticks.sha256");
+    let saved = std::fs::read(&chain).unwrap();
+    let mut altered = saved.clone();
+    let at = saved.len() / 2 + saved[saved.len() / 2..].iter().position(u8::is_ascii_hexdigit).unwrap();
+    altered[at] = if saved[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&chain, &altered).unwrap();
+    let o = sentinel(&["replay", r, "--quiet"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("ticks.sha256: SHA-256") && out.contains("its chain was altered"),
+        "{out}"
+    );
+    std::fs::write(&chain, &saved).unwrap();
     let o = batch_of(&quick_look(), 3, &without, &["--log", "none"], None);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 run(s) made, 3 already complete"));
     // A damaged scorecard is refused by merge.

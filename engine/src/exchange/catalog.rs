@@ -452,9 +452,9 @@ impl Exchange {
         emit(Scope::Coalition, Arc::from("coalition"), &all, None);
     }
 
-    /// A tasking report's measurement with the provider sensor's nominal sigmas (plus the
-    /// agreement's degradation, when a rule degraded it).
-    pub(super) fn report_meas(&self, sensor: u16, tick: u64, m: &Geometry, agreement: Option<usize>, sat: u32) -> Meas {
+    /// A tasking report's measurement with the provider sensor's nominal sigmas (widened by the
+    /// degradation the provider's rule added, which the report names).
+    pub(super) fn report_meas(&self, sensor: u16, tick: u64, m: &Geometry, degraded: Option<&Degradation>) -> Meas {
         let (sr, sa, se) = self.sigmas[sensor as usize];
         let mut meas = Meas {
             tick,
@@ -466,10 +466,8 @@ impl Exchange {
             sigma_az_deg: sa,
             sigma_el_deg: se,
         };
-        if let Some(ai) = agreement
-            && let Decision::Degrade(_, d) = self.agreements[ai].spec.decide(&self.attrs(sat))
-        {
-            widen_sigmas(&mut meas, &d);
+        if let Some(d) = degraded {
+            widen_sigmas(&mut meas, d);
         }
         meas
     }

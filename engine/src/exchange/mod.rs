@@ -225,7 +225,9 @@ enum Outcome {
         sensor: u16,
         tick: u64,
         measured: Geometry,
-        degraded_by: Option<Arc<str>>,
+        /// The agreement rule that degraded the report, and what it added (the requester widens
+        /// the report's sigmas by it).
+        degraded_by: Option<(Arc<str>, Degradation)>,
     },
     Declined,
     Expired,
@@ -489,7 +491,13 @@ impl Exchange {
     pub fn new(scenario: &Scenario, seed: u64, population: &[Member]) -> Exchange {
         let tick_s = scenario.clock.tick_s as u64;
         let nations: Vec<Arc<str>> = scenario.nations.iter().map(|n| Arc::from(n.id.as_str())).collect();
-        let rank = |id: &str| -> Nation { nations.binary_search_by(|n| (**n).cmp(id)).unwrap_or(0) as Nation };
+        // Validation resolved every nation, sensor and object a scenario names (`scenario::load`
+        // refuses unknown ones), so a failed lookup here is a broken invariant, not bad input.
+        let rank = |id: &str| -> Nation {
+            nations
+                .binary_search_by(|n| (**n).cmp(id))
+                .expect("validated: the scenario names declared nations") as Nation
+        };
         let sensor_ids: Vec<Arc<str>> = scenario.sensors.iter().map(|s| Arc::from(s.id.as_str())).collect();
         let sensor_nation: Vec<Nation> = scenario.sensors.iter().map(|s| rank(&s.nation)).collect();
         let sats: Vec<SatAttrs> = population
@@ -516,10 +524,12 @@ impl Exchange {
                 let provider = rank(&r.provider);
                 let (sensors, target) = match &r.target {
                     Target::Sensor(s) => (
-                        sensor_ids
-                            .binary_search_by(|x| (**x).cmp(s.as_str()))
-                            .map(|k| vec![k as u16])
-                            .unwrap_or_default(),
+                        vec![
+                            sensor_ids
+                                .binary_search_by(|x| (**x).cmp(s.as_str()))
+                                .expect("validated: a tasking request names a declared sensor")
+                                as u16,
+                        ],
                         Arc::from(s.as_str()),
                     ),
                     Target::Nation(_) => (
@@ -536,7 +546,10 @@ impl Exchange {
                     by: rank(&r.by),
                     provider,
                     object: r.object,
-                    sat: sats.binary_search_by_key(&r.object, |s| s.id).unwrap_or(0) as u32,
+                    sat: sats
+                        .binary_search_by_key(&r.object, |s| s.id)
+                        .expect("validated: a tasking request names a catalogued object")
+                        as u32,
                     sensors,
                     target,
                     priority: r.priority,

@@ -471,12 +471,12 @@ impl Exchange {
                     via: msg.via.clone(),
                     turnaround_s: (tick - req.at_tick) * self.tick_s,
                     measured,
-                    degraded_by,
+                    degraded_by: degraded_by.as_ref().map(|(rule, _)| rule.clone()),
                     sensor: sensor.map(|s| self.sensor_ids[s as usize].clone()),
                 })));
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
-                    let meas = self.report_meas(s, t, &m, req.agreement, sat);
+                    let meas = self.report_meas(s, t, &m, degraded_by.as_ref().map(|(_, d)| d));
                     self.believe(by, TrueSat::of(sat), &[meas], UpdateVia::Tasking, s, None, ev);
                 }
                 self.lose_interest((by, object));

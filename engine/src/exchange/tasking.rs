@@ -118,7 +118,7 @@ impl Exchange {
             if let Decision::Degrade(rule, d) = a.spec.decide(&self.requested_attrs(r)) {
                 let mut rng = a.degrade_rng.at(REPORT_STREAM | r as u64, self.requests[r].by as u64);
                 measured = degrade(measured, &d, &mut rng);
-                degraded_by = Some(Arc::from(rule.id.as_str()));
+                degraded_by = Some((Arc::from(rule.id.as_str()), d));
             }
         }
         let req = &mut self.requests[r];
