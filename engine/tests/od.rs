@@ -179,6 +179,7 @@ fn consistency(el: &sgp4::Elements, regime: Regime, span_min: f64, step_min: f64
             start,
             prior: Some((start, prior)),
             obs: &o,
+            bstar_sigma: None,
         };
         let s = match od::fit(&p) {
             Ok(s) => s,
@@ -271,27 +272,59 @@ fn reference_python() -> Option<std::path::PathBuf> {
 fn the_engine_fit_agrees_with_an_independent_scipy_fit() {
     let Some(python) = reference_python() else { return };
     let el = iss();
-    let (line1, line2) = (
-        "1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
-        "2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
-    );
+    let times = schedule(&el, &sensors(), 1440.0, 20.0 / 60.0);
+    compare_with_scipy(&python, &el, ISS_TLE, &times, None);
+}
+
+/// The same with B* estimated (from a drag term of zero, over two days of tracks): the seven
+/// parameters agree with the independent fit's.
+#[test]
+fn the_engine_bstar_fit_agrees_with_an_independent_scipy_fit() {
+    let Some(python) = reference_python() else { return };
+    let el = iss();
+    let times = schedule_spread(&el, &sensors(), 2880.0, 360.0);
+    compare_with_scipy(&python, &el, ISS_TLE, &times, Some(1e-3));
+}
+
+/// The ISS's element set as text (the independent fit reads its template from it).
+const ISS_TLE: (&str, &str) = (
+    "1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
+    "2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014",
+);
+
+/// Five seeded fits of `el`'s tracks at `times` by the engine and by od_fit.py. With
+/// `bstar_sigma`, both start from a drag term of zero (the TLE's B* field blanked for Python)
+/// and estimate it.
+fn compare_with_scipy(
+    python: &std::path::Path,
+    el: &sgp4::Elements,
+    (line1, line2): (&str, &str),
+    times: &[(usize, f64)],
+    bstar_sigma: Option<f64>,
+) {
     let sensors = sensors();
-    let times = schedule(&el, &sensors, 1440.0, 20.0 / 60.0);
-    let truth = od::mean_of(&el);
-    let prior = od::prior_covariance(&truth, el.datetime, &el, 0.0, &PriorSigmas::default_for(Regime::Leo)).unwrap();
-    let dir = std::env::temp_dir().join(format!("sentinel-od-{}", std::process::id()));
+    let mut template = el.clone();
+    let mut line1 = line1.to_string();
+    if bstar_sigma.is_some() {
+        template.drag_term = 0.0;
+        line1.replace_range(53..61, " 00000+0");
+    }
+    let truth = od::mean_of(el);
+    let prior = od::prior_covariance(&truth, el.datetime, el, 0.0, &PriorSigmas::default_for(Regime::Leo)).unwrap();
+    let dir = std::env::temp_dir().join(format!("sentinel-od-{}-{}", std::process::id(), bstar_sigma.is_some()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut worst: f64 = 0.0;
     for seed in 0..5u64 {
-        let ms = measure(&el, &sensors, &times, 1000 + seed);
+        let ms = measure(el, &sensors, times, 1000 + seed);
         let o = obs(&ms, &sensors);
         let start = draw(&truth, &prior, 1000 + seed);
         let mine = od::fit(&Problem {
-            template: &el,
+            template: &template,
             epoch: el.datetime,
             start,
             prior: Some((start, prior)),
             obs: &o,
+            bstar_sigma,
         })
         .unwrap();
         assert_eq!(mine.rejected, 0, "seed {seed}: editing would make the fits differ");
@@ -318,6 +351,7 @@ fn the_engine_fit_agrees_with_an_independent_scipy_fit() {
             "epoch": el.datetime.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
             "initial": start.as_slice(),
             "prior": {"mean": start.as_slice(), "covariance": rows6(&prior)},
+            "bstar_sigma": bstar_sigma,
             "observations": rows,
         });
         let (inp, out) = (
@@ -325,7 +359,7 @@ fn the_engine_fit_agrees_with_an_independent_scipy_fit() {
             dir.join(format!("out-{seed}.json")),
         );
         std::fs::write(&inp, input.to_string()).unwrap();
-        let run = std::process::Command::new(&python)
+        let run = std::process::Command::new(python)
             .arg(common::repo().join("tests/tools/od_fit.py"))
             .args([&inp, &out])
             .output()
@@ -338,7 +372,7 @@ fn the_engine_fit_agrees_with_an_independent_scipy_fit() {
         d[5] = (d[5] + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
         let m = (d.transpose() * mine.covariance.try_inverse().unwrap() * d)[0].sqrt();
         println!(
-            "seed {seed}: scipy and engine estimates {m:.2e} sigma apart (Mahalanobis), wRMS {:.3} / {:.3}",
+            "seed {seed}: scipy and engine elements {m:.2e} sigma apart (Mahalanobis), wRMS {:.3} / {:.3}",
             mine.wrms, theirs["rms"]
         );
         assert!(m < 0.05, "seed {seed}: {m} sigma apart");
@@ -350,8 +384,118 @@ fn the_engine_fit_agrees_with_an_independent_scipy_fit() {
                 "seed {seed}: element {i} sigma ratio {ratio}"
             );
         }
+        if let Some((b, sb)) = mine.bstar {
+            let (tb, tsb) = (
+                theirs["x"][6].as_f64().unwrap(),
+                theirs["covariance"][6][6].as_f64().unwrap().sqrt(),
+            );
+            println!("seed {seed}: B* {b:.6e} ± {sb:.2e}, scipy {tb:.6e} ± {tsb:.2e}");
+            assert!((b - tb).abs() < 0.05 * sb, "seed {seed}: B* {b} vs {tb} (sigma {sb})");
+            assert!((tsb / sb - 1.0).abs() < 0.02, "seed {seed}: B* sigma {sb} vs {tsb}");
+        }
         worst = worst.max(m);
     }
     println!("largest difference over 5 fits: {worst:.2e} sigma");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Detection times spread over `span_min`: for each sensor, the first pass (at most 8 detections
+/// 20 s apart above 10° elevation) in each window of `window_min`.
+fn schedule_spread(el: &sgp4::Elements, sensors: &[Sensor], span_min: f64, window_min: f64) -> Vec<(usize, f64)> {
+    let c = sgp4::Constants::from_elements_afspc_compatibility_mode(el).unwrap();
+    let step_min = 20.0 / 60.0;
+    let mut out = Vec::new();
+    for (s, sensor) in sensors.iter().enumerate() {
+        let (mut window, mut t) = (-1.0_f64, 0.0);
+        let mut count = 0;
+        while t <= span_min {
+            let r = c
+                .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(t))
+                .unwrap()
+                .position;
+            let look = look_from(&sensor.site, sub(teme_to_ecef(r, gmst(t)), sensor.site.ecef_km));
+            let w = (t / window_min).floor();
+            if look.el_deg > 10.0 && (w > window || count > 0) && count < 8 {
+                (window, count) = (w, count + 1);
+                out.push((s, t));
+            } else if look.el_deg <= 10.0 {
+                count = 0;
+            }
+            t += step_min;
+        }
+    }
+    out
+}
+
+/// The ISS observed over two days, fitted from elements whose drag term is unknown (zero): the
+/// estimate of B*, its 1-sigma and the estimate's weighted RMS (at the last iterate, for a fit
+/// that does not converge) per seeded fit, with B* estimated (`bstar_sigma`) or held at zero.
+fn bstar_fits(fits: u64, bstar_sigma: Option<f64>) -> Vec<(f64, f64, f64)> {
+    let truth_el = iss();
+    let mut template = truth_el.clone();
+    template.drag_term = 0.0;
+    let sensors = sensors();
+    let times = schedule_spread(&truth_el, &sensors, 2880.0, 360.0);
+    assert!(times.len() >= 100, "{} detections scheduled", times.len());
+    let truth = od::mean_of(&truth_el);
+    let prior = od::prior_covariance(
+        &truth,
+        truth_el.datetime,
+        &truth_el,
+        0.0,
+        &PriorSigmas::default_for(Regime::Leo),
+    )
+    .unwrap();
+    (0..fits)
+        .map(|seed| {
+            let ms = measure(&truth_el, &sensors, &times, 2000 + seed);
+            let o = obs(&ms, &sensors);
+            let start = draw(&truth, &prior, 2000 + seed);
+            let s = od::fit(&Problem {
+                template: &template,
+                epoch: truth_el.datetime,
+                start,
+                prior: Some((start, prior)),
+                obs: &o,
+                bstar_sigma,
+            });
+            match s {
+                Ok(s) => {
+                    let (b, sb) = s.bstar.unwrap_or((0.0, 0.0));
+                    (b, sb, s.wrms)
+                }
+                // Held at zero, the fit fails for want of the drag: its residuals tell how far.
+                Err(od::OdError::NoConvergence { wrms, .. }) if bstar_sigma.is_none() => (0.0, 0.0, wrms),
+                Err(e) => panic!("seed {seed}: {e}"),
+            }
+        })
+        .collect()
+}
+
+/// B* estimated with the elements (a seventh parameter) from two days of radar and optical
+/// tracks of the ISS, starting from a drag term of zero: the truth (2.1767e-4 per earth radius)
+/// lies within 2 sigma of the estimate in about 95 % of 200 seeded fits and the normalised
+/// squared errors average about 1. Held at zero instead, the same fits cannot explain the
+/// tracks (weighted RMS far above 1): what estimating B* is for.
+#[test]
+fn bstar_estimates_are_statistically_consistent_and_needed() {
+    let truth = iss().drag_term;
+    let fits = bstar_fits(200, Some(1e-3));
+    let z2: Vec<f64> = fits.iter().map(|(b, sb, _)| ((b - truth) / sb).powi(2)).collect();
+    let inside = z2.iter().filter(|z| **z <= 4.0).count() as f64 / z2.len() as f64;
+    let mean_z2 = z2.iter().sum::<f64>() / z2.len() as f64;
+    let wrms = fits.iter().map(|f| f.2).sum::<f64>() / fits.len() as f64;
+    let sigma = fits.iter().map(|f| f.1).sum::<f64>() / fits.len() as f64;
+    println!(
+        "B*: truth within 2 sigma in {:.1} % of 200 fits, mean normalised squared error {mean_z2:.2}, mean sigma {sigma:.2e} (truth {truth:.4e}), mean wRMS {wrms:.3}",
+        inside * 100.0
+    );
+    assert!((0.90..=0.99).contains(&inside), "{inside}");
+    assert!((0.7..1.3).contains(&mean_z2), "{mean_z2}");
+    assert!(sigma < 0.1 * truth, "B* barely determined: {sigma}");
+    assert!((0.8..1.2).contains(&wrms), "{wrms}");
+    let fixed = bstar_fits(20, None);
+    let wrms_fixed = fixed.iter().map(|f| f.2).sum::<f64>() / fixed.len() as f64;
+    println!("B* held at zero: mean wRMS {wrms_fixed:.2}");
+    assert!(wrms_fixed > 3.0 * wrms, "{wrms_fixed}");
 }

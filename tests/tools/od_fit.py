@@ -12,6 +12,8 @@ Input:
    "epoch": "YYYY-MM-DDTHH:MM:SS[.ffffff]",   UTC epoch of the estimated elements
    "initial": [a_km, h, k, p, q, lambda_rad], starting guess
    "prior": null | {"mean": [6], "covariance": [[6x6]]},
+   "bstar_sigma": null | 1-sigma (1/earth radii): also estimate B* (x gains a seventh entry), with
+                  the template's bstar as its a-priori mean,
    "observations": [{"minutes", "site_ecef_km": [3], "site_lat_deg", "site_lon_deg", "gmst_rad",
                      "range_km" (or null), "az_deg", "el_deg",
                      "sigma_range_km" (or null), "sigma_az_deg", "sigma_el_deg"}, ...]}
@@ -20,7 +22,7 @@ mu = 398600.8 km^3/s^2, WGS-72), h = e cos(W+w), k = e sin(W+w), p = tan(i/2) co
 q = tan(i/2) sin W, lambda = W+w+M (rad).
 
 Output:
-  {"x": [6], "covariance": [[6x6]] ((J^T J)^-1 of the whitened residuals at the solution),
+  {"x": [6 or 7], "covariance": [[6x6 or 7x7]] ((J^T J)^-1 of the whitened residuals at the solution),
    "rms": sqrt(mean of the squared whitened measurement residuals; prior rows excluded),
    "iterations": nfev, "njev": ..., "status": scipy status code, "message": scipy message,
    "success": bool, "n_residuals": measurement residual count}
@@ -36,8 +38,8 @@ from sgp4.api import WGS72, Satrec, jday
 MU_KM3_S2 = 398600.8  # WGS-72, as SGP4 uses
 JD_1949_12_31 = 2433281.5  # sgp4init's epoch origin: days since 1949 December 31 00:00 UT
 # Central-difference steps for the Jacobian: a in km, the rest dimensionless / radians.
-JAC_STEP = np.array([1e-3, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7])
-X_SCALE = np.array([1.0, 1e-4, 1e-4, 1e-4, 1e-4, 1e-4])
+JAC_STEP = np.array([1e-3, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7, 1e-6])  # the last: B*, 1/earth radii
+X_SCALE = np.array([1.0, 1e-4, 1e-4, 1e-4, 1e-4, 1e-4, 1e-4])
 
 
 def epoch_days_since_1949(iso):
@@ -98,6 +100,8 @@ class Problem:
         self.rng = np.array([obs[i]["range_km"] for i in self.r_idx], float)
         self.s_rng = np.array([obs[i]["sigma_range_km"] for i in self.r_idx], float)
         self.n_meas = len(self.r_idx) + 2 * len(obs)
+        self.bstar_sigma = spec.get("bstar_sigma")
+        self.n = 6 if self.bstar_sigma is None else 7
         prior = spec.get("prior")
         if prior is not None:
             self.prior_mean = np.array(prior["mean"], float)
@@ -106,9 +110,10 @@ class Problem:
             self.prior_mean = None
 
     def teme(self, x):
-        e, argp, incl, m, no_kozai, raan = to_sgp4_elements(x)
+        e, argp, incl, m, no_kozai, raan = to_sgp4_elements(x[:6])
+        bstar = self.bstar if self.n == 6 else x[6]
         sat = Satrec()
-        sat.sgp4init(WGS72, "a", self.satnum, self.epoch, self.bstar, self.ndot, self.nddot,
+        sat.sgp4init(WGS72, "a", self.satnum, self.epoch, bstar, self.ndot, self.nddot,
                      e, argp, incl, m, no_kozai, raan)
         out = np.empty((len(self.minutes), 3))
         for j, t in enumerate(self.minutes):
@@ -145,17 +150,19 @@ class Problem:
 
     def residuals(self, x):
         r = self.measurement_residuals(x)
+        if self.n == 7:
+            r = np.concatenate([r, [(x[6] - self.bstar) / self.bstar_sigma]])
         if self.prior_mean is None:
             return r
-        d = np.array(x, float) - self.prior_mean
+        d = np.array(x[:6], float) - self.prior_mean
         d[5] = (d[5] + math.pi) % (2 * math.pi) - math.pi  # mean longitude: nearest turn
         return np.concatenate([r, np.linalg.solve(self.prior_L, d)])
 
     def jacobian(self, x):
         x = np.asarray(x, float)
         cols = []
-        for j in range(6):
-            dx = np.zeros(6)
+        for j in range(self.n):
+            dx = np.zeros(self.n)
             dx[j] = JAC_STEP[j]
             cols.append((self.residuals(x + dx) - self.residuals(x - dx)) / (2 * JAC_STEP[j]))
         return np.stack(cols, 1)
@@ -164,7 +171,9 @@ class Problem:
 def fit(spec):
     prob = Problem(spec)
     x0 = np.array(spec["initial"], float)
-    sol = least_squares(prob.residuals, x0, jac=prob.jacobian, method="trf", x_scale=X_SCALE,
+    if prob.n == 7:
+        x0 = np.append(x0, prob.bstar)
+    sol = least_squares(prob.residuals, x0, jac=prob.jacobian, method="trf", x_scale=X_SCALE[:prob.n],
                         xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=200)
     jac = prob.jacobian(sol.x)
     cov = np.linalg.inv(jac.T @ jac)

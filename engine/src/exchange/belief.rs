@@ -617,6 +617,7 @@ pub(crate) fn update(
         start: e.x,
         prior: Some((e.x, cov)),
         obs: &obs,
+        bstar_sigma: None,
     };
     let s = od::fit(&p)?;
     if !e.set(s.x, s.covariance) {

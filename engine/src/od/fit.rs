@@ -25,6 +25,9 @@ pub struct Problem<'a> {
     pub prior: Option<(Vec6, Mat6)>,
     /// The measurements.
     pub obs: &'a [Obs<'a>],
+    /// Estimate the drag term B* too (a seventh parameter), with this a-priori 1-sigma (1/earth
+    /// radii) about the template's value; `None` holds it fixed.
+    pub bstar_sigma: Option<f64>,
 }
 
 /// A converged fit.
@@ -43,6 +46,31 @@ pub struct Solution {
     pub rejected: u32,
     /// Gauss-Newton iterations, all rounds.
     pub iterations: u32,
+    /// With [`Problem::bstar_sigma`]: the estimated B* (1/earth radii) and its 1-sigma
+    /// (`covariance` is then the elements' marginal).
+    pub bstar: Option<(f64, f64)>,
+}
+
+/// A parameter vector: the six equinoctial elements, then B* when it is estimated.
+type VecN<const N: usize> = nalgebra::SVector<f64, N>;
+/// Its covariance.
+type MatN<const N: usize> = nalgebra::SMatrix<f64, N, N>;
+/// Finite-difference step of B*, 1/earth radii (SGP4's drag terms are smooth in it).
+const BSTAR_STEP: f64 = 1e-6;
+
+/// SGP4 elements of a parameter vector (B* from the template unless estimated).
+fn elements_n<const N: usize>(x: &VecN<N>, p: &Problem) -> sgp4::Elements {
+    let mut el = elements_of(&x.fixed_rows::<6>(0).into_owned(), p.epoch, p.template);
+    if N == 7 {
+        el.drag_term = x[6];
+    }
+    el
+}
+
+/// Finite-difference steps of a parameter vector.
+fn steps_n<const N: usize>(x: &VecN<N>) -> [f64; N] {
+    let six = steps(&x.fixed_rows::<6>(0).into_owned());
+    std::array::from_fn(|i| if i < 6 { six[i] } else { BSTAR_STEP })
 }
 
 /// Why a fit failed (the caller keeps its previous estimate).
@@ -79,12 +107,12 @@ pub enum OdError {
 }
 
 /// Predicted measurement components of the active observations for x.
-fn predicted(x: &Vec6, p: &Problem, active: &[bool]) -> Result<Vec<f64>, OdError> {
+fn predicted<const N: usize>(x: &VecN<N>, p: &Problem, active: &[bool]) -> Result<Vec<f64>, OdError> {
     let e = x[1].hypot(x[2]);
     if !(x[0] > 6378.0 && x[0] < 1e6 && e < 0.99) {
         return Err(OdError::Diverged { a_km: x[0], e });
     }
-    let el = elements_of(x, p.epoch, p.template);
+    let el = elements_n(x, p);
     let c = sgp4::Constants::from_elements_afspc_compatibility_mode(&el).map_err(|e| OdError::Sgp4(e.to_string()))?;
     let mut out = Vec::with_capacity(3 * p.obs.len());
     for (o, _) in p.obs.iter().zip(active).filter(|(_, a)| **a) {
@@ -102,7 +130,11 @@ fn kept<'a>(p: &Problem<'a>, active: &[bool]) -> Vec<Obs<'a>> {
 }
 
 /// Whitened residuals r = (z − h(x)) / σ and the Jacobian ∂r/∂x (forward differences).
-pub(crate) fn linearise(x: &Vec6, p: &Problem, active: &[bool]) -> Result<(Vec<f64>, nalgebra::DMatrix<f64>), OdError> {
+pub(crate) fn linearise<const N: usize>(
+    x: &VecN<N>,
+    p: &Problem,
+    active: &[bool],
+) -> Result<(Vec<f64>, nalgebra::DMatrix<f64>), OdError> {
     let obs = kept(p, active);
     let p0 = predicted(x, p, active)?;
     let mut r = Vec::with_capacity(p0.len());
@@ -116,8 +148,8 @@ pub(crate) fn linearise(x: &Vec6, p: &Problem, active: &[bool]) -> Result<(Vec<f
             meta.push((o.meas.sigma_range_km, false));
         }
     }
-    let mut jac = nalgebra::DMatrix::zeros(p0.len(), 6);
-    for (c, h) in steps(x).iter().enumerate() {
+    let mut jac = nalgebra::DMatrix::zeros(p0.len(), N);
+    for (c, h) in steps_n(x).iter().enumerate() {
         let mut xp = *x;
         xp[c] += h;
         let pj = predicted(&xp, p, active)?;
@@ -130,16 +162,16 @@ pub(crate) fn linearise(x: &Vec6, p: &Problem, active: &[bool]) -> Result<(Vec<f
 }
 
 /// Solves N dx = g with diagonal scaling (the elements mix km and radians).
-fn solve(n: &Mat6, g: &Vec6) -> Option<(Vec6, Mat6)> {
-    let d = Vec6::from_fn(|i, _| 1.0 / n[(i, i)].max(1e-300).sqrt());
-    let scaled = Mat6::from_fn(|i, j| n[(i, j)] * d[i] * d[j]);
+fn solve<const N: usize>(n: &MatN<N>, g: &VecN<N>) -> Option<(VecN<N>, MatN<N>)> {
+    let d = VecN::<N>::from_fn(|i, _| 1.0 / n[(i, i)].max(1e-300).sqrt());
+    let scaled = MatN::<N>::from_fn(|i, j| n[(i, j)] * d[i] * d[j]);
     let inv = scaled.cholesky()?.inverse();
-    let cov = Mat6::from_fn(|i, j| inv[(i, j)] * d[i] * d[j]);
+    let cov = MatN::<N>::from_fn(|i, j| inv[(i, j)] * d[i] * d[j]);
     cov.iter().all(|v| v.is_finite()).then(|| (cov * g, cov))
 }
 
 /// Whitened cost of x: measurements plus prior.
-fn cost(r: &[f64], x: &Vec6, prior: &Option<(Vec6, Mat6)>, prior_inv: &Mat6) -> f64 {
+fn cost<const N: usize>(r: &[f64], x: &VecN<N>, prior: &Option<(VecN<N>, MatN<N>)>, prior_inv: &MatN<N>) -> f64 {
     let m: f64 = r.iter().map(|v| v * v).sum();
     match prior {
         Some((mean, _)) => {
@@ -150,18 +182,55 @@ fn cost(r: &[f64], x: &Vec6, prior: &Option<(Vec6, Mat6)>, prior_inv: &Mat6) -> 
     }
 }
 
+/// The problem in N parameters: start, and the prior (the template's B* with its sigma
+/// appended, independent of the elements, when N is 7).
+struct ProblemN<'p, 'a, const N: usize> {
+    p: &'p Problem<'a>,
+    start: VecN<N>,
+    prior: Option<(VecN<N>, MatN<N>)>,
+}
+
+impl<'p, 'a, const N: usize> ProblemN<'p, 'a, N> {
+    fn of(p: &'p Problem<'a>) -> Self {
+        let b = p.template.drag_term;
+        let extend = |v: &Vec6| VecN::<N>::from_fn(|i, _| if i < 6 { v[i] } else { b });
+        let prior = match (&p.prior, p.bstar_sigma) {
+            (Some((mean, cov)), sb) => {
+                let mut c = MatN::<N>::zeros();
+                c.fixed_view_mut::<6, 6>(0, 0).copy_from(cov);
+                if N == 7 {
+                    c[(6, 6)] = sb.unwrap_or(0.0).powi(2);
+                }
+                Some((extend(mean), c))
+            }
+            (None, _) => None,
+        };
+        ProblemN {
+            p,
+            start: extend(&p.start),
+            prior,
+        }
+    }
+}
+
 /// Levenberg-Marquardt (Gauss-Newton, damped when a step does not lower the cost) to convergence
 /// on the active observations: (x, covariance, iterations).
-fn converge(mut x: Vec6, p: &Problem, active: &[bool], prior_inv: &Mat6) -> Result<(Vec6, Mat6, u32), OdError> {
+fn converge<const N: usize>(
+    mut x: VecN<N>,
+    q: &ProblemN<N>,
+    active: &[bool],
+    prior_inv: &MatN<N>,
+) -> Result<(VecN<N>, MatN<N>, u32), OdError> {
+    let p = q.p;
     let mut mu = 0.0;
     let wrms_of = |r: &[f64]| (r.iter().map(|v| v * v).sum::<f64>() / r.len().max(1) as f64).sqrt();
     for it in 1..=MAX_ITERATIONS {
         let (r, jac) = linearise(&x, p, active)?;
         let jt = jac.transpose();
-        let n: Mat6 = Mat6::from_iterator((&jt * &jac).iter().copied()) + prior_inv;
+        let n: MatN<N> = MatN::<N>::from_iterator((&jt * &jac).iter().copied()) + prior_inv;
         let rv = nalgebra::DVector::from_column_slice(&r);
-        let mut g: Vec6 = Vec6::from_iterator((-(&jt * rv)).iter().copied());
-        if let Some((mean, _)) = &p.prior {
+        let mut g: VecN<N> = VecN::<N>::from_iterator((-(&jt * rv)).iter().copied());
+        if let Some((mean, _)) = &q.prior {
             g += prior_inv * (mean - x);
         }
         let (dx, cov) = solve(&n, &g).ok_or(OdError::Singular)?;
@@ -169,16 +238,16 @@ fn converge(mut x: Vec6, p: &Problem, active: &[bool], prior_inv: &Mat6) -> Resu
         if size < 1e-6 {
             return Ok((x, cov, it));
         }
-        let c0 = cost(&r, &x, &p.prior, prior_inv);
+        let c0 = cost(&r, &x, &q.prior, prior_inv);
         let mut moved = None;
         while mu <= 1e6 {
-            let damped = n + Mat6::from_diagonal(&n.diagonal()) * mu;
+            let damped = n + MatN::<N>::from_diagonal(&n.diagonal()) * mu;
             let Some((step, _)) = solve(&damped, &g) else { break };
             let xt = x + step;
             if let Ok(pt) = predicted(&xt, p, active) {
                 let mut rt = Vec::with_capacity(pt.len());
                 whitened_residuals(&kept(p, active), &pt, &mut rt);
-                let ct = cost(&rt, &xt, &p.prior, prior_inv);
+                let ct = cost(&rt, &xt, &q.prior, prior_inv);
                 if ct <= c0 {
                     x = xt;
                     moved = Some(ct);
@@ -206,17 +275,26 @@ fn converge(mut x: Vec6, p: &Problem, active: &[bool], prior_inv: &Mat6) -> Resu
 /// beyond [`EDIT_SIGMA`] (never more than half of them), and returns the estimate with its
 /// covariance.
 pub fn fit(p: &Problem) -> Result<Solution, OdError> {
+    match p.bstar_sigma {
+        None => fit_n::<6>(&ProblemN::of(p)),
+        Some(_) => fit_n::<7>(&ProblemN::of(p)),
+    }
+}
+
+/// [`fit`] in N parameters.
+fn fit_n<const N: usize>(q: &ProblemN<N>) -> Result<Solution, OdError> {
+    let p = q.p;
     let components: usize = p.obs.iter().map(|o| o.meas.components()).sum();
-    let prior_inv = match &p.prior {
-        Some((_, cov)) => solve(cov, &Vec6::zeros()).ok_or(OdError::Singular)?.1,
-        None if components < 6 => return Err(OdError::TooFew { components }),
-        None => Mat6::zeros(),
+    let prior_inv = match &q.prior {
+        Some((_, cov)) => solve(cov, &VecN::<N>::zeros()).ok_or(OdError::Singular)?.1,
+        None if components < N => return Err(OdError::TooFew { components }),
+        None => MatN::<N>::zeros(),
     };
     let mut active = vec![true; p.obs.len()];
-    let mut x = p.start;
+    let mut x = q.start;
     let mut iterations = 0;
     for round in 0..EDIT_ROUNDS {
-        let (xs, cov, it) = converge(x, p, &active, &prior_inv)?;
+        let (xs, cov, it) = converge(x, q, &active, &prior_inv)?;
         iterations += it;
         x = xs;
         // Whitened residuals of every observation (edited ones too, so they can come back).
@@ -246,12 +324,13 @@ pub fn fit(p: &Problem) -> Result<Solution, OdError> {
             }
             let used = active.iter().filter(|a| **a).count() as u32;
             return Ok(Solution {
-                x,
-                covariance: cov,
+                x: x.fixed_rows::<6>(0).into_owned(),
+                covariance: cov.fixed_view::<6, 6>(0, 0).into_owned(),
                 wrms: (sum / m.max(1) as f64).sqrt(),
                 used,
                 rejected: p.obs.len() as u32 - used,
                 iterations,
+                bstar: (N == 7).then(|| (x[N - 1], cov[(N - 1, N - 1)].sqrt())),
             });
         }
         active = edited;

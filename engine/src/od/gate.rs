@@ -41,6 +41,7 @@ pub fn gate(
         start: *x,
         prior: None,
         obs,
+        bstar_sigma: None,
     };
     let active = vec![true; obs.len()];
     let (r, jac) = linearise(x, &p, &active)?;
