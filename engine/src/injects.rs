@@ -194,6 +194,9 @@ pub struct CatalogRules {
     /// Standing priority a nation gives an object on its own sensors after its first UCT of it, until
     /// it is re-catalogued (`None` = no response).
     pub uct_response_priority: Option<u8>,
+    /// The fit span of orbit determination, hours: a span refit uses only measurements this
+    /// recent (see `exchange::belief::Entry::refit_span`).
+    pub fit_span_h: f64,
 }
 
 impl Default for CatalogRules {
@@ -205,6 +208,7 @@ impl Default for CatalogRules {
             revisit: Revisit::default(),
             custody_sample_s: 3600,
             uct_response_priority: None,
+            fit_span_h: 72.0,
         }
     }
 }

@@ -120,6 +120,9 @@ fn fields(e: &Entry) -> Fields {
     }
     user.push(("OBS_USED", est.observations.to_string()));
     user.push(("WEIGHTED_RMS", number(est.wrms)));
+    if let Some(sb) = est.bstar_sigma {
+        user.push(("BSTAR_SIGMA", number(sb)));
+    }
     Fields {
         metadata,
         mean,
@@ -130,7 +133,7 @@ fn fields(e: &Entry) -> Fields {
 }
 
 const DATA_COMMENT: &str = "Estimate of the originator's catalog: SGP4 mean elements (AFSPC mode) and their position/velocity covariance at EPOCH (TEME, km and km/s)";
-const USER_COMMENT: &str = "FIRST_OBS_EPOCH/LAST_OBS_EPOCH: measurements used since the entry was (re)started (absent: the published elements only); OBS_USED: their number; WEIGHTED_RMS: of the last fit (0 before any)";
+const USER_COMMENT: &str = "FIRST_OBS_EPOCH/LAST_OBS_EPOCH: measurements used since the entry was (re)started, or over its fit span when it was refitted over it (absent: the published elements only); OBS_USED: their number; WEIGHTED_RMS: of the last fit (0 before any); BSTAR_SIGMA: 1-sigma of BSTAR, when a span refit estimated it";
 
 /// One OMM in KVN.
 pub fn kvn(header: &Header, e: &Entry) -> String {

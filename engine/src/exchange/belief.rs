@@ -56,6 +56,28 @@ pub(crate) const LOOSE: od::PriorSigmas = od::PriorSigmas {
 pub(crate) const DRAG_PSD_KM2_S3: f64 = 4e-12;
 /// Perigee height below which an unknown drag term matters, km.
 pub(crate) const DRAG_PERIGEE_KM: f64 = 1000.0;
+/// Measurements of a track an entry keeps for its fit span: the first, middle and last.
+const SPAN_PER_TRACK: usize = 3;
+/// Most measurements an entry keeps for its fit span (the oldest go first): with
+/// [`SPAN_PER_TRACK`], its last 20 tracks. Bounds a span refit's cost and an entry's memory.
+pub(crate) const MAX_SPAN_MEAS: usize = 60;
+/// A-priori 1-sigma of B* in a span refit that estimates it, 1/earth radii: loose (published
+/// values of small debris reach 1e-2; the ISS's is about 2e-4).
+pub(crate) const BSTAR_PRIOR_SIGMA: f64 = 1e-2;
+/// Refit cadence of entries that [estimate B*](Entry::estimates_bstar) when a third of the fit
+/// span is longer, s: a drag term shows within hours, and such entries are few (initial orbits).
+pub(crate) const BSTAR_REFIT_EVERY_S: u64 = 6 * 3600;
+/// How long an unmodelled along-track acceleration takes to displace an entry as much as the
+/// process noise of the matching PSD does ([`drag_psd_of`]), s.
+const DRAG_MATCH_S: f64 = 6.0 * 3600.0;
+
+/// Power spectral density of along-track process noise matching an unmodelled along-track
+/// acceleration `a_km_s2`: it displaces the entry by about 1.5 a t², which white noise of PSD
+/// 6.75 a² [`DRAG_MATCH_S`] matches in variance at that time ([`DRAG_PSD_KM2_S3`] is this for
+/// 5e-9 km/s², rounded up).
+pub(crate) fn drag_psd_of(a_km_s2: f64) -> f64 {
+    6.75 * a_km_s2 * a_km_s2 * DRAG_MATCH_S
+}
 
 /// Minutes after an epoch `epoch_offset_ns` before the scenario's, at a tick.
 fn minutes_at(epoch_offset_ns: i64, clock: &crate::time::Clock, tick: u64) -> f64 {
@@ -130,8 +152,19 @@ pub(crate) struct Entry {
     /// Tracks in `manoeuvre_evidence`.
     pub manoeuvre_tracks: u32,
     /// Whether the drag term is known (entries from the public catalog), else the covariance
-    /// carries the process noise of an unknown drag acceleration ([`DRAG_PSD_KM2_S3`]).
+    /// carries the process noise of an unknown drag acceleration (`drag_psd`) and span refits
+    /// estimate B*.
     pub drag_known: bool,
+    /// PSD of that process noise, km²/s³: [`DRAG_PSD_KM2_S3`] until a span refit estimates B*,
+    /// then what its 1-sigma leaves unmodelled ([`drag_psd_of`]).
+    pub drag_psd: f64,
+    /// 1-sigma of B* from the last span refit that estimated it.
+    pub bstar_sigma: Option<f64>,
+    /// The measurements of the fit span (at most [`SPAN_PER_TRACK`] per track and
+    /// [`MAX_SPAN_MEAS`] in all, oldest first) since the entry was (re)initialised.
+    pub span: Vec<Meas>,
+    /// Tick of the newest measurement at the last span refit.
+    pub refit_tick: Option<u64>,
     /// With unknown drag: ∂x/∂state at the last update and the along-track unit vector there,
     /// to add the process noise accumulated since.
     process: Option<Box<(Mat6, Vec3)>>,
@@ -246,14 +279,18 @@ impl Entry {
             manoeuvre_evidence: Vec::new(),
             manoeuvre_tracks: 0,
             drag_known: true,
+            drag_psd: DRAG_PSD_KM2_S3,
+            bstar_sigma: None,
+            span: Vec::new(),
+            refit_tick: None,
             process: None,
             sieve: Sieve::of(&x),
         })
     }
 
     /// The covariance at a tick: the estimate's, plus (unknown drag, perigee below
-    /// [`DRAG_PERIGEE_KM`]) the process noise of an along-track acceleration of PSD
-    /// [`DRAG_PSD_KM2_S3`] since the last update.
+    /// [`DRAG_PERIGEE_KM`]) the process noise of an along-track acceleration of PSD `drag_psd`
+    /// since the last update.
     pub fn covariance_at(&self, clock: &crate::time::Clock, tick: u64) -> Mat6 {
         let (Some(p), Some(last)) = (&self.process, self.last_obs) else {
             return self.cov;
@@ -261,14 +298,13 @@ impl Entry {
         let dt = (tick.saturating_sub(last) as f64) * clock.tick_s as f64;
         let (gi, s) = (&p.0, p.1);
         let ss = nalgebra::Matrix3::from_fn(|i, j| s[i] * s[j]);
+        let psd = self.drag_psd;
         let mut q = Mat6::zeros();
         q.fixed_view_mut::<3, 3>(0, 0)
-            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt.powi(3) / 3.0)));
-        q.fixed_view_mut::<3, 3>(0, 3)
-            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt * dt / 2.0)));
-        q.fixed_view_mut::<3, 3>(3, 0)
-            .copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt * dt / 2.0)));
-        q.fixed_view_mut::<3, 3>(3, 3).copy_from(&(ss * (DRAG_PSD_KM2_S3 * dt)));
+            .copy_from(&(ss * (psd * dt.powi(3) / 3.0)));
+        q.fixed_view_mut::<3, 3>(0, 3).copy_from(&(ss * (psd * dt * dt / 2.0)));
+        q.fixed_view_mut::<3, 3>(3, 0).copy_from(&(ss * (psd * dt * dt / 2.0)));
+        q.fixed_view_mut::<3, 3>(3, 3).copy_from(&(ss * (psd * dt)));
         self.cov + gi * q * gi.transpose()
     }
 
@@ -386,6 +422,15 @@ impl Entry {
         sites: &[Site],
         clock: &crate::time::Clock,
     ) -> Result<Entry, od::OdError> {
+        let mut e = self.fresh_at(tick, clock)?;
+        update(&mut e, meas, sites, clock)?;
+        e.tracks = self.tracks;
+        Ok(e)
+    }
+
+    /// This entry's prediction at `tick` as SGP4 elements with that epoch, under the loose prior
+    /// [`LOOSE`], with nothing observed yet.
+    fn fresh_at(&self, tick: u64, clock: &crate::time::Clock) -> Result<Entry, od::OdError> {
         let (r, v) = self
             .state_at(clock, tick)
             .ok_or_else(|| od::OdError::Sgp4("the entry's prediction".into()))?;
@@ -396,9 +441,96 @@ impl Entry {
         let cov = od::prior_covariance(&x, at, &el, 0.0, &LOOSE).map_err(od::OdError::Sgp4)?;
         let mut e = Entry::new((self.label, self.designator), &el, x, cov, clock).ok_or(od::OdError::Singular)?;
         e.drag_known = self.drag_known;
-        update(&mut e, meas, sites, clock)?;
-        e.tracks = self.tracks;
+        e.drag_psd = self.drag_psd;
+        e.bstar_sigma = self.bstar_sigma;
+        e.tentative = self.tentative;
         Ok(e)
+    }
+
+    /// Whether the drag term is estimated in span refits: unknown, with perigee below
+    /// [`DRAG_PERIGEE_KM`].
+    fn estimates_bstar(&self) -> bool {
+        !self.drag_known && self.sieve.rp_km < RE_WGS72_KM + DRAG_PERIGEE_KM
+    }
+
+    /// Whether a span refit is due: the newest measurement is a third of the fit span
+    /// (`span_ticks`) after the last refit's (or after the first measurement since the entry was
+    /// initialised), or `bstar_every_ticks` when it [estimates B*](Entry::estimates_bstar) and
+    /// that is sooner, and the span holds two tracks or more.
+    pub fn refit_due(&self, span_ticks: u64, bstar_every_ticks: u64) -> bool {
+        let (Some(last), Some(since)) = (self.last_obs, self.refit_tick.or(self.first_obs)) else {
+            return false;
+        };
+        let mut every = span_ticks.div_ceil(3);
+        if self.estimates_bstar() {
+            every = every.min(bstar_every_ticks);
+        }
+        last >= since + every && self.span.len() > SPAN_PER_TRACK
+    }
+
+    /// The span refit: a batch differential correction over the measurements of the last
+    /// `span_ticks` ticks (to the newest), with the epoch moved to the newest measurement and
+    /// under the loose prior [`LOOSE`], so information older than the span is dropped. For an
+    /// entry whose drag term is unknown, with perigee below [`DRAG_PERIGEE_KM`], B* is estimated
+    /// too ([`BSTAR_PRIOR_SIGMA`]) and the drag process noise becomes what its sigma leaves
+    /// unmodelled. The refitted entry, or why the refit failed (the caller keeps this one).
+    pub fn refit_span(
+        &self,
+        span_ticks: u64,
+        sites: &[Site],
+        clock: &crate::time::Clock,
+    ) -> Result<Entry, od::OdError> {
+        let last = self.last_obs.unwrap_or(0);
+        let from = last.saturating_sub(span_ticks);
+        let meas: Vec<Meas> = self.span.iter().filter(|m| m.tick >= from).copied().collect();
+        let mut e = self.fresh_at(last, clock)?;
+        let estimate_bstar = self.estimates_bstar();
+        let obs = e.obs(&meas, sites, clock);
+        let p = od::Problem {
+            template: &e.template,
+            epoch: e.template.datetime,
+            start: e.x,
+            prior: Some((e.x, e.cov)),
+            obs: &obs,
+            bstar_sigma: estimate_bstar.then_some(BSTAR_PRIOR_SIGMA),
+        };
+        let s = od::fit(&p)?;
+        if let Some((b, sb)) = s.bstar {
+            e.template.drag_term = b;
+            e.bstar_sigma = Some(sb);
+        }
+        if !e.set(s.x, s.covariance) {
+            return Err(od::OdError::Sgp4("the refitted elements".into()));
+        }
+        if s.bstar.is_some() {
+            e.drag_psd = e.unmodelled_drag_psd(last, clock).unwrap_or(DRAG_PSD_KM2_S3);
+        }
+        (e.first_obs, e.last_obs) = (meas.first().map(|m| m.tick), Some(last));
+        (e.obs_used, e.wrms, e.tracks, e.span) = (s.used, s.wrms, self.tracks, meas);
+        e.refit_tick = Some(last);
+        e.refresh_process(clock);
+        Ok(e)
+    }
+
+    /// The drag process noise a B* known to `bstar_sigma` leaves: the along-track acceleration
+    /// of a B* error of one sigma, from the along-track displacement it makes over
+    /// [`DRAG_MATCH_S`] after `tick` (1.5 a t²), as a PSD ([`drag_psd_of`]).
+    fn unmodelled_drag_psd(&self, tick: u64, clock: &crate::time::Clock) -> Option<f64> {
+        let sb = self.bstar_sigma?;
+        let mut off = self.template.clone();
+        off.drag_term += sb;
+        let c = sgp4::Constants::from_elements_afspc_compatibility_mode(&off).ok()?;
+        let minutes = self.minutes_at(clock, tick) + DRAG_MATCH_S / 60.0;
+        let a = self
+            .constants
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+            .ok()?;
+        let b = c
+            .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
+            .ok()?;
+        let along = crate::orbit::rsw(a.position, a.velocity)[1];
+        let ds = dot(crate::frames::sub(b.position, a.position), along).abs();
+        Some(drag_psd_of(ds / (1.5 * DRAG_MATCH_S * DRAG_MATCH_S)))
     }
 
     /// The manoeuvre hypothesis tested by a fit: the entry restarted at the first pending
@@ -629,7 +761,29 @@ pub(crate) fn update(
     e.obs_used += s.used;
     e.wrms = s.wrms;
     e.refresh_process(clock);
+    keep_for_span(&mut e.span, meas);
     Ok(s)
+}
+
+/// Adds a track's first, middle and last measurements to an entry's fit span, dropping the
+/// oldest past [`MAX_SPAN_MEAS`].
+fn keep_for_span(span: &mut Vec<Meas>, meas: &[Meas]) {
+    let n = meas.len();
+    let mut picks = [0, n / 2, n.saturating_sub(1)];
+    picks.sort_unstable();
+    let mut prev = None;
+    for &i in picks.iter().filter(|_| n > 0) {
+        if prev != Some(i) {
+            span.push(meas[i]);
+            prev = Some(i);
+        }
+    }
+    // Products arrive late: keep the span in time order (stable for equal ticks).
+    span.sort_by_key(|m| m.tick);
+    if span.len() > MAX_SPAN_MEAS {
+        span.drain(..span.len() - MAX_SPAN_MEAS);
+    }
+    debug_assert!(span.windows(2).all(|w| w[0].tick <= w[1].tick));
 }
 
 /// Initial orbit of an uncorrelated track from its first, middle and last measurements: radar

@@ -119,6 +119,8 @@ impl Exchange {
                         last_obs_tick: e.last_obs,
                         observations: e.obs_used,
                         wrms: e.wrms,
+                        refit_tick: e.refit_tick,
+                        bstar_sigma: e.bstar_sigma,
                     })
                 })
                 .collect(),
@@ -218,10 +220,22 @@ impl Exchange {
         let e = &mut self.entries[ni][i];
         e.manoeuvre_evidence.clear();
         e.manoeuvre_tracks = 0;
-        let fitted = belief::update(e, meas, &self.sites, &clock);
+        let mut fitted = belief::update(e, meas, &self.sites, &clock).map(|_| ());
+        let bstar_every = belief::BSTAR_REFIT_EVERY_S.div_ceil(clock.tick_s as u64);
+        if fitted.is_ok() && e.refit_due(self.span_ticks, bstar_every) {
+            match e.refit_span(self.span_ticks, &self.sites, &clock) {
+                Ok(fresh) => *e = fresh,
+                Err(err) => {
+                    // The sequential estimate stays; the next refit is tried a third of a span on.
+                    e.refit_tick = e.last_obs;
+                    fitted = Err(od::OdError::Refit(Box::new(err)));
+                }
+            }
+        }
         self.changed(ni, i);
         let e = &mut self.entries[ni][i];
         if let Err(err) = fitted {
+            let refit = matches!(err, od::OdError::Refit(_));
             // A tentative entry's failures stay unlogged: the nation has no number for it.
             if !e.tentative {
                 ev.push(Event::OdFailed {
@@ -230,8 +244,11 @@ impl Exchange {
                     reason: Arc::from(err.to_string()),
                 });
             }
-            return;
+            if !refit {
+                return;
+            }
         }
+        let e = &mut self.entries[ni][i];
         e.tracks += 1;
         let (label, tentative, tracks) = (e.label, e.tentative, e.tracks);
         let id = (label, e.designator);

@@ -57,6 +57,11 @@ pub struct CatalogEstimate {
     pub observations: u32,
     /// Weighted RMS of the last fit (0 before any).
     pub wrms: f64,
+    /// Tick of the newest measurement at the last span refit (none: refined track by track
+    /// since the entry was (re)started); `first_obs_tick` is then within the fit span of it.
+    pub refit_tick: Option<u64>,
+    /// 1-sigma of `elements.drag_term` (B*) when a span refit estimated it.
+    pub bstar_sigma: Option<f64>,
 }
 
 /// Index of a nation in nation-id order.
@@ -413,6 +418,8 @@ pub struct Exchange {
     /// Standing priorities per nation: object -> priority (priority-change injects, UCT responses).
     pub(crate) standing: Vec<BTreeMap<u32, u8>>,
     custody_every: u64,
+    /// The fit span (`catalog_maintenance.fit_span_h`), ticks.
+    span_ticks: u64,
     clock: crate::time::Clock,
     /// Regional centers and their member nations.
     centers: Vec<(Arc<str>, Vec<usize>)>,
@@ -602,6 +609,9 @@ impl Exchange {
             breakups_seen: Default::default(),
             standing: vec![BTreeMap::new(); nations.len()],
             custody_every: (scenario.catalog_rules.custody_sample_s as u64).div_ceil(tick_s).max(1),
+            span_ticks: ((scenario.catalog_rules.fit_span_h * 3600.0) as u64)
+                .div_ceil(tick_s)
+                .max(1),
             clock: scenario.clock.clone(),
             centers: scenario
                 .regional_centers

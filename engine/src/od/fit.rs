@@ -98,6 +98,9 @@ pub enum OdError {
         /// Eccentricity.
         e: f64,
     },
+    /// A span refit failed (the entry keeps its sequential estimate, which the track did refine).
+    #[error("refit over the fit span: {0}")]
+    Refit(Box<OdError>),
     /// Fewer measurement components than elements and no prior.
     #[error("{components} measurement components cannot determine 6 elements without a prior")]
     TooFew {

@@ -201,6 +201,8 @@ pub(super) struct RawCatalogRules {
     custody_sample_s: Option<Spanned<u32>>,
     #[serde(default)]
     uct_response_priority: Option<Spanned<u8>>,
+    #[serde(default)]
+    fit_span_h: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -707,6 +709,17 @@ pub(super) fn rules(cx: &Context, d: &mut Diagnostics, raw: &Option<RawCatalogRu
             heo_h: pick(&rv.heo, def.heo_h),
             other_h: pick(&rv.other, def.other_h),
         };
+    }
+    if let Some(s) = &raw.fit_span_h {
+        if !(s.value >= 1.0 && s.value <= 720.0) {
+            cx.err(
+                d,
+                &s.span,
+                format!("fit_span_h {} is outside 1-720", s.value),
+                "hours of measurements an orbit fit uses, e.g. 72 (CARA's CDMs show about 3.6 days)",
+            );
+        }
+        r.fit_span_h = s.value.clamp(1.0, 720.0);
     }
     if let Some(s) = &raw.custody_sample_s {
         if s.value == 0 {
