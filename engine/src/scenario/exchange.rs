@@ -147,6 +147,13 @@ pub(super) struct RawRequest {
     reason: String,
 }
 
+/// Each request's id and the span of its window (for warnings given after validation).
+pub(super) fn window_spans(raw: &[RawRequest]) -> Vec<(String, std::ops::Range<usize>)> {
+    raw.iter()
+        .map(|r| (r.id.value.clone(), r.window.span.clone()))
+        .collect()
+}
+
 /// What validation of the exchange part needs from the rest of the scenario.
 pub(super) struct Context<'a> {
     pub src: &'a SourceFile,

@@ -19,6 +19,7 @@ use crate::time::{Clock, parse_utc};
 mod change;
 mod exchange;
 mod injects;
+mod reach;
 mod screening;
 
 pub use change::apply_change;
@@ -932,7 +933,15 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
     warnings
         .0
         .extend(d.0.into_iter().filter(|x| x.severity == Severity::Warning));
-    Ok(Scenario {
+    let spans = reach::Spans {
+        requests: exchange::window_spans(&raw.tasking),
+        sensors: raw
+            .sensors
+            .iter()
+            .map(|s| (s.id.value.clone(), s.id.span.clone()))
+            .collect(),
+    };
+    let mut scenario = Scenario {
         name: raw.name.value,
         description: raw.description,
         clock: Clock {
@@ -952,7 +961,10 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         injects,
         catalog_rules,
         warnings,
-    })
+    };
+    let geometric = reach::warnings(&scenario, src, &spans);
+    scenario.warnings.0.extend(geometric.0);
+    Ok(scenario)
 }
 
 /// Refuses lists longer than the limits in [`crate::limits`], at the first item past the limit.
