@@ -3,8 +3,10 @@
 
   python3 scenarios/tools/gen_global_sentinel.py > scenarios/global-sentinel-25.ron
 
-A Global-Sentinel-scale laydown: the 25 nations of USSPACECOM's public Global Sentinel 22
-participant list (GS24 also had 25 nations), three regional space operations centers, 97 ground
+A Global-Sentinel-scale laydown: the 25 nations of Global Sentinel 24 (5-16 Feb 2024, Vandenberg,
+97 sensors; U.S. DoD News, Feb 2024; GS22, U.S. Space Command release of 3 Aug 2022, had Greece
+instead of Colombia, and 50 sensors: see scenarios/data/SOURCES.md), three regional space
+operations centers, 97 ground
 sensors at real public sites (radars and telescopes of the nations' SSA networks and observatories;
 parameters are generic, public-domain orders of magnitude, not real performance), agreements
 between the United States and every partner and among the Five Eyes partners, liaison officers
@@ -13,18 +15,18 @@ Edit this script rather than the generated file.
 """
 
 NATIONS = [
-    ("ARG", "Argentina"), ("AUS", "Australia"), ("BEL", "Belgium"), ("BRA", "Brazil"), ("CAN", "Canada"),
-    ("CHL", "Chile"), ("COL", "Colombia"), ("DEU", "Germany"), ("DNK", "Denmark"), ("ESP", "Spain"),
-    ("FIN", "Finland"), ("FRA", "France"), ("GBR", "United Kingdom"), ("GRC", "Greece"), ("ISR", "Israel"),
-    ("ITA", "Italy"), ("JPN", "Japan"), ("KOR", "Republic of Korea"), ("NLD", "Netherlands"), ("NOR", "Norway"),
-    ("NZL", "New Zealand"), ("PER", "Peru"), ("POL", "Poland"), ("THA", "Thailand"),
+    ("AUS", "Australia"), ("BEL", "Belgium"), ("BRA", "Brazil"), ("CAN", "Canada"), ("COL", "Colombia"),
+    ("DEU", "Germany"), ("ESP", "Spain"), ("FIN", "Finland"), ("FRA", "France"), ("GBR", "United Kingdom"),
+    ("ISR", "Israel"), ("ITA", "Italy"), ("JPN", "Japan"), ("KOR", "Republic of Korea"), ("NLD", "Netherlands"),
+    ("NOR", "Norway"), ("NZL", "New Zealand"), ("PER", "Peru"), ("POL", "Poland"), ("PRT", "Portugal"),
+    ("ROU", "Romania"), ("SWE", "Sweden"), ("THA", "Thailand"), ("UKR", "Ukraine"),
     ("USA", "United States (USSPACECOM, Combined Space Operations Center)"),
 ]
 
 CENTERS = [
     ("RSPOC-EUROPE", "European regional SpOC",
-     ["BEL", "DEU", "DNK", "ESP", "FIN", "FRA", "GRC", "ITA", "NLD", "NOR", "POL"], 300),
-    ("RSPOC-AMERICAS", "Americas regional SpOC", ["ARG", "BRA", "CHL", "COL", "PER"], 600),
+     ["BEL", "DEU", "ESP", "FIN", "FRA", "ITA", "NLD", "NOR", "POL", "PRT", "ROU", "SWE", "UKR"], 300),
+    ("RSPOC-AMERICAS", "Americas regional SpOC", ["BRA", "COL", "PER"], 600),
     ("RSPOC-INDO-PACIFIC", "Indo-Pacific regional SpOC", ["JPN", "KOR", "THA"], 300),
 ]
 
@@ -94,9 +96,10 @@ SENSORS = [
     # Finland
     ("FIN", "FI-EISCAT-SODANKYLA", "EISCAT Sodankyla", 67.364, 26.627, 197, "surv"),
     ("FIN", "FI-METSAHOVI", "Metsahovi Observatory", 60.217, 24.394, 60, "small"),
-    # Denmark
-    ("DNK", "DK-BRORFELDE", "Brorfelde Observatory", 55.625, 11.666, 90, "small"),
-    ("DNK", "DK-KANGERLUSSUAQ", "Kangerlussuaq", 67.011, -50.725, 300, "surv"),
+    # Sweden
+    ("SWE", "SE-EISCAT-KIRUNA", "EISCAT Kiruna", 67.861, 20.435, 418, "surv"),
+    ("SWE", "SE-ESRANGE", "Esrange Space Center telescope", 67.893, 21.104, 330, "small"),
+    ("SWE", "SE-ONSALA", "Onsala Space Observatory telescope", 57.393, 11.918, 20, "small"),
     # Netherlands
     ("NLD", "NL-DWINGELOO", "Dwingeloo", 52.812, 6.396, 25, "surv"),
     ("NLD", "NL-LEIDEN", "Leiden Observatory telescope", 52.155, 4.484, 10, "small"),
@@ -106,9 +109,12 @@ SENSORS = [
     # Poland
     ("POL", "PL-PST", "Polish SST telescope, Suhora", 49.569, 20.067, 1000, "small"),
     ("POL", "PL-BOROWIEC", "Borowiec", 52.277, 17.075, 80, "small"),
-    # Greece
-    ("GRC", "GR-HELMOS", "Helmos Observatory", 37.985, 22.198, 2340, "tele"),
-    ("GRC", "GR-KRYONERI", "Kryoneri Observatory", 38.072, 22.619, 930, "small"),
+    # Portugal
+    ("PRT", "PT-SANTA-MARIA", "Santa Maria radar, Azores", 36.997, -25.136, 280, "surv"),
+    ("PRT", "PT-MADEIRA", "Pico do Areeiro telescope, Madeira", 32.736, -16.928, 1800, "small"),
+    # Romania
+    ("ROU", "RO-BUCHAREST", "Astronomical Institute, Bucharest", 44.413, 26.097, 80, "small"),
+    ("ROU", "RO-CLUJ", "Cluj-Napoca optical station", 46.712, 23.593, 750, "small"),
     # Israel
     ("ISR", "IL-WISE", "Wise Observatory, Mitzpe Ramon", 30.596, 34.763, 875, "small"),
     ("ISR", "IL-NEGEV", "Negev radar", 30.900, 34.900, 400, "surv"),
@@ -141,14 +147,10 @@ SENSORS = [
     # Thailand
     ("THA", "TH-DOI-INTHANON", "Thai National Observatory", 18.574, 98.482, 2457, "tele"),
     ("THA", "TH-SONGKHLA", "Songkhla telescope", 7.170, 100.600, 20, "small"),
-    # Chile
-    ("CHL", "CL-LA-SILLA", "La Silla", -29.257, -70.738, 2400, "tele"),
-    ("CHL", "CL-CERRO-TOLOLO", "Cerro Tololo", -30.169, -70.806, 2207, "small"),
-    ("CHL", "CL-SANTIAGO", "Santiago radar", -33.400, -70.800, 500, "surv"),
-    # Argentina
-    ("ARG", "AR-CASLEO", "CASLEO, San Juan", -31.799, -69.303, 2552, "tele"),
-    ("ARG", "AR-BOSQUE-ALEGRE", "Bosque Alegre", -31.598, -64.546, 1250, "small"),
-    ("ARG", "AR-MALARGUE", "Malargue radar", -35.776, -69.398, 1550, "surv"),
+    # Ukraine
+    ("UKR", "UA-MUKACHEVO", "Mukachevo radar", 48.378, 22.708, 200, "uewr"),
+    ("UKR", "UA-KYIV", "Main Astronomical Observatory, Kyiv", 50.364, 30.497, 190, "small"),
+    ("UKR", "UA-UZHHOROD", "Uzhhorod optical station", 48.634, 22.299, 230, "small"),
     # Brazil
     ("BRA", "BR-PICO-DOS-DIAS", "Pico dos Dias", -22.534, -45.583, 1864, "tele"),
     ("BRA", "BR-ALCANTARA", "Alcantara tracking radar", -2.373, -44.396, 50, "track"),
@@ -175,7 +177,7 @@ def main():
     w = out.append
     w("// GENERATED by scenarios/tools/gen_global_sentinel.py; edit the script, not this file.")
     w("//")
-    w("// Global Sentinel at GS24 scale: 25 nations (USSPACECOM's public GS22 participant list), three")
+    w("// Global Sentinel at GS24 scale: the 25 nations of GS24 (U.S. DoD News, Feb 2024), three")
     w("// regional SpOCs that pool their members' sensors, %d ground sensors at real public sites" % len(SENSORS))
     w("// (generic parameters), agreements between the United States and every partner and among the")
     w("// Five Eyes, liaison officers at the U.S. center, tasking requests, and the CelesTrak active")
@@ -229,20 +231,20 @@ def main():
     for home, start in [("JPN", 0), ("KOR", 0), ("AUS", 2), ("GBR", 4), ("FRA", 4), ("DEU", 4), ("CAN", 2), ("ITA", 4)]:
         w('        (id: "%s-LNO-CSPOC", home: "%s", host: "USA", latency_s: 300, messages_per_hour: 90, queue_limit: 40,'
           % (home, home))
-        w('         on_duty: [(start: "T+%02d:00", end: "T+%02d:00")], relay: OwnedOrRequested),' % (start, start + 4))
+        w('         on_duty: [(start: "T+%02d:00", end: "T+%02d:00")], relay: OwnedOrRequested),' % (start, min(start + 4, 6)))
     w("    ],")
     w("    tasking: [")
     reqs = [
         ("JPN-01", "JPN", 41836, 'Nation("USA")', 1, "T+00:15", "T+05:00", "HIMAWARI-9 custody"),
         ("JPN-02", "JPN", 39766, 'Nation("USA")', 2, "T+00:30", "T+04:00", "ALOS-2 after manoeuvre"),
         ("KOR-01", "KOR", 25544, 'Nation("USA")', 3, "T+01:00", "T+06:00", "ISS conjunction support"),
-        ("AUS-01", "AUS", 49260, 'Nation("GBR")', 2, "T+00:20", "T+06:00", "Landsat 9 from the UK"),
+        ("AUS-01", "AUS", 48274, 'Nation("GBR")', 2, "T+00:20", "T+06:00", "Tiangong from the UK"),
         ("GBR-01", "GBR", 40267, 'Nation("AUS")', 2, "T+00:20", "T+06:00", "HIMAWARI-8 from Australia"),
         ("USA-01", "USA", 40267, 'Nation("JPN")', 2, "T+00:10", "T+06:00", "HIMAWARI-8 from Japan"),
         ("USA-02", "USA", 61733, 'Nation("JPN")', 3, "T+00:10", "T+06:00", "DSN-3 characterisation (declined by policy)"),
         ("FRA-01", "FRA", 25544, 'Nation("DEU")', 2, "T+00:05", "T+03:00", "ISS through the European RSpOC"),
-        ("BRA-01", "BRA", 49260, 'Nation("CHL")', 4, "T+01:00", "T+06:00", "Landsat 9 through the Americas RSpOC"),
-        ("THA-01", "THA", 41836, 'Nation("FRA")', 3, "T+00:30", "T+06:00", "No agreement with France: declined"),
+        ("BRA-01", "BRA", 49260, 'Nation("PER")', 4, "T+01:00", "T+06:00", "Landsat 9 through the Americas RSpOC"),
+        ("THA-01", "THA", 25544, 'Nation("FRA")', 3, "T+00:30", "T+06:00", "No agreement with France: declined"),
     ]
     for rid, by, obj, to, pri, start, end, reason in reqs:
         w('        (id: "%s", by: "%s", object: %d, to: %s, priority: %d, window: (start: "%s", end: "%s"), reason: "%s"),'
