@@ -19,6 +19,7 @@ pub mod ndm;
 pub mod object;
 pub mod od;
 pub mod orbit;
+pub mod ownership;
 pub mod policy;
 pub mod rng;
 pub mod scenario;

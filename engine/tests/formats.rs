@@ -40,3 +40,35 @@ fn omm_json_tle_and_csv_files_load_every_object() {
     );
     assert_eq!(s.objects.len(), 25);
 }
+
+/// `infer_owners: true` gives the GNSS constellations their owners from their names (the
+/// ownership rules), military where a defence ministry operates them; an override wins; without
+/// it nothing is owned.
+#[test]
+fn owners_are_inferred_from_names_and_an_override_wins() {
+    let path = r#"path: "tests/data/celestrak-gnss-2025-11.omm.json""#;
+    let plain = scenario(&format!("File({path})"), "2025-11-18T00:00:00Z");
+    assert!(plain.objects.iter().all(|o| o.owner.is_none() && !o.military));
+    let text = format!(
+        r#"Scenario(name: "owners", epoch: "2025-11-18T00:00:00Z", duration_s: 600, tick_s: 10,
+           nations: [(id: "X", name: "X")], catalog: [File({path}, infer_owners: true)],
+           object_overrides: [(id: 42738, owner: "X")])"#
+    );
+    let s = common::load("owners.ron", &text, ".");
+    let mut by: std::collections::BTreeMap<(String, bool), usize> = Default::default();
+    for o in &s.objects {
+        *by.entry((o.owner.clone().unwrap_or_default(), o.military)).or_default() += 1;
+    }
+    println!("{by:?}");
+    let of = |owner: &str, military: bool| by.get(&(owner.to_string(), military)).copied().unwrap_or(0);
+    assert!(of("USA", true) >= 30, "GPS: {by:?}");
+    assert!(of("RUS", true) >= 20, "GLONASS: {by:?}");
+    assert!(of("CHN", true) >= 40, "BeiDou: {by:?}");
+    assert!(of("EU", false) >= 20, "Galileo: {by:?}");
+    assert!(of("JPN", false) >= 3, "QZSS: {by:?}");
+    let qzs2 = s.objects.iter().find(|o| o.id == 42738).unwrap();
+    assert_eq!(
+        (qzs2.name.as_str(), qzs2.owner.as_deref()),
+        ("QZS-2 (QZSS/PRN 194)", Some("X"))
+    );
+}

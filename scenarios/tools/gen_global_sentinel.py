@@ -199,7 +199,9 @@ def main():
           % (sid, name, nation, lat, lon, alt))
         w("         kind: %s)," % TYPES[kind])
     w("    ],")
-    w("    catalog: [File(path: \"data/celestrak-active-2026-07.omm.csv\")],")
+    w("    // Owners of the large national programmes and constellations from their names")
+    w("    // (docs/scenario-reference.md, Ownership rules), so the agreements' ownership rules bite.")
+    w("    catalog: [File(path: \"data/celestrak-active-2026-07.omm.csv\", infer_owners: true)],")
     w("    object_overrides: [")
     w('        (id: 25544, rcs_m2: 400.0, std_magnitude: -1.3),')
     for oid, owner, mil in [(40267, "JPN", False), (41836, "JPN", False), (61733, "JPN", True),

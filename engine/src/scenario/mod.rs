@@ -178,6 +178,8 @@ struct RawFileSource {
     std_magnitude: Option<Spanned<f64>>,
     #[serde(default)]
     military: Option<bool>,
+    #[serde(default)]
+    infer_owners: bool,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +196,8 @@ struct RawInlineTle {
     std_magnitude: Option<Spanned<f64>>,
     #[serde(default)]
     military: Option<bool>,
+    #[serde(default)]
+    infer_owners: bool,
 }
 
 /// Attributes a source (or an override) gives its objects.
@@ -203,16 +207,23 @@ struct RawAttrs<'a> {
     rcs_m2: &'a Option<Spanned<f64>>,
     std_magnitude: &'a Option<Spanned<f64>>,
     military: Option<bool>,
+    /// Owner and military flag inferred from each object's name ([`crate::ownership`]) before
+    /// the explicit attributes apply.
+    infer_owners: bool,
 }
 
 macro_rules! attrs_of {
     ($x:expr) => {
+        attrs_of!($x, $x.infer_owners)
+    };
+    ($x:expr, $infer:expr) => {
         RawAttrs {
             owner: &$x.owner,
             class: $x.class,
             rcs_m2: &$x.rcs_m2,
             std_magnitude: &$x.std_magnitude,
             military: $x.military,
+            infer_owners: $infer,
         }
     };
 }
@@ -844,9 +855,9 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
             continue;
         }
         overridden.insert(*o.id, o.id.span.clone());
-        attrs_ok(&mut d, &attrs_of!(o), &format!("override for object {}", *o.id));
+        attrs_ok(&mut d, &attrs_of!(o, false), &format!("override for object {}", *o.id));
         match u32::try_from(*o.id).ok().and_then(|id| objects.get_mut(&id)) {
-            Some(obj) => apply_attrs(obj, &attrs_of!(o)),
+            Some(obj) => apply_attrs(obj, &attrs_of!(o, false)),
             None => d.push(err(
                 o.id.span.clone(),
                 format!("object {} is not in the catalog", *o.id),
@@ -1063,6 +1074,12 @@ fn add_object(
 }
 
 fn apply_attrs(obj: &mut CatalogObject, a: &RawAttrs) {
+    if a.infer_owners
+        && let Some(rule) = crate::ownership::infer(&obj.name)
+    {
+        obj.owner = Some(rule.owner.to_string());
+        obj.military = rule.military;
+    }
     if let Some(c) = a.class {
         obj.class = c;
         obj.rcs_m2 = c.default_rcs_m2();
