@@ -10,7 +10,8 @@ operations centers, 97 ground
 sensors at real public sites (radars and telescopes of the nations' SSA networks and observatories;
 parameters are generic, public-domain orders of magnitude, not real performance), agreements
 between the United States and every partner and among the Five Eyes partners, liaison officers
-posted at the U.S. center, and a set of tasking requests. The catalog is the CelesTrak active set.
+posted at the U.S. center, a set of tasking requests and one inject of each kind (with a
+conjunction). The catalog is the CelesTrak active set, owners inferred from names.
 Edit this script rather than the generated file.
 """
 
@@ -172,6 +173,23 @@ SENSORS = [
 ]
 
 
+INJECTS = [
+    'Manoeuvre(id: "ISS-REBOOST", object: 25544, at: "T+01:00", delta_v_m_s: (along_track: 1.0)),',
+    'Launch(id: "H3-LAUNCH", at: "T+02:00", owner: "JPN", objects: [',
+    '    (id: 99001, name: "H3 PAYLOAD", orbit: Circular(site_lat_deg: 30.40, site_lon_deg: 130.97, altitude_km: 500.0, inclination_deg: 30.4)),',
+    '    (id: 99002, name: "H3 R/B", orbit: Circular(site_lat_deg: 30.40, site_lon_deg: 130.97, altitude_km: 480.0, inclination_deg: 30.4)),',
+    ']),',
+    'Breakup(id: "YAOGAN-BREAKUP", object: 41473, at: "T+03:00", fragments: 40, first_id: 99100, delta_v_median_m_s: 15.0),',
+    'Reentry(id: "PROGRESS-DEORBIT", object: 68319, at: "T+05:00"),',
+    'SensorOutage(id: "BEALE-DOWN", sensor: "US-BEALE", start: "T+00:30", end: "T+03:30"),',
+    'SensorDegradation(id: "ONODA-RAIN", sensor: "JP-SANYO-ONODA", start: "T+02:00", end: "T+05:00", snr_loss_db: 10.0, noise_factor: 3.0),',
+    'LinkCut(id: "JPN-LNO-LINK-DOWN", liaison: "JPN-LNO-CSPOC", start: "T+01:00", end: "T+02:00"),',
+    'PriorityChange(id: "HIMAWARI-WATCH", nation: "JPN", object: 41836, priority: 1, start: "T+01:00", end: "T+05:00"),',
+    'Conjunction(id: "CJ-GCOMC", at: "T+00:20", primary: 43065, secondary: (id: 99200, name: "DEBRIS 99200"),',
+    '            tca: "T+05:30", miss_m: 40.0, crossing_angle_deg: 170.0),',
+]
+
+
 def main():
     out = []
     w = out.append
@@ -180,8 +198,9 @@ def main():
     w("// Global Sentinel at GS24 scale: the 25 nations of GS24 (U.S. DoD News, Feb 2024), three")
     w("// regional SpOCs that pool their members' sensors, %d ground sensors at real public sites" % len(SENSORS))
     w("// (generic parameters), agreements between the United States and every partner and among the")
-    w("// Five Eyes, liaison officers at the U.S. center, tasking requests, and the CelesTrak active")
-    w("// catalog (15,985 payloads), 6 hours at 10 s ticks.")
+    w("// Five Eyes, liaison officers at the U.S. center, tasking requests, one inject of each kind and a")
+    w("// conjunction, and the CelesTrak active catalog (15,985 objects, owners inferred from their")
+    w("// names), 6 hours at 10 s ticks.")
     w("Scenario(")
     w('    name: "Global Sentinel 25",')
     w('    description: "25 nations, 3 RSpOCs, %d sensors, agreements, liaisons and tasking against the active catalog.",' % len(SENSORS))
@@ -251,6 +270,11 @@ def main():
     for rid, by, obj, to, pri, start, end, reason in reqs:
         w('        (id: "%s", by: "%s", object: %d, to: %s, priority: %d, window: (start: "%s", end: "%s"), reason: "%s"),'
           % (rid, by, obj, to, pri, start, end, reason))
+    w("    ],")
+    w("    // One inject of each kind, and a conjunction of a Japanese payload with new debris.")
+    w("    injects: [")
+    for line in INJECTS:
+        w("        " + line)
     w("    ],")
     w(")")
     print("\n".join(out))
