@@ -61,6 +61,14 @@ fn late_periods_are_warned_at_their_positions() {
             74,
             "inject `O` ends after the run ends (T+1:00:00); it is cut there",
         ),
+        // And, from the geometry (scenario/reach.rs, given after the others): the ISS does not
+        // rise over A's radar in the run's hour (its highest elevation there is -11.9°, python
+        // sgp4).
+        (
+            14,
+            17,
+            "tasking request `Q`: no sensor of A (1 in all) can observe object 25544 within its window: it is never above the elevation limit, in range and in sector at any tick of it",
+        ),
     ];
     let want: Vec<(usize, usize, String)> = want.iter().map(|(l, c, m)| (*l, *c, m.to_string())).collect();
     assert_eq!(got, want);

@@ -494,6 +494,26 @@ fn bstar_estimates_are_statistically_consistent_and_needed() {
     assert!((0.7..1.3).contains(&mean_z2), "{mean_z2}");
     assert!(sigma < 0.1 * truth, "B* barely determined: {sigma}");
     assert!((0.8..1.2).contains(&wrms), "{wrms}");
+    // Without a prior on the elements (diffuse there), B* keeps its own prior and is found too.
+    let truth_el = iss();
+    let mut template = truth_el.clone();
+    template.drag_term = 0.0;
+    let times = schedule_spread(&truth_el, &sensors(), 2880.0, 360.0);
+    let ms = measure(&truth_el, &sensors(), &times, 7);
+    let sensors = sensors();
+    let o = obs(&ms, &sensors);
+    let free = od::fit(&Problem {
+        template: &template,
+        epoch: truth_el.datetime,
+        start: od::mean_of(&truth_el),
+        prior: None,
+        obs: &o,
+        bstar_sigma: Some(1e-3),
+    })
+    .unwrap();
+    let (b, sb) = free.bstar.unwrap();
+    println!("B* without an element prior: {b:.4e} ± {sb:.1e}");
+    assert!((b - truth).abs() <= 3.0 * sb && sb < 0.1 * truth, "{b} ± {sb}");
     let fixed = bstar_fits(20, None);
     let wrms_fixed = fixed.iter().map(|f| f.2).sum::<f64>() / fixed.len() as f64;
     println!("B* held at zero: mean wRMS {wrms_fixed:.2}");

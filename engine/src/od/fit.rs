@@ -26,7 +26,8 @@ pub struct Problem<'a> {
     /// The measurements.
     pub obs: &'a [Obs<'a>],
     /// Estimate the drag term B* too (a seventh parameter), with this a-priori 1-sigma (1/earth
-    /// radii) about the template's value; `None` holds it fixed.
+    /// radii) about the template's value, independent of the elements' prior (diffuse when
+    /// `prior` is `None`); `None` holds it fixed.
     pub bstar_sigma: Option<f64>,
 }
 
@@ -57,6 +58,8 @@ type VecN<const N: usize> = nalgebra::SVector<f64, N>;
 type MatN<const N: usize> = nalgebra::SMatrix<f64, N, N>;
 /// Finite-difference step of B*, 1/earth radii (SGP4's drag terms are smooth in it).
 const BSTAR_STEP: f64 = 1e-6;
+/// Variance of a diffuse prior (elements without a prior in a fit that estimates B*).
+const DIFFUSE: f64 = 1e12;
 
 /// SGP4 elements of a parameter vector (B* from the template unless estimated).
 fn elements_n<const N: usize>(x: &VecN<N>, p: &Problem) -> sgp4::Elements {
@@ -206,6 +209,12 @@ impl<'p, 'a, const N: usize> ProblemN<'p, 'a, N> {
                 }
                 Some((extend(mean), c))
             }
+            // No prior on the elements: diffuse there (no information to speak of), B*'s own.
+            (None, Some(sb)) if N == 7 => {
+                let mut c = MatN::<N>::from_diagonal_element(DIFFUSE);
+                c[(6, 6)] = sb * sb;
+                Some((extend(&p.start), c))
+            }
             (None, _) => None,
         };
         ProblemN {
@@ -288,9 +297,11 @@ pub fn fit(p: &Problem) -> Result<Solution, OdError> {
 fn fit_n<const N: usize>(q: &ProblemN<N>) -> Result<Solution, OdError> {
     let p = q.p;
     let components: usize = p.obs.iter().map(|o| o.meas.components()).sum();
+    if p.prior.is_none() && components < 6 {
+        return Err(OdError::TooFew { components });
+    }
     let prior_inv = match &q.prior {
         Some((_, cov)) => solve(cov, &VecN::<N>::zeros()).ok_or(OdError::Singular)?.1,
-        None if components < N => return Err(OdError::TooFew { components }),
         None => MatN::<N>::zeros(),
     };
     let mut active = vec![true; p.obs.len()];
