@@ -104,3 +104,30 @@ fn a_sensor_that_can_see_the_object_removes_the_warnings() {
     let at: Vec<(usize, usize)> = got.iter().map(|w| (w.0, w.1)).collect();
     assert_eq!(at, vec![(27, 71)], "{got:?}");
 }
+
+/// The request test is bounded: over a three-year run, the first whole-run request for a GEO
+/// object (SDP4 integrates from the epoch at every call) spends its budget, and the next is
+/// warned as not tested (neither is warned as unobservable).
+#[test]
+fn the_request_test_stops_at_its_budget_and_says_so() {
+    let text = TEXT.replace("duration_s: 21600", "duration_s: 94608000").replace(
+        r#"(id: "R1", by: "B", object: 25544, to: Nation("A"), window: (start: "T+01:00", end: "T+03:00")),
+        (id: "R2", by: "A", object: 25544, to: Sensor("FYL"), window: (start: "T+00:00", end: "T+06:00")),
+        (id: "R3", by: "A", object: 41836, to: Sensor("FYL"), window: (start: "T+00:00", end: "T+06:00")),"#,
+        r#"(id: "R1", by: "B", object: 41836, to: Nation("A"), window: (start: "T+00:00", end: "T+26280:00")),
+        (id: "R2", by: "B", object: 41836, to: Nation("A"), window: (start: "T+00:00", end: "T+26280:00")),
+        (id: "R3", by: "B", object: 41836, to: Nation("A"), window: (start: "T+00:00", end: "T+26280:00")),"#,
+    );
+    assert!(text.contains("T+26280:00"));
+    let start = std::time::Instant::now();
+    let got = warnings(&text);
+    println!("{got:?} in {:?}", start.elapsed());
+    let requests: Vec<&(usize, usize, String)> = got.iter().filter(|w| w.2.contains("tasking request")).collect();
+    assert_eq!(requests.len(), 1, "{got:?}");
+    assert_eq!((requests[0].0, requests[0].1), (26, 69));
+    assert!(
+        requests[0].2.contains("`R2` and those after it were not tested"),
+        "{}",
+        requests[0].2
+    );
+}

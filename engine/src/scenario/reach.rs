@@ -29,6 +29,13 @@ const COARSE_S: u64 = 60;
 const OMEGA_EARTH_RAD_S: f64 = 7.292_115e-5;
 /// Margin of the inclination test, degrees (geocentric against geodetic latitude, oblateness).
 const LATITUDE_MARGIN_DEG: f64 = 0.5;
+/// Propagations the tasking-request test may make in all (about a second; a deep-space one costs
+/// one more per 720 minutes from its epoch, SDP4's integration steps): past it, the remaining
+/// requests are not tested, and one warning says so.
+const REQUEST_BUDGET: u64 = 2_000_000;
+/// (Sensor, orbit) pairs the sensor test may compare in all: past it, the remaining sensors are
+/// not tested.
+const SHELL_BUDGET: u64 = 100_000_000;
 
 /// Where the scenario text names each request's window and each sensor (by id).
 pub(super) struct Spans {
@@ -42,10 +49,25 @@ pub(super) struct Spans {
 pub(super) fn warnings(s: &Scenario, src: &SourceFile, spans: &Spans) -> Diagnostics {
     let mut d = Diagnostics::default();
     let models: Vec<SensorModel> = s.sensors.iter().map(SensorModel::new).collect();
+    let mut budget = REQUEST_BUDGET;
     for r in &s.tasking {
         let Some((_, span)) = spans.requests.iter().find(|(id, _)| *id == r.id) else {
             continue;
         };
+        if budget == 0 {
+            d.push(
+                Diagnostic::warning(
+                    src,
+                    span.clone(),
+                    format!(
+                        "tasking request `{}` and those after it were not tested for whether their sensors can observe the object (the test's budget of {REQUEST_BUDGET} propagations is spent)",
+                        r.id
+                    ),
+                )
+                .with_help("shorter windows or fewer requests keep the test within its budget"),
+            );
+            break;
+        }
         let asked: Vec<usize> = (0..s.sensors.len())
             .filter(|&k| match &r.target {
                 Target::Sensor(id) => s.sensors[k].id == *id,
@@ -55,7 +77,7 @@ pub(super) fn warnings(s: &Scenario, src: &SourceFile, spans: &Spans) -> Diagnos
         let Ok(i) = s.objects.binary_search_by_key(&r.object, |o| o.id) else {
             continue;
         };
-        if !observable(s, &s.objects[i].elements, &models, &asked, r.window) {
+        if !observable(s, &s.objects[i].elements, &models, &asked, r.window, &mut budget) {
             let who = match &r.target {
                 Target::Sensor(id) => format!("sensor {id} cannot"),
                 Target::Nation(n) => format!("no sensor of {n} ({} in all) can", asked.len()),
@@ -82,7 +104,12 @@ pub(super) fn warnings(s: &Scenario, src: &SourceFile, spans: &Spans) -> Diagnos
         .iter()
         .filter_map(|m| Shell::of(&m.object.elements))
         .collect();
+    let mut compared = 0u64;
     for (k, m) in models.iter().enumerate() {
+        compared += shells.len() as u64;
+        if compared > SHELL_BUDGET {
+            break;
+        }
         if shells.iter().all(|o| o.out_of_reach(m)) {
             let Some((_, span)) = spans.sensors.iter().find(|(id, _)| *id == s.sensors[k].id) else {
                 continue;
@@ -105,8 +132,16 @@ pub(super) fn warnings(s: &Scenario, src: &SourceFile, spans: &Spans) -> Diagnos
 }
 
 /// Whether any of the sensors `asked` sees the object at some tick of `window` (seconds from the
-/// epoch, `[start, end)`, cut to the run).
-fn observable(s: &Scenario, el: &sgp4::Elements, models: &[SensorModel], asked: &[usize], window: (i64, i64)) -> bool {
+/// epoch, `[start, end)`, cut to the run); each propagation spends one of `budget`, and an
+/// exhausted budget answers true (no warning without a test).
+fn observable(
+    s: &Scenario,
+    el: &sgp4::Elements,
+    models: &[SensorModel],
+    asked: &[usize],
+    window: (i64, i64),
+    budget: &mut u64,
+) -> bool {
     let Ok(c) = sgp4::Constants::from_elements_afspc_compatibility_mode(el) else {
         return true;
     };
@@ -114,9 +149,17 @@ fn observable(s: &Scenario, el: &sgp4::Elements, models: &[SensorModel], asked: 
     let first = window.0.max(0).div_euclid(tick_s) + i64::from(window.0.max(0) % tick_s != 0);
     let end = (window.1.div_euclid(tick_s) + i64::from(window.1 % tick_s != 0)).min(s.clock.ticks as i64);
     let step = (COARSE_S as i64 / tick_s).max(1);
-    let at = |t: i64| {
+    // SDP4 integrates its resonance terms from the epoch in 720-minute steps at every call.
+    let deep = 1440.0 / el.mean_motion >= 225.0;
+    let mut at = |t: i64| {
         let tick = Tick(t as u64);
         let minutes = (s.clock.time_of(tick) - el.datetime).num_milliseconds() as f64 / 60_000.0;
+        let cost = if deep { 1 + (minutes.abs() / 720.0) as u64 } else { 1 };
+        let Some(left) = budget.checked_sub(cost) else {
+            *budget = 0;
+            return None;
+        };
+        *budget = left;
         let p = c
             .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
             .ok()?;
