@@ -653,7 +653,7 @@ fn apogee_km(e: &sgp4::Elements) -> f64 {
 }
 
 /// Semi-major axis (km, from mean motion, WGS-72) and clamped eccentricity.
-fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
+pub(crate) fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
     const MU_KM3_S2: f64 = 398_600.8; // WGS-72
     let n_rad_s = e.mean_motion.max(1e-6) * 2.0 * std::f64::consts::PI / 86_400.0;
     (
@@ -664,7 +664,7 @@ fn semi_major_axis_km(e: &sgp4::Elements) -> (f64, f64) {
 
 /// Upper bound of the Earth-fixed speed over the orbit: perigee speed plus Earth rotation at apogee,
 /// with a 10% margin for SGP4's perturbations.
-fn max_ecef_speed(e: &sgp4::Elements) -> f64 {
+pub(crate) fn max_ecef_speed(e: &sgp4::Elements) -> f64 {
     const MU_KM3_S2: f64 = 398_600.8; // WGS-72
     let (a, ecc) = semi_major_axis_km(e);
     let rp = (a * (1.0 - ecc)).max(10.0);

@@ -15,18 +15,17 @@ use std::ops::Range;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::frames::{gmst_sin_cos, norm, teme_to_ecef};
-use crate::orbit::MU_KM3_S2;
+use crate::od::DEEP_SPACE_A_KM;
 use crate::policy::Target;
 use crate::sensor::SensorModel;
-use crate::sun::sun_inertial_km;
+use crate::systems::frame::sun_ecef_km;
 use crate::time::Tick;
+use crate::world::{max_ecef_speed, semi_major_axis_km};
 
 use super::Scenario;
 
 /// Seconds between the positions the coarse test is made at.
 const COARSE_S: u64 = 60;
-/// Earth's rotation rate, rad/s.
-const OMEGA_EARTH_RAD_S: f64 = 7.292_115e-5;
 /// Margin of the inclination test, degrees (geocentric against geodetic latitude, oblateness).
 const LATITUDE_MARGIN_DEG: f64 = 0.5;
 /// Propagations the tasking-request test may make in all (about a second; a deep-space one costs
@@ -150,7 +149,9 @@ fn observable(
     let end = (window.1.div_euclid(tick_s) + i64::from(window.1 % tick_s != 0)).min(s.clock.ticks as i64);
     let step = (COARSE_S as i64 / tick_s).max(1);
     // SDP4 integrates its resonance terms from the epoch in 720-minute steps at every call.
-    let deep = 1440.0 / el.mean_motion >= 225.0;
+    let deep = semi_major_axis_km(el).0 > DEEP_SPACE_A_KM;
+    // How far the object can move between coarse steps, km.
+    let reach_km = max_ecef_speed(el) * (step * tick_s) as f64 + 1.0;
     let mut at = |t: i64| {
         let tick = Tick(t as u64);
         let minutes = (s.clock.time_of(tick) - el.datetime).num_milliseconds() as f64 / 60_000.0;
@@ -164,25 +165,17 @@ fn observable(
             .propagate_afspc_compatibility_mode(sgp4::MinutesSinceEpoch(minutes))
             .ok()?;
         let gmst = gmst_sin_cos(&s.clock, tick);
-        Some((
-            teme_to_ecef(p.position, gmst),
-            norm(p.velocity) + OMEGA_EARTH_RAD_S * norm(p.position),
-            gmst,
-        ))
+        Some((teme_to_ecef(p.position, gmst), gmst))
     };
     let mut t0 = first;
     while t0 < end {
-        let Some((ecef, speed, _)) = at(t0) else {
+        let Some((ecef, _)) = at(t0) else {
             return true;
         };
-        let reach_km = speed * (step * tick_s) as f64 + 1.0;
         if asked.iter().any(|&k| models[k].may_see(ecef, reach_km)) {
             for t in t0..(t0 + step).min(end) {
-                let Some((ecef, _, gmst)) = at(t) else { return true };
-                let sun = teme_to_ecef(
-                    sun_inertial_km(s.clock.julian_centuries_since_j2000(Tick(t as u64))),
-                    gmst,
-                );
+                let Some((ecef, gmst)) = at(t) else { return true };
+                let sun = sun_ecef_km(&s.clock, Tick(t as u64), gmst);
                 let seen = asked.iter().any(|&k| {
                     let m = &models[k];
                     let dark = m.max_sun_el_deg.is_none_or(|limit| m.site.look(sun).el_deg <= limit);
@@ -207,9 +200,8 @@ struct Shell {
 
 impl Shell {
     fn of(el: &sgp4::Elements) -> Option<Shell> {
-        let n_rad_s = el.mean_motion * std::f64::consts::TAU / 86_400.0;
-        let a = (MU_KM3_S2 / (n_rad_s * n_rad_s)).cbrt();
-        let (a, e) = (a.is_finite().then_some(a)?, el.eccentricity);
+        let (a, e) = semi_major_axis_km(el);
+        a.is_finite().then_some(())?;
         Some(Shell {
             rp_km: a * (1.0 - e),
             ra_km: a * (1.0 + e),

@@ -26,10 +26,7 @@ impl Frame {
     /// Computes the frame of a tick.
     pub fn new(sim: &Sim, tick: Tick) -> Frame {
         let gmst_sin_cos = gmst_sin_cos(&sim.clock, tick);
-        let sun_ecef_km = teme_to_ecef(
-            sun_inertial_km(sim.clock.julian_centuries_since_j2000(tick)),
-            gmst_sin_cos,
-        );
+        let sun_ecef_km = sun_ecef_km(&sim.clock, tick, gmst_sin_cos);
         let refresh_ticks = refresh_ticks(sim.options.prune_window_s, sim.clock.tick_s);
         let window_s = (refresh_ticks.saturating_sub(1)) as f64 * sim.clock.tick_s as f64;
         let mut dark = Vec::with_capacity(sim.sensors.len());
@@ -55,6 +52,11 @@ impl Frame {
             refresh_ticks,
         }
     }
+}
+
+/// The Sun's Earth-fixed position at a tick, km (`gmst`: its GMST's sine and cosine).
+pub(crate) fn sun_ecef_km(clock: &crate::time::Clock, tick: Tick, gmst: (f64, f64)) -> Vec3 {
+    teme_to_ecef(sun_inertial_km(clock.julian_centuries_since_j2000(tick)), gmst)
 }
 
 /// Ticks between candidate refreshes for a pruning window (0 = no pruning, refresh every tick).
