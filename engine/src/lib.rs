@@ -15,6 +15,7 @@ pub mod frames;
 pub mod injects;
 pub mod iod;
 pub mod limits;
+pub mod moon;
 pub mod ndm;
 pub mod object;
 pub mod od;

@@ -30,6 +30,9 @@ pub struct SensorModel {
     pub max_sun_el_deg: Option<f64>,
     /// For optical: whether the target must be sunlit.
     pub require_sunlit: bool,
+    /// For optical with a Moon exclusion: its cosine (a target whose direction makes a larger
+    /// cosine with the Moon's is not observed).
+    pub moon_cos_exclusion: Option<f64>,
 }
 
 impl SensorModel {
@@ -46,6 +49,12 @@ impl SensorModel {
             ),
         };
         let (s, c) = min_el.to_radians().sin_cos();
+        let moon_cos_exclusion = match &spec.kind {
+            SensorKind::Optical(o) if o.sky.moon_exclusion_deg > 0.0 => {
+                Some(o.sky.moon_exclusion_deg.to_radians().cos())
+            }
+            _ => None,
+        };
         SensorModel {
             id: spec.id.as_str().into(),
             nation: spec.nation.as_str().into(),
@@ -57,6 +66,7 @@ impl SensorModel {
             sector,
             max_sun_el_deg: sun,
             require_sunlit: sunlit,
+            moon_cos_exclusion,
         }
     }
 
@@ -66,9 +76,10 @@ impl SensorModel {
     }
 
     /// Exact field-of-regard test for an object at `ecef` (km). `dark` says whether the site is dark
-    /// now (optical), `sun_ecef` is used for the target-sunlit test. Returns the line of sight and range.
+    /// (and clear) now (optical), `sun_ecef` is used for the target-sunlit test and `moon_dir` (unit,
+    /// from the site, Earth-fixed) for the Moon exclusion. Returns the line of sight and range.
     #[inline]
-    pub fn sees(&self, ecef: Vec3, dark: bool, sun_ecef: Vec3) -> Option<(Vec3, f64, f64)> {
+    pub fn sees(&self, ecef: Vec3, dark: bool, sun_ecef: Vec3, moon_dir: Vec3) -> Option<(Vec3, f64, f64)> {
         let d = sub(ecef, self.site.ecef_km);
         let range2 = dot(d, d);
         if range2 > self.max_range_km * self.max_range_km {
@@ -93,6 +104,11 @@ impl SensorModel {
             }
         }
         if self.max_sun_el_deg.is_some() && (!dark || (self.require_sunlit && !is_sunlit(ecef, sun_ecef))) {
+            return None;
+        }
+        if let Some(cos_exclusion) = self.moon_cos_exclusion
+            && dot(d, moon_dir) > cos_exclusion * range
+        {
             return None;
         }
         Some((d, range, sin_el))
@@ -228,7 +244,7 @@ mod tests {
                 s.site.ecef_km[1] + (next() - 0.5) * 8000.0,
                 s.site.ecef_km[2] + (next() - 0.5) * 8000.0,
             ];
-            if s.sees(p, true, [1e8, 0.0, 0.0]).is_none() {
+            if s.sees(p, true, [1e8, 0.0, 0.0], [0.0, 0.0, 1.0]).is_none() {
                 continue;
             }
             // A point displaced by up to `reach` must still be a candidate.

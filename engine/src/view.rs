@@ -40,6 +40,8 @@ pub fn visible_to(event: &Event, nation: &str) -> bool {
         Event::ConjunctionAssessed(e) => &*e.nation == nation,
         Event::WarningDelivered(e) => &*e.to == nation,
         Event::OdFailed { nation: n, .. } => &**n == nation,
+        // A nation knows the sky over its own sites.
+        Event::Weather { nation: n, .. } | Event::Night { nation: n, .. } => &**n == nation,
         Event::ManoeuvreDetected { nation: n, .. } | Event::NewObjectCatalogued { nation: n, .. } => &**n == nation,
         Event::Detection { nation: n, .. }
         | Event::Track { nation: n, .. }

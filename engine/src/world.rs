@@ -334,6 +334,8 @@ pub struct Sim {
     pub(crate) next_inject: usize,
     /// Outages and degradations in force, by `SensorIndex`.
     pub(crate) conditions: Vec<SensorCondition>,
+    /// Each telescope site's weather, by `SensorIndex` (None: no weather modelled).
+    pub(crate) weather: Vec<Option<crate::systems::weather::SiteWeather>>,
     /// The truth screening for scoring conjunction warnings (none when no nation screens).
     pub(crate) truth_screen: Option<crate::systems::close_approach::TruthScreen>,
     /// Satellites whose true elements an inject changed this tick (for the truth screening).
@@ -453,6 +455,10 @@ impl Sim {
             inject_schedule: crate::systems::inject::schedule(scenario),
             next_inject: 0,
             conditions: vec![SensorCondition::default(); scenario.sensors.len()],
+            weather: models
+                .iter()
+                .map(|m| crate::systems::weather::SiteWeather::of(m, seed))
+                .collect(),
             truth_screen: crate::systems::close_approach::TruthScreen::of(scenario, &population),
             truth_changed: Vec::new(),
             pool: rayon::ThreadPoolBuilder::new()

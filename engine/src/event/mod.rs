@@ -24,6 +24,10 @@ pub enum EventKind {
     Inject,
     /// A period inject (outage, degradation, cut, priority change) ended.
     InjectEnd,
+    /// A telescope site's sky turned clear or cloudy (and its state at the first tick).
+    Weather,
+    /// A dark period ended at a telescope site with weather: how long, how much under cloud.
+    Night,
     /// Propagation of an object failed; it leaves the simulation.
     ObjectLost,
     /// An object entered a sensor's field of regard (all constraints met).
@@ -95,9 +99,11 @@ pub enum EventKind {
 
 impl EventKind {
     /// All kinds in order.
-    pub const ALL: [EventKind; 35] = [
+    pub const ALL: [EventKind; 37] = [
         EventKind::Inject,
         EventKind::InjectEnd,
+        EventKind::Weather,
+        EventKind::Night,
         EventKind::ObjectLost,
         EventKind::AccessStart,
         EventKind::Detection,
@@ -138,6 +144,8 @@ impl EventKind {
         match self {
             EventKind::Inject => "inject",
             EventKind::InjectEnd => "inject_end",
+            EventKind::Weather => "weather",
+            EventKind::Night => "night",
             EventKind::ObjectLost => "object_lost",
             EventKind::AccessStart => "access_start",
             EventKind::Detection => "detection",
@@ -211,6 +219,34 @@ pub enum Event {
         inject: Arc<str>,
         /// Its kind.
         inject_kind: InjectType,
+    },
+    /// See [`EventKind::Weather`].
+    Weather {
+        /// Sensor id (a telescope with `weather`).
+        sensor: Arc<str>,
+        /// Sensor's nation.
+        nation: Arc<str>,
+        /// Clear from this tick (true) or cloudy (false).
+        clear: bool,
+        /// The month's climatological share of clear hours at the site.
+        clear_fraction: f64,
+    },
+    /// See [`EventKind::Night`].
+    Night {
+        /// Sensor id (a telescope with `weather`).
+        sensor: Arc<str>,
+        /// Sensor's nation.
+        nation: Arc<str>,
+        /// First dark tick.
+        first_tick: u64,
+        /// Last dark tick.
+        last_tick: u64,
+        /// Time dark, s.
+        dark_s: u64,
+        /// Of it, time under cloud, s.
+        clouded_s: u64,
+        /// True when the run ended in the dark (this event is then at the last tick).
+        run_ended: bool,
     },
     /// See [`EventKind::ObjectLost`].
     ObjectLost {
@@ -972,6 +1008,8 @@ impl Event {
         match self {
             Event::Inject(_) => EventKind::Inject,
             Event::InjectEnd { .. } => EventKind::InjectEnd,
+            Event::Weather { .. } => EventKind::Weather,
+            Event::Night { .. } => EventKind::Night,
             Event::ObjectLost { .. } => EventKind::ObjectLost,
             Event::AccessStart { .. } => EventKind::AccessStart,
             Event::Detection { .. } => EventKind::Detection,
@@ -1023,6 +1061,8 @@ impl Event {
             | Event::NewObjectCatalogued { nation, .. }
             | Event::BreakupDetected { nation, .. }
             | Event::OdFailed { nation, .. }
+            | Event::Weather { nation, .. }
+            | Event::Night { nation, .. }
             | Event::CrossTag { nation, .. } => Some(nation),
             Event::ConjunctionAssessed(e) => Some(&e.nation),
             Event::Inject(e) => e.nation.as_ref(),
@@ -1106,6 +1146,8 @@ impl Event {
             | Event::Track { sensor, .. }
             | Event::TaskingObserved { sensor, .. }
             | Event::CatalogUpdate { sensor, .. }
+            | Event::Weather { sensor, .. }
+            | Event::Night { sensor, .. }
             | Event::CrossTag { sensor, .. } => Some(sensor),
             Event::TaskingRequested(e) => Some(&e.sensor),
             Event::ShareDelivered(e) => Some(&e.sensor),
@@ -1159,6 +1201,8 @@ impl Event {
             | Event::LiaisonDuty { .. }
             | Event::LiaisonQueue { .. }
             | Event::InjectEnd { .. }
+            | Event::Weather { .. }
+            | Event::Night { .. }
             | Event::Custody { .. } => 0,
         }
     }

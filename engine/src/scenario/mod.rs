@@ -21,9 +21,11 @@ mod exchange;
 mod injects;
 mod reach;
 mod screening;
+mod sky;
 
 pub use change::apply_change;
 pub use screening::{Protect, Screening};
+pub use sky::{Sky, WeatherSpec};
 
 /// Reads the catalog files a scenario names. The CLI implements it over the file system; tests can
 /// implement it over memory. Paths are as written in the scenario (relative to the scenario file).
@@ -154,6 +156,14 @@ struct RawOptical {
     limiting_magnitude: Spanned<f64>,
     angle_sigma_arcsec: Spanned<f64>,
     capacity: Spanned<u32>,
+    #[serde(default)]
+    moon_exclusion_deg: Option<Spanned<f64>>,
+    #[serde(default)]
+    dark_sky_mag_arcsec2: Option<Spanned<f64>>,
+    #[serde(default)]
+    extinction_mag_per_airmass: Option<Spanned<f64>>,
+    #[serde(default)]
+    weather: Option<sky::RawWeather>,
 }
 
 #[derive(Deserialize)]
@@ -340,6 +350,8 @@ pub struct OpticalSpec {
     pub angle_sigma_arcsec: f64,
     /// Objects observed per tick.
     pub capacity: u32,
+    /// The Moon's exclusion and light, and the site's weather.
+    pub sky: Sky,
 }
 
 /// What kind of sensor.
@@ -709,6 +721,16 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                 );
                 sigma(&mut d, src, &o.angle_sigma_arcsec, "angle_sigma_arcsec", 36_000.0);
                 capacity(&mut d, src, &o.capacity);
+                let sky = sky::resolve(
+                    src,
+                    &mut d,
+                    sky::RawSky {
+                        moon_exclusion_deg: &o.moon_exclusion_deg,
+                        dark_sky_mag_arcsec2: &o.dark_sky_mag_arcsec2,
+                        extinction_mag_per_airmass: &o.extinction_mag_per_airmass,
+                        weather: &o.weather,
+                    },
+                );
                 SensorKind::Optical(OpticalSpec {
                     min_elevation_deg: *o.min_elevation_deg,
                     max_range_km: o.max_range_km.as_ref().map(|m| m.value),
@@ -718,6 +740,7 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
                     limiting_magnitude: *o.limiting_magnitude,
                     angle_sigma_arcsec: *o.angle_sigma_arcsec,
                     capacity: *o.capacity,
+                    sky,
                 })
             }
         };

@@ -18,7 +18,7 @@ use crate::frames::{gmst_sin_cos, norm, teme_to_ecef};
 use crate::od::DEEP_SPACE_A_KM;
 use crate::policy::Target;
 use crate::sensor::SensorModel;
-use crate::systems::frame::sun_ecef_km;
+use crate::systems::frame::{moon_dir, moon_ecef_km, sun_ecef_km};
 use crate::time::Tick;
 use crate::world::{max_ecef_speed, semi_major_axis_km};
 
@@ -176,10 +176,11 @@ fn observable(
             for t in t0..(t0 + step).min(end) {
                 let Some((ecef, gmst)) = at(t) else { return true };
                 let sun = sun_ecef_km(&s.clock, Tick(t as u64), gmst);
+                let moon = moon_ecef_km(&s.clock, Tick(t as u64), gmst);
                 let seen = asked.iter().any(|&k| {
                     let m = &models[k];
                     let dark = m.max_sun_el_deg.is_none_or(|limit| m.site.look(sun).el_deg <= limit);
-                    m.sees(ecef, dark, sun).is_some()
+                    m.sees(ecef, dark, sun, moon_dir(&m.site, moon)).is_some()
                 });
                 if seen {
                     return true;

@@ -10,14 +10,16 @@ pub mod inject;
 pub mod observe;
 pub mod propagate;
 pub mod visibility;
+pub mod weather;
 
 use crate::event::Record;
 use crate::time::Tick;
 use crate::world::{Coverage, SensorIndex, Sim};
 
 /// The systems of a tick, in order (for documentation and tests).
-pub const SCHEDULE: [&str; 9] = [
+pub const SCHEDULE: [&str; 10] = [
     "frame",
+    "weather",
     "inject",
     "propagate",
     "visibility",
@@ -31,7 +33,8 @@ pub const SCHEDULE: [&str; 9] = [
 /// Runs every system of one tick. On the `last` tick, every pass still open is closed (with
 /// `access_end` `run_ended: true`) before the exchange step, so its track is reported.
 pub(crate) fn run_tick(sim: &mut Sim, tick: Tick, last: bool, events: &mut Vec<Record>) {
-    let frame = frame::Frame::new(sim, tick);
+    let mut frame = frame::Frame::new(sim, tick);
+    weather::run(sim, tick, &mut frame, last, events);
     inject::run(sim, tick, events);
     propagate::run(sim, tick, &frame, events);
     let chunks = visibility::run(sim, tick, &frame);

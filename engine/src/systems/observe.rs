@@ -19,9 +19,10 @@ use rand_distr::StandardNormal;
 use crate::event::{Event, Geometry, MissReason, Record, SensorType, round, round_az};
 use crate::exchange::{Cue, Exchange};
 use crate::frames::{Look, Vec3, dot, look_from, norm, sub};
+use crate::moon::{SkyGeometry, limiting_magnitude_loss};
 use crate::od::Meas;
 use crate::rng::StreamFamily;
-use crate::scenario::SensorKind;
+use crate::scenario::{SensorKind, Sky};
 use crate::sensor::SensorModel;
 use crate::sensor::{apparent_magnitude, optical_pd, radar_snr, swerling1_pd};
 use crate::systems::frame::Frame;
@@ -201,7 +202,7 @@ fn attempt(
     let mut rng = rng_family.at(object as u64, tick.0);
     pass.attempts += 1;
     pass.last_attempt = Some(tick.0);
-    let (pd, snr_db, magnitude) = detection_probability(model, cond, info, los_km, &truth, cx.frame);
+    let (pd, snr_db, magnitude) = detection_probability(model, s, cond, info, los_km, &truth, cx.frame);
     let u: f64 = rng.random();
     if u >= pd {
         events.push(Record {
@@ -267,6 +268,7 @@ fn attempt(
 /// Probability of detection, with the radar's SNR (dB) or the optical apparent magnitude.
 fn detection_probability(
     model: &SensorModel,
+    s: usize,
     cond: SensorCondition,
     info: &SatProps,
     los_km: Vec3,
@@ -294,13 +296,28 @@ fn detection_probability(
             let to_obs = [-los_km[0], -los_km[1], -los_km[2]];
             let cos_phase = (dot(to_sun, to_obs) / (norm(to_sun) * norm(los_km))).clamp(-1.0, 1.0);
             let mag = apparent_magnitude(info.std_magnitude, truth.range_km, cos_phase.acos());
+            let moonlight = moonlight_loss(&o.sky, model, s, los_km, truth, frame);
             (
-                optical_pd(mag, o.limiting_magnitude - cond.snr_loss_db),
+                optical_pd(mag, o.limiting_magnitude - cond.snr_loss_db - moonlight),
                 None,
                 Some(mag),
             )
         }
     }
+}
+
+/// The limiting magnitude a telescope loses to moonlight along a line of sight (see [`crate::moon`]).
+fn moonlight_loss(sky: &Sky, model: &SensorModel, s: usize, los_km: Vec3, truth: &Look, frame: &Frame) -> f64 {
+    let moon = frame.moon_dir[s];
+    let moon_el = dot(moon, model.site.up).clamp(-1.0, 1.0).asin().to_degrees();
+    let cos_sep = dot(moon, los_km) / norm(los_km);
+    let g = SkyGeometry {
+        phase_deg: frame.moon_phase_deg,
+        separation_deg: cos_sep.clamp(-1.0, 1.0).acos().to_degrees(),
+        moon_zenith_deg: 90.0 - moon_el,
+        target_zenith_deg: 90.0 - truth.el_deg,
+    };
+    limiting_magnitude_loss(g, sky.dark_sky_mag_arcsec2, sky.extinction_mag_per_airmass)
 }
 
 /// A detection's measurement: the true geometry plus noise drawn from `rng` at the sensor's

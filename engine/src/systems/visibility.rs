@@ -186,7 +186,9 @@ pub fn run(sim: &mut Sim, tick: Tick, frame: &Frame) -> Vec<ChunkView> {
             let before = found.len();
             for &s in &cand.sensors {
                 let su = s as usize;
-                if let Some((_, _, sin_el)) = sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km) {
+                if let Some((_, _, sin_el)) =
+                    sensors[su].sees(truth.ecef_km, frame.dark[su], frame.sun_ecef_km, frame.moon_dir[su])
+                {
                     found.push(InView {
                         sat: *ix,
                         sensor: s,
@@ -259,6 +261,7 @@ mod tests {
                 limiting_magnitude: 16.0,
                 angle_sigma_arcsec: 1.0,
                 capacity: 1,
+                sky: crate::scenario::Sky::default(),
             })
         };
         SensorSpec {
@@ -297,7 +300,7 @@ mod tests {
             let k = next() * reach / dot(d, d).sqrt();
             let q = [p[0] + d[0] * k, p[1] + d[1] * k, p[2] + d[2] * k];
             for (j, m) in models.iter().enumerate() {
-                if m.sees(q, true, [1e9, 0.0, 0.0]).is_some() {
+                if m.sees(q, true, [1e9, 0.0, 0.0], [0.0, 0.0, 1.0]).is_some() {
                     visible += 1;
                     let u = [index.ux[j], index.uy[j], index.uz[j]];
                     let cos = dot(p, u) / r;
