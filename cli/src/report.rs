@@ -246,6 +246,21 @@ fn render_tables(r: &Report) -> String {
         }
     }
     s += &conjunctions::render(&r.conjunctions);
+    if !r.sites.is_empty() {
+        s += "\nTelescope weather (nights, lost: at least half under cloud; dark hours under cloud; share of the run clear)\n";
+        for (id, w) in &r.sites {
+            s += &format!(
+                "  {:<24} {:<8} nights {:>4}  lost {:>4}  dark {:>7.1} h  under cloud {:>7.1} h  clear {:>5.1}%\n",
+                id,
+                w.nation,
+                w.nights,
+                w.nights_lost,
+                w.dark_h,
+                w.clouded_dark_h,
+                100.0 * w.clear_share
+            );
+        }
+    }
     if !r.liaisons.is_empty() {
         s += "\nLiaison queues\n";
         for (id, l) in &r.liaisons {

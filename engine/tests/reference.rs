@@ -26,7 +26,7 @@ fn scenario(hours: u64) -> sentinel_engine::Scenario {
          kind: Radar(min_elevation_deg: 10.0, max_range_km: 100000.0, reference_snr_db: 40.0, reference_range_km: 1000.0,
                      range_sigma_m: 10.0, az_sigma_deg: 0.01, el_sigma_deg: 0.01, capacity: 1)),
         (id: "B", nation: "X", site: (lat_deg: 33.8, lon_deg: -106.66, alt_m: 1510.0),
-         kind: Optical(min_elevation_deg: 10.0, max_sun_elevation_deg: 90.0, require_target_sunlit: false,
+         kind: Optical(min_elevation_deg: 10.0, max_sun_elevation_deg: 90.0, require_target_sunlit: false, moon_exclusion_deg: 0.0,
                        limiting_magnitude: 16.0, angle_sigma_arcsec: 1.0, capacity: 1)),
     ],
     catalog: [File(path: "iss-2026-05-30.tle")],

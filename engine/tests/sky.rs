@@ -188,10 +188,40 @@ fn a_year_of_weather_matches_its_climatology() {
     println!("{nights} nights, {:.1} % of dark time under cloud", 100.0 * clouded);
     assert!(nights > 300 * 360, "{nights}");
     assert!((clouded - (1.0 - year)).abs() < 0.05, "{clouded}");
+    // The scorecard's site figures: the same nights and clear time, and nights lost to cloud.
+    let card = scorecard(&s, &records);
+    assert_eq!(card.sites.len(), 300);
+    let lost: u32 = card.sites.values().map(|w| w.nights_lost).sum();
+    assert_eq!(card.sites.values().map(|w| u64::from(w.nights)).sum::<u64>(), nights);
+    let share = card.sites.values().map(|w| w.clear_share).sum::<f64>() / 300.0;
+    println!("scorecard: {lost} of {nights} nights lost, mean clear share {share:.4}");
+    assert!((share - year).abs() < 1e-3, "{share} {year}");
+    assert!(
+        lost as f64 > 0.3 * nights as f64 && (lost as f64) < 0.6 * nights as f64,
+        "{lost}"
+    );
+}
+
+/// The scorecard of a run.
+fn scorecard(s: &sentinel_engine::Scenario, records: &[Record]) -> sentinel_engine::scorecard::Scorecard {
+    use sentinel_engine::scorecard::{Builder, RunInfo};
+    let mut b = Builder::new(RunInfo {
+        scenario: s.name.clone(),
+        seed: 7,
+        epoch: sentinel_engine::time::format_iso(&s.clock.epoch),
+        tick_s: u64::from(s.clock.tick_s),
+        ticks: s.clock.ticks,
+        regional_centers: Default::default(),
+    });
+    for r in records {
+        b.feed(r.tick, &r.event);
+    }
+    b.finish(String::new())
 }
 
 /// The weather draws come from each site's own stream: the same at 1 and 2 threads and whatever
-/// other sensors the scenario has; a different seed gives different weather.
+/// other sensors the scenario has; a different seed gives different weather; telescopes at one
+/// site share it.
 #[test]
 fn weather_is_per_site_and_deterministic() {
     let a = weather_scenario("[0.6]", 12.0, 3, 20);
@@ -212,6 +242,30 @@ fn weather_is_per_site_and_deterministic() {
     }
     let other = sky_changes(&common::run(&a, 2, SimOptions::default()));
     assert_ne!(ca["T00"], other["T00"]);
+    // Two telescopes at one site share its sky; one 5 km away has its own.
+    let telescope = |id: &str, lat: f64| {
+        format!(
+            r#"(id: "{id}", nation: "X", site: (lat_deg: {lat}, lon_deg: -106.66, alt_m: 1510.0),
+         kind: Optical(min_elevation_deg: 15.0, limiting_magnitude: 16.0, angle_sigma_arcsec: 1.0, capacity: 1,
+                       weather: (clear_fraction: [0.6], cloudy_spell_h: 12.0))),"#
+        )
+    };
+    let text = format!(
+        r#"Scenario(name: "site", epoch: "2026-01-01T00:00:00Z", duration_s: 864000, tick_s: 600,
+    nations: [(id: "X", name: "X")],
+    sensors: [{} {} {}],
+    catalog: [File(path: "iss-2026-05-30.tle")])"#,
+        telescope("A", 33.817),
+        telescope("B", 33.8172),
+        telescope("C", 33.86)
+    );
+    let c = sky_changes(&common::run(
+        &common::load("site.ron", &text, "tests/data/reference"),
+        1,
+        SimOptions::default(),
+    ));
+    assert_eq!(c["A"], c["B"]);
+    assert_ne!(c["A"], c["C"]);
 }
 
 /// A cloudy telescope sees nothing: no pass of the ISS starts or continues under cloud.

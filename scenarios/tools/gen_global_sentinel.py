@@ -11,7 +11,7 @@ sensors at real public sites (radars and telescopes of the nations' SSA networks
 parameters are generic, public-domain orders of magnitude, not real performance), agreements
 between the United States and every partner and among the Five Eyes partners, liaison officers
 posted at the U.S. center, a set of tasking requests and one inject of each kind (with a
-conjunction). The catalog is the CelesTrak active set, owners inferred from names.
+conjunction). Every telescope has its site's weather (climate-class planning values). The catalog is the CelesTrak active set, owners inferred from names.
 Edit this script rather than the generated file.
 """
 
@@ -44,6 +44,57 @@ TYPES = {
     "tele": "Optical(min_elevation_deg: 20.0, limiting_magnitude: 16.5, angle_sigma_arcsec: 1.5, capacity: 1)",
     "small": "Optical(min_elevation_deg: 20.0, limiting_magnitude: 15.0, angle_sigma_arcsec: 2.5, capacity: 1)",
 }
+
+# Telescope weather by climate class: the share of clear hours per month (January first) and the
+# mean cloudy spell, hours. Planning values rounded from the general cloud climatology of each
+# class (not measured site statistics; see scenarios/data/SOURCES.md): replace them with a site's
+# own records for a real exercise.
+CLIMATES = {
+    "arid": ([0.70, 0.70, 0.72, 0.78, 0.80, 0.78, 0.55, 0.58, 0.72, 0.78, 0.74, 0.70], 12),
+    "arid-south": ([0.72, 0.70, 0.72, 0.72, 0.68, 0.62, 0.65, 0.72, 0.80, 0.82, 0.80, 0.76], 12),
+    "summit": ([0.62, 0.62, 0.64, 0.66, 0.74, 0.80, 0.78, 0.78, 0.76, 0.70, 0.64, 0.60], 12),
+    "summit-south": ([0.60, 0.58, 0.62, 0.70, 0.74, 0.78, 0.82, 0.80, 0.74, 0.70, 0.66, 0.62], 12),
+    "mediterranean": ([0.50, 0.52, 0.56, 0.58, 0.66, 0.78, 0.85, 0.83, 0.72, 0.60, 0.52, 0.48], 18),
+    "temperate-south": ([0.48, 0.50, 0.50, 0.46, 0.42, 0.40, 0.42, 0.44, 0.44, 0.44, 0.46, 0.48], 24),
+    "oceanic": ([0.25, 0.28, 0.32, 0.38, 0.40, 0.40, 0.40, 0.42, 0.38, 0.32, 0.27, 0.24], 36),
+    "continental": ([0.30, 0.34, 0.38, 0.42, 0.45, 0.48, 0.50, 0.52, 0.48, 0.38, 0.28, 0.26], 30),
+    "monsoon": ([0.70, 0.68, 0.60, 0.50, 0.35, 0.25, 0.22, 0.22, 0.28, 0.45, 0.60, 0.70], 24),
+    "tropical": ([0.45, 0.45, 0.45, 0.42, 0.38, 0.35, 0.35, 0.38, 0.40, 0.40, 0.42, 0.45], 8),
+}
+
+# The climate class of each telescope.
+CLIMATE_OF = {
+    "US-GEODSS-SOCORRO": "arid", "US-GEODSS-SOCORRO-2": "arid", "US-SOCORRO-ETS": "arid",
+    "KR-OWL-ARIZONA": "arid", "IL-WISE": "arid", "KR-OWL-ISRAEL": "arid", "KR-OWL-MOROCCO": "arid",
+    "KR-OWL-MONGOLIA": "arid", "US-SST-EXMOUTH": "arid-south", "PE-MOQUEGUA": "arid-south",
+    "US-GEODSS-MAUI": "summit", "US-GEODSS-MAUI-2": "summit", "US-AMOS": "summit",
+    "ES-TEIDE": "summit", "UK-LA-PALMA": "summit", "PT-MADEIRA": "summit",
+    "FR-TAROT-CHILE": "summit-south", "DE-SMARTNET-1": "summit-south", "FR-ODNET-REUNION": "summit-south",
+    "US-MOSS": "mediterranean", "UK-STARBROOK": "mediterranean", "FR-TAROT-CALERN": "mediterranean",
+    "ES-TFRM": "mediterranean", "IT-MITO": "mediterranean",
+    "AU-FALCON-MTSTROMLO": "temperate-south", "AU-SIDING-SPRING": "temperate-south",
+    "AU-DSTG-EDINBURGH": "temperate-south", "NZ-MT-JOHN": "temperate-south", "NZ-AUCKLAND": "temperate-south",
+    "BR-PICO-DOS-DIAS": "temperate-south", "PE-HUANCAYO": "temperate-south",
+    "UK-HERSTMONCEUX": "oceanic", "NL-LEIDEN": "oceanic", "BE-UCCLE": "oceanic", "SE-ONSALA": "oceanic",
+    "FI-METSAHOVI": "continental", "SE-ESRANGE": "continental", "PL-PST": "continental",
+    "PL-BOROWIEC": "continental", "RO-BUCHAREST": "continental", "RO-CLUJ": "continental",
+    "UA-KYIV": "continental", "UA-UZHHOROD": "continental", "CA-OTTAWA": "continental",
+    "CA-SUFFIELD": "continental", "DE-SMARTNET-2": "continental", "KR-OWL-KOREA": "continental",
+    "JP-BISEI": "monsoon", "JP-OKAYAMA": "monsoon", "JP-CHOFU": "monsoon", "JP-MISATO": "monsoon",
+    "TH-DOI-INTHANON": "monsoon", "US-GEODSS-DIEGO-GARCIA": "tropical", "TH-SONGKHLA": "tropical",
+    "CO-BOGOTA": "tropical", "CO-VILLA-DE-LEYVA": "tropical",
+}
+
+
+def sensor_kind(sid, kind):
+    """The sensor's kind, a telescope with its site's weather."""
+    if not TYPES[kind].startswith("Optical"):
+        return TYPES[kind]
+    fractions, spell = CLIMATES[CLIMATE_OF[sid]]
+    weather = "weather: (clear_fraction: [%s], cloudy_spell_h: %d.0)" % (
+        ", ".join("%.2f" % f for f in fractions), spell)
+    return "%s,\n                   %s)" % (TYPES[kind][:-1], weather)
+
 
 # (nation, id, name, lat_deg, lon_deg, alt_m, type)
 SENSORS = [
@@ -200,7 +251,8 @@ def main():
     w("// (generic parameters), agreements between the United States and every partner and among the")
     w("// Five Eyes, liaison officers at the U.S. center, tasking requests, one inject of each kind and a")
     w("// conjunction, and the CelesTrak active catalog (15,985 objects, owners inferred from their")
-    w("// names), 6 hours at 10 s ticks.")
+    w("// names), 6 hours at 10 s ticks. Every telescope has its site's weather (climate-class planning")
+    w("// values, scenarios/data/SOURCES.md) and the Moon's exclusion and light (defaults).")
     w("Scenario(")
     w('    name: "Global Sentinel 25",')
     w('    description: "25 nations, 3 RSpOCs, %d sensors, agreements, liaisons and tasking against the active catalog.",' % len(SENSORS))
@@ -216,7 +268,7 @@ def main():
     for nation, sid, name, lat, lon, alt, kind in SENSORS:
         w('        (id: "%s", name: "%s", nation: "%s", site: (lat_deg: %.3f, lon_deg: %.3f, alt_m: %.1f),'
           % (sid, name, nation, lat, lon, alt))
-        w("         kind: %s)," % TYPES[kind])
+        w("         kind: %s)," % sensor_kind(sid, kind))
     w("    ],")
     w("    // Owners of the large national programmes and constellations from their names")
     w("    // (docs/scenario-reference.md, Ownership rules), so the agreements' ownership rules bite.")

@@ -46,5 +46,5 @@ fn bad_scenarios_report_every_problem_at_its_position() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 12);
+    assert_eq!(checked, 13);
 }

@@ -50,6 +50,7 @@ pub struct Builder {
     /// Per liaison: (figures, depth-ticks so far, current depth, tick of the last change).
     liaisons: BTreeMap<String, (LiaisonStats, u64, u32, u64)>,
     conjunctions: conjunctions::Tally,
+    sky: super::sky::Tally,
 }
 
 impl Builder {
@@ -67,6 +68,7 @@ impl Builder {
             scores: BTreeMap::new(),
             liaisons: BTreeMap::new(),
             conjunctions: conjunctions::Tally::default(),
+            sky: super::sky::Tally::default(),
         }
     }
 
@@ -102,6 +104,7 @@ impl Builder {
     /// Takes one event (events must come in log order).
     pub fn feed(&mut self, tick: u64, event: &Event) {
         self.conjunctions.feed(tick, event, self.info.tick_s as f64);
+        self.sky.feed(tick, event);
         match event {
             Event::Detection { nation, object, .. } => {
                 self.fig(nation).detections += 1;
@@ -422,6 +425,7 @@ impl Builder {
             injects,
             liaisons,
             conjunctions: self.conjunctions.finish(tick_s),
+            sites: std::mem::take(&mut self.sky).finish(ticks),
         }
     }
 }

@@ -10,9 +10,11 @@ use crate::event::{InjectType, RegimeAccuracy, RegimeName};
 
 mod build;
 pub mod conjunctions;
+mod sky;
 
 pub use build::{Builder, RunInfo};
 pub use conjunctions::Conjunctions;
+pub use sky::SiteSky;
 
 /// Statistics of a list of durations, seconds (products' latencies, requests' turnarounds).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -196,4 +198,7 @@ pub struct Scorecard {
     pub liaisons: BTreeMap<String, LiaisonStats>,
     /// Conjunction assessment: screening nations' warnings against the true close approaches.
     pub conjunctions: Conjunctions,
+    /// Per telescope with weather: nights, nights lost to cloud, clear share.
+    #[serde(default)]
+    pub sites: BTreeMap<String, SiteSky>,
 }

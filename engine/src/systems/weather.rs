@@ -1,6 +1,7 @@
 //! weather: a telescope with `weather` is clear or cloudy for whole UTC hours, a two-state Markov
 //! chain (see [`WeatherSpec`]) started from its stationary distribution at the run's first hour.
-//! Each hour's draw comes from the site's own stream (purpose `weather`, the sensor id) at cell
+//! Each hour's draw comes from the site's own stream (purpose `weather`, keyed by the site's
+//! latitude and longitude rounded to 0.01 deg, so telescopes at one site share its sky) at cell
 //! (0, hours since the first hour), so no other draw, sensor or thread count moves it. A cloudy
 //! site observes nothing: the `frame`'s darkness is cleared for it, so no pass starts and passes
 //! in progress end. Changes are logged as `weather` (with the state at the first tick) and every
@@ -35,9 +36,16 @@ impl SiteWeather {
         let SensorKind::Optical(o) = &model.kind else {
             return None;
         };
+        // Telescopes at one site share its sky: the stream is keyed by the site's coordinates
+        // rounded to 0.01 deg (about a kilometre).
+        let site = format!(
+            "{},{}",
+            (model.site.lat_deg * 100.0).round() as i64,
+            (model.site.lon_deg * 100.0).round() as i64
+        );
         Some(SiteWeather {
             spec: o.sky.weather.clone()?,
-            rng: StreamFamily::new(seed, "weather", &model.id),
+            rng: StreamFamily::new(seed, "weather", &site),
             hours: None,
             clear: true,
             night: None,
