@@ -1,7 +1,8 @@
 //! Per-nation views: the log as one nation could know it. A nation sees its own sensors'
 //! detections with only their *measured* values, its own decisions (tracks with the catalog entry
 //! each associated with, catalog updates, releases, denials, tasking it requested or handled, its
-//! liaisons and agreements), and what partners released to it at the tick it arrived. It never
+//! liaisons and agreements, the weather over its own telescopes), and what partners released to it
+//! at the tick it arrived. It never
 //! sees ground truth: no `object_lost`, injects, custody scores, cross-tags, true close approaches or breakup detections
 //! (which new objects are fragments is truth); no true geometry, detection probability, SNR or
 //! magnitude (all computed from the true state); no inject ids; no access windows or misses (when

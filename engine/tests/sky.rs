@@ -355,3 +355,43 @@ fn the_moon_excludes_and_brightens_the_sky() {
     assert!(b.1 > 0, "{b:?}");
     assert!(a.0 < b.0 && (a.2 as f64) < 0.5 * b.2 as f64, "{a:?} {b:?}");
 }
+
+/// A nation's view keeps the weather and nights of its own telescopes only.
+#[test]
+fn a_nation_sees_the_sky_over_its_own_sites() {
+    let telescope = |id: &str, nation: &str, lat: f64| {
+        format!(
+            r#"(id: "{id}", nation: "{nation}", site: (lat_deg: {lat}, lon_deg: 10.0, alt_m: 500.0),
+         kind: Optical(min_elevation_deg: 15.0, limiting_magnitude: 16.0, angle_sigma_arcsec: 1.0, capacity: 1,
+                       weather: (clear_fraction: [0.5], cloudy_spell_h: 4.0))),"#
+        )
+    };
+    let text = format!(
+        r#"Scenario(name: "views", epoch: "2026-01-01T00:00:00Z", duration_s: 172800, tick_s: 60,
+    nations: [(id: "X", name: "X"), (id: "Y", name: "Y")],
+    sensors: [{} {}],
+    catalog: [File(path: "iss-2026-05-30.tle")])"#,
+        telescope("TX", "X", 40.0),
+        telescope("TY", "Y", -30.0)
+    );
+    let records = common::run(
+        &common::load("views.ron", &text, "tests/data/reference"),
+        1,
+        SimOptions::default(),
+    );
+    let sky = |records: &[Record]| -> Vec<(String, &'static str)> {
+        records
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Weather { sensor, .. } => Some((sensor.to_string(), "weather")),
+                Event::Night { sensor, .. } => Some((sensor.to_string(), "night")),
+                _ => None,
+            })
+            .collect()
+    };
+    let all = sky(&records);
+    let x = sky(&common::view(&records, "X"));
+    assert!(all.iter().any(|(s, k)| s == "TY" && *k == "night"), "{all:?}");
+    assert!(x.iter().any(|(_, k)| *k == "night") && x.iter().any(|(_, k)| *k == "weather"));
+    assert_eq!(x, all.into_iter().filter(|(s, _)| s == "TX").collect::<Vec<_>>());
+}
