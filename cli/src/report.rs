@@ -200,7 +200,7 @@ fn render_tables(r: &Report) -> String {
             .collect();
         s += &format!("  {:<20} {}\n", name, cells.join("   "));
     }
-    s += "\nCatalog accuracy at the end against the truth (entries, median / 95th percentile error km, share accurate, share inside 3 sigma; cross-tags, failed fits)\n";
+    s += "\nCatalog accuracy at the end against the truth (entries, median / 95th percentile error km, share accurate, share inside 3 sigma; cross-tags, failed fits, manoeuvres declared and false alarms among them)\n";
     for (name, f) in &r.nations {
         let cells: Vec<String> = f
             .accuracy
@@ -217,11 +217,13 @@ fn render_tables(r: &Report) -> String {
             })
             .collect();
         s += &format!(
-            "  {:<20} {}   cross-tags {}  failed fits {}\n",
+            "  {:<20} {}   cross-tags {}  failed fits {}  manoeuvres declared {} (false {})\n",
             name,
             cells.join("   "),
             f.cross_tags,
-            f.od_failures
+            f.od_failures,
+            f.manoeuvres_declared,
+            f.manoeuvre_false_alarms
         );
     }
     if !r.injects.is_empty() {

@@ -141,6 +141,18 @@ fn uncorrelated_tracks_begin_beyond_the_gate_and_lead_to_re_cataloguing() {
         det[0].tick, ucts[1].tick,
         "declared when the second UCT track is reported"
     );
+    // The scorecard counts it, and not as a false alarm.
+    let mut card = sentinel_engine::scorecard::Builder::new(sentinel_engine::scorecard::RunInfo {
+        scenario: s.name.clone(),
+        seed: 1,
+        epoch: sentinel_engine::time::format_iso(&s.clock.epoch),
+        tick_s: u64::from(s.clock.tick_s),
+        ticks: s.clock.ticks,
+        regional_centers: Default::default(),
+    });
+    r.iter().for_each(|x| card.feed(x.tick, &x.event));
+    let a = &card.finish(String::new()).nations["A"];
+    assert_eq!((a.manoeuvres_declared, a.manoeuvre_false_alarms), (1, 0));
     // After re-cataloguing, tracks correlate again and refresh the catalog.
     let later: Vec<&&Record> = tracks.iter().filter(|t| t.tick > det[0].tick).collect();
     assert!(!later.is_empty() && later.iter().all(|t| json(t).get("uct").is_none()));

@@ -36,6 +36,21 @@ fn the_kinds_the_scorecard_skips_change_no_figure() {
     ] {
         assert!(skipped.contains(&k), "{k:?}");
     }
-    let json = |b: Builder| serde_json::to_string(&b.finish(String::new())).unwrap();
-    assert_eq!(json(all), json(read));
+    let card = all.finish(String::new());
+    // Manoeuvre declarations: every one counted, those on objects no inject changed as false
+    // alarms (gs-injects has some, among the cross-tags of its dense GEO belt).
+    let mut declared = std::collections::BTreeMap::<String, (u64, u64)>::new();
+    for r in &records {
+        if let sentinel_engine::event::Event::ManoeuvreDetected { nation, inject, .. } = &r.event {
+            let d = declared.entry(nation.to_string()).or_default();
+            *d = (d.0 + 1, d.1 + u64::from(inject.is_none()));
+        }
+    }
+    assert!(declared.values().any(|d| d.1 > 0), "{declared:?}");
+    for (n, f) in &card.nations {
+        let want = declared.get(n).copied().unwrap_or_default();
+        assert_eq!((f.manoeuvres_declared, f.manoeuvre_false_alarms), want, "{n}");
+    }
+    let json = |c| serde_json::to_string(&c).unwrap();
+    assert_eq!(json(card), json(read.finish(String::new())));
 }

@@ -76,6 +76,18 @@ impl Builder {
         self.nations.entry(n.to_string()).or_default()
     }
 
+    /// A nation catalogued (or declared manoeuvred) what `inject` made, at `tick`.
+    fn inject_noticed(&mut self, tick: u64, nation: &str, inject: Option<&str>) {
+        if let Some((id, _, t, _)) = self.injects.iter().find(|i| inject == Some(i.0.as_str())) {
+            let dt = self.since(tick, *t);
+            let e = self.scores.entry(id.clone()).or_default();
+            e.1.entry(nation.to_string())
+                .or_default()
+                .catalogued_s
+                .get_or_insert(dt);
+        }
+    }
+
     /// Seconds from tick `t` to tick `tick`.
     fn since(&self, tick: u64, t: u64) -> u64 {
         (tick - t) * self.info.tick_s
@@ -130,17 +142,14 @@ impl Builder {
                 let affected = e.objects.iter().skip(skip).copied().collect();
                 self.injects.push((e.inject.to_string(), e.inject_kind, tick, affected));
             }
-            Event::ManoeuvreDetected { nation, inject, .. }
-            | Event::NewObjectCatalogued { nation, inject, .. }
-            | Event::BreakupDetected { nation, inject, .. } => {
-                if let Some((id, _, t, _)) = self.injects.iter().find(|i| inject.as_deref() == Some(i.0.as_str())) {
-                    let dt = self.since(tick, *t);
-                    let e = self.scores.entry(id.clone()).or_default();
-                    e.1.entry(nation.to_string())
-                        .or_default()
-                        .catalogued_s
-                        .get_or_insert(dt);
-                }
+            Event::ManoeuvreDetected { nation, inject, .. } => {
+                let f = self.fig(nation);
+                f.manoeuvres_declared += 1;
+                f.manoeuvre_false_alarms += u64::from(inject.is_none());
+                self.inject_noticed(tick, nation, inject.as_deref());
+            }
+            Event::NewObjectCatalogued { nation, inject, .. } | Event::BreakupDetected { nation, inject, .. } => {
+                self.inject_noticed(tick, nation, inject.as_deref())
             }
             Event::Custody { .. } => self.custody_sample(tick, event),
             Event::CrossTag { nation, .. } => self.fig(nation).cross_tags += 1,
@@ -451,6 +460,8 @@ fn add(out: &mut Figures, f: &Figures) {
         (&mut out.requests_observed, f.requests_observed),
         (&mut out.cross_tags, f.cross_tags),
         (&mut out.od_failures, f.od_failures),
+        (&mut out.manoeuvres_declared, f.manoeuvres_declared),
+        (&mut out.manoeuvre_false_alarms, f.manoeuvre_false_alarms),
     ] {
         *o += x;
     }

@@ -106,6 +106,12 @@ pub struct Figures {
     pub cross_tags: u64,
     /// Orbit determinations that failed (the entry kept its estimate).
     pub od_failures: u64,
+    /// Manoeuvres it declared from residuals.
+    #[serde(default)]
+    pub manoeuvres_declared: u64,
+    /// Of them, false alarms: declared on an object no inject had changed (truth, for scoring).
+    #[serde(default)]
+    pub manoeuvre_false_alarms: u64,
     /// Products its rules degraded before release.
     pub products_degraded: u64,
     /// Products it released that a liaison queue dropped.
