@@ -785,9 +785,21 @@ pub fn load(scenario: &SourceFile, loader: &mut dyn SourceLoader) -> Result<Scen
         ));
     }
     let mut too_many_objects = false;
+    // Files already listed, by path as written: each is read and parsed once.
+    let mut listed: BTreeMap<&str, Range<usize>> = BTreeMap::new();
     for source in &raw.catalog {
         let (parsed, attrs, where_) = match source {
             RawSource::File(f) => {
+                if let Some(first) = listed.get(f.path.as_str()) {
+                    let (line, col) = src.line_col(first.start);
+                    d.push(err(
+                        f.path.span.clone(),
+                        format!("catalog file `{}` is already listed (at {line}:{col})", *f.path),
+                        "list each file once: its objects would be duplicates",
+                    ));
+                    continue;
+                }
+                listed.insert(f.path.as_str(), f.path.span.clone());
                 attrs_ok(&mut d, &attrs_of!(f), &format!("catalog file `{}`", *f.path));
                 let format = match f.format.or_else(|| CatalogFormat::from_path(&f.path)) {
                     Some(fm) => fm,
