@@ -165,6 +165,9 @@ pub(crate) struct Entry {
     pub span: Vec<Meas>,
     /// Tick of the newest measurement at the last span refit.
     pub refit_tick: Option<u64>,
+    /// Tick of the newest measurement at the last span refit tried, whether it succeeded or
+    /// failed (the next is due a cadence after it).
+    pub refit_tried: Option<u64>,
     /// With unknown drag: ∂x/∂state at the last update and the along-track unit vector there,
     /// to add the process noise accumulated since.
     process: Option<Box<(Mat6, Vec3)>>,
@@ -283,6 +286,7 @@ impl Entry {
             bstar_sigma: None,
             span: Vec::new(),
             refit_tick: None,
+            refit_tried: None,
             process: None,
             sieve: Sieve::of(&x),
         })
@@ -454,11 +458,11 @@ impl Entry {
     }
 
     /// Whether a span refit is due: the newest measurement is a third of the fit span
-    /// (`span_ticks`) after the last refit's (or after the first measurement since the entry was
-    /// initialised), or `bstar_every_ticks` when it [estimates B*](Entry::estimates_bstar) and
-    /// that is sooner, and the span holds two tracks or more.
+    /// (`span_ticks`) after the last refit tried (or after the first measurement since the entry
+    /// was initialised), or `bstar_every_ticks` when it [estimates B*](Entry::estimates_bstar)
+    /// and that is sooner, and the span holds two tracks or more.
     pub fn refit_due(&self, span_ticks: u64, bstar_every_ticks: u64) -> bool {
-        let (Some(last), Some(since)) = (self.last_obs, self.refit_tick.or(self.first_obs)) else {
+        let (Some(last), Some(since)) = (self.last_obs, self.refit_tried.or(self.first_obs)) else {
             return false;
         };
         let mut every = span_ticks.div_ceil(3);
@@ -507,7 +511,7 @@ impl Entry {
         }
         (e.first_obs, e.last_obs) = (meas.first().map(|m| m.tick), Some(last));
         (e.obs_used, e.wrms, e.tracks, e.span) = (s.used, s.wrms, self.tracks, meas);
-        e.refit_tick = Some(last);
+        (e.refit_tick, e.refit_tried) = (Some(last), Some(last));
         e.refresh_process(clock);
         Ok(e)
     }

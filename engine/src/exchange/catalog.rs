@@ -227,7 +227,7 @@ impl Exchange {
                 Ok(fresh) => *e = fresh,
                 Err(err) => {
                     // The sequential estimate stays; the next refit is tried a third of a span on.
-                    e.refit_tick = e.last_obs;
+                    e.refit_tried = e.last_obs;
                     fitted = Err(od::OdError::Refit(Box::new(err)));
                 }
             }
