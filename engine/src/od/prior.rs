@@ -92,8 +92,17 @@ pub fn prior_covariance(
     let c = rsw_covariance(r, v, s.position_km(), s.velocity_km_s(x[0]));
     let ci = c.try_inverse().ok_or("singular state covariance")?;
     let bound_km = 3.0 * s.position_km().into_iter().fold(0.0, f64::max);
+    let deep = x[0] > super::state::DEEP_SPACE_A_KM;
     let lambda = Mat6::from_diagonal(&Vec6::from_fn(|i, _| {
-        let sigma = if i == 0 { bound_km } else { bound_km / x[0] };
+        let sigma = match i {
+            0 => bound_km,
+            // The cross-track error is about 2a (δp sin L − δq cos L) (L: true longitude): the
+            // cross-track sigma bounds p and q. SDP4 needs it said: near the equator its state
+            // depends on p and q roughly (the node is ill-defined, its lunar-solar terms are
+            // not), so differences over a small step miss what a larger one does.
+            3 | 4 if deep => (bound_km / x[0]).min(s.cross_km / (2.0 * x[0])),
+            _ => bound_km / x[0],
+        };
         1.0 / (sigma * sigma)
     }));
     let info = g.transpose() * ci * g + lambda;
