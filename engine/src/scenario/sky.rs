@@ -89,16 +89,7 @@ const MAX_SPELL_H: f64 = 720.0;
 pub(super) fn resolve(src: &SourceFile, d: &mut Diagnostics, raw: RawSky<'_>) -> Sky {
     let mut value = |v: &Option<Spanned<f64>>, default: f64, lo: f64, hi: f64, name: &str, help: &str| {
         let Some(v) = v else { return default };
-        if !(v.value >= lo && v.value <= hi) {
-            d.push(
-                Diagnostic::error(
-                    src,
-                    v.span.clone(),
-                    format!("{name} {} is outside [{lo}, {hi}]", v.value),
-                )
-                .with_help(help),
-            );
-        }
+        super::in_range(d, src, v, lo, hi, name, help);
         v.value
     };
     let moon_exclusion_deg = value(
