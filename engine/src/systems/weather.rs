@@ -52,11 +52,6 @@ impl SiteWeather {
         })
     }
 
-    /// Whether the sky is clear now.
-    pub fn clear(&self) -> bool {
-        self.clear
-    }
-
     /// Brings the state to the hour of `tick`; returns whether it is new (first tick or changed).
     fn advance(&mut self, clock: &Clock, tick: Tick) -> bool {
         let hour = clock.time_of(tick).and_utc().timestamp().div_euclid(3600);
@@ -69,7 +64,9 @@ impl SiteWeather {
         let before = self.clear;
         while at < hour {
             at += 1;
-            let month = chrono::DateTime::from_timestamp(at * 3600, 0).map_or(0, |t| t.month0() as usize);
+            let month = chrono::DateTime::from_timestamp(at * 3600, 0)
+                .expect("an hour of the run is a valid date (the clock's range is validated)")
+                .month0() as usize;
             let (clouding, clearing) = self.spec.transitions(month);
             let u: f64 = self.rng.at(0, (at - first) as u64).random();
             self.clear = if self.clear { u >= clouding } else { u < clearing };
