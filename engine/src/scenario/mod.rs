@@ -1232,8 +1232,10 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
-fn in_range(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, lo: f64, hi: f64, name: &str, help: &str) {
-    if !(v.value >= lo && v.value <= hi) {
+/// Reports `v` outside [`lo`, `hi`] (NaN included) at its position; returns whether it is inside.
+fn in_range(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, lo: f64, hi: f64, name: &str, help: &str) -> bool {
+    let inside = v.value >= lo && v.value <= hi;
+    if !inside {
         d.push(
             Diagnostic::error(
                 src,
@@ -1243,6 +1245,7 @@ fn in_range(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, lo: f64, hi
             .with_help(help),
         );
     }
+    inside
 }
 
 fn positive(d: &mut Diagnostics, src: &SourceFile, v: &Spanned<f64>, name: &str, help: &str) {

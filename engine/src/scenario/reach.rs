@@ -167,6 +167,8 @@ fn observable(
         let gmst = gmst_sin_cos(&s.clock, tick);
         Some((teme_to_ecef(p.position, gmst), gmst))
     };
+    // The Moon only matters to sensors with an exclusion.
+    let needs_moon = asked.iter().any(|&k| models[k].moon_cos_exclusion.is_some());
     let mut t0 = first;
     while t0 < end {
         let Some((ecef, _)) = at(t0) else {
@@ -176,11 +178,13 @@ fn observable(
             for t in t0..(t0 + step).min(end) {
                 let Some((ecef, gmst)) = at(t) else { return true };
                 let sun = sun_ecef_km(&s.clock, Tick(t as u64), gmst);
-                let moon = moon_ecef_km(&s.clock, Tick(t as u64), gmst);
+                let moon = needs_moon.then(|| moon_ecef_km(&s.clock, Tick(t as u64), gmst));
                 let seen = asked.iter().any(|&k| {
                     let m = &models[k];
                     let dark = m.max_sun_el_deg.is_none_or(|limit| m.site.look(sun).el_deg <= limit);
-                    m.sees(ecef, dark, sun, moon_dir(&m.site, moon)).is_some()
+                    // Without an exclusion `sees` does not read the Moon's direction.
+                    let dir = moon.map_or([0.0; 3], |p| moon_dir(&m.site, p));
+                    m.sees(ecef, dark, sun, dir).is_some()
                 });
                 if seen {
                     return true;

@@ -126,17 +126,15 @@ pub(super) fn resolve(src: &SourceFile, d: &mut Diagnostics, raw: RawSky<'_>) ->
 
 fn weather(src: &SourceFile, d: &mut Diagnostics, w: &RawWeather) -> Option<WeatherSpec> {
     let spell = &w.cloudy_spell_h;
-    let spell_ok = spell.value >= 1.0 && spell.value <= MAX_SPELL_H;
-    if !spell_ok {
-        d.push(
-            Diagnostic::error(
-                src,
-                spell.span.clone(),
-                format!("cloudy_spell_h {} is outside [1, {MAX_SPELL_H}]", spell.value),
-            )
-            .with_help("the weather changes at most hourly; mid-latitude cloudy spells last about 12-48 h"),
-        );
-    }
+    let spell_ok = super::in_range(
+        d,
+        src,
+        spell,
+        1.0,
+        MAX_SPELL_H,
+        "cloudy_spell_h",
+        "the weather changes at most hourly; mid-latitude cloudy spells last about 12-48 h",
+    );
     let list = &w.clear_fraction;
     if list.value.len() != 1 && list.value.len() != 12 {
         d.push(
@@ -151,15 +149,15 @@ fn weather(src: &SourceFile, d: &mut Diagnostics, w: &RawWeather) -> Option<Weat
     }
     let mut ok = spell_ok;
     for f in &list.value {
-        if !(f.value >= 0.0 && f.value <= 1.0) {
-            d.push(
-                Diagnostic::error(
-                    src,
-                    f.span.clone(),
-                    format!("clear_fraction {} is outside [0, 1]", f.value),
-                )
-                .with_help("the share of hours with a clear sky"),
-            );
+        if !super::in_range(
+            d,
+            src,
+            f,
+            0.0,
+            1.0,
+            "clear_fraction",
+            "the share of hours with a clear sky",
+        ) {
             ok = false;
         } else if spell_ok && f.value > 0.0 && spell.value * f.value / (1.0 - f.value) < 1.0 {
             let need = ((1.0 - f.value) / f.value).ceil();
