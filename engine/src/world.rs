@@ -210,6 +210,9 @@ pub struct TrackReport {
     pub sat: u32,
     /// Catalog number.
     pub object: u32,
+    /// The entry of the sensor's nation's catalog the sensor pointed at (its cue), if any: the
+    /// tag the track carries (see `Exchange::believe`).
+    pub cue: Option<u32>,
     /// The track.
     pub track: OpenTrack,
 }

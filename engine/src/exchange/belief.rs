@@ -172,6 +172,10 @@ pub(crate) struct Entry {
     /// to add the process noise accumulated since.
     process: Option<Box<(Mat6, Vec3)>>,
     sieve: Sieve,
+    /// Which state of an estimate this is: equal in two entries (of two nations' catalogs) only
+    /// while both are the same unchanged copy of the public catalog's entry, so scoring computes
+    /// it once (0: not numbered yet; see `Exchange::changed`).
+    pub version: u64,
 }
 
 /// Orbit plane and radius band of an entry, for picking gate candidates cheaply.
@@ -289,6 +293,7 @@ impl Entry {
             refit_tried: None,
             process: None,
             sieve: Sieve::of(&x),
+            version: 0,
         })
     }
 
@@ -406,6 +411,20 @@ impl Entry {
             && self
                 .state_at(clock, m.tick)
                 .is_some_and(|(r, _)| near(m, los, r, self.search_km(clock, m.tick)))
+    }
+
+    /// The association gate of a track's measurements against this estimate at `tick` (the
+    /// newest measurement's).
+    fn gate(
+        &self,
+        meas: &[Meas],
+        tick: u64,
+        sites: &[Site],
+        clock: &crate::time::Clock,
+    ) -> Result<od::Gate, od::OdError> {
+        let obs = self.obs(meas, sites, clock);
+        let cov = self.covariance_at(clock, tick);
+        od::gate(&self.x, &cov, self.template.datetime, &self.template, &obs)
     }
 
     /// How far from its prediction a measurement of this entry is looked for, km: six times a
@@ -700,9 +719,7 @@ pub(crate) fn associate(
     let mut gates = Vec::with_capacity(candidates.len());
     for &i in candidates {
         let e = &entries[i];
-        let obs = e.obs(meas, sites, clock);
-        let cov = e.covariance_at(clock, last.tick);
-        let Ok(g) = od::gate(&e.x, &cov, e.template.datetime, &e.template, &obs) else {
+        let Ok(g) = e.gate(meas, last.tick, sites, clock) else {
             continue;
         };
         // Catalogued entries first: a tentative one takes a track only when none of them fits.
@@ -735,6 +752,23 @@ pub(crate) fn associate(
         }
     }
     Association::None
+}
+
+/// Whether a track fits the catalogued entry `cue` its sensor pointed at (its tag): then it is
+/// associated with it without a search of the catalog, as the real network accepts a tagged
+/// observation that passes the tagged object's gate. A tentative entry has no number a sensor
+/// could tag with: its tracks are always searched for.
+pub(crate) fn fits_cue(
+    entries: &[Entry],
+    cue: usize,
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+) -> bool {
+    let (Some(e), Some(last)) = (entries.get(cue), meas.last()) else {
+        return false;
+    };
+    !e.tentative && e.gate(meas, last.tick, sites, clock).is_ok_and(|g| g.passes(GATE_P))
 }
 
 /// Refines an entry with a track's measurements, its estimate (with the process noise since its

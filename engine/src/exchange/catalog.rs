@@ -25,7 +25,7 @@ pub(super) fn meas_tick(meas: &[Meas]) -> u64 {
 /// one draw per object, shared by every nation, from the (seed, `catalog-prior`) stream).
 pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::time::Clock) -> Vec<Entry> {
     let rng = StreamFamily::new(seed, "catalog-prior", "public");
-    population
+    let mut public: Vec<Entry> = population
         .iter()
         .enumerate()
         .filter(|(_, m)| m.added_at.is_none())
@@ -33,7 +33,11 @@ pub(super) fn public_catalog(population: &[Member], seed: u64, clock: &crate::ti
             let sig = od::PriorSigmas::default_for(m.object.regime);
             estimate(TrueSat::of(s as u32), m, &sig, &rng, clock)
         })
-        .collect()
+        .collect();
+    for (i, e) in public.iter_mut().enumerate() {
+        e.version = i as u64 + 1;
+    }
+    public
 }
 
 /// A nation's catalog at the start: the public catalog's entries of the objects it `knows`; where
@@ -84,10 +88,37 @@ fn estimate(
     Entry::new((s, m.object.id), el, truth + l * z, cov, clock)
 }
 
+/// An entry refined by a track, and whether the fit (or the span refit it made due) succeeded.
+pub(super) type Refined = (Entry, Result<(), od::OdError>);
+
+/// Entry `e` refined by a track's measurements: its manoeuvre evidence dropped, the sequential
+/// fit, then a span refit when one is due (a failed fit keeps the estimate; a failed refit keeps
+/// the sequential one and is tried again a third of a span on). Reads only `e`: computed ahead
+/// on the worker pool for tagged tracks (see `Exchange::prepare`).
+pub(super) fn refine(e: &Entry, meas: &[Meas], sites: &[Site], clock: &crate::time::Clock, span_ticks: u64) -> Refined {
+    let mut e = e.clone();
+    e.manoeuvre_evidence.clear();
+    e.manoeuvre_tracks = 0;
+    let mut fitted = belief::update(&mut e, meas, sites, clock).map(|_| ());
+    let bstar_every = belief::BSTAR_REFIT_EVERY_S.div_ceil(clock.tick_s as u64);
+    if fitted.is_ok() && e.refit_due(span_ticks, bstar_every) {
+        match e.refit_span(span_ticks, sites, clock) {
+            Ok(fresh) => e = fresh,
+            Err(err) => {
+                e.refit_tried = e.last_obs;
+                fitted = Err(od::OdError::Refit(Box::new(err)));
+            }
+        }
+    }
+    (e, fitted)
+}
+
 impl Exchange {
     /// Notes that entry `i` of nation `ni` changed or was added: the candidate index and the
     /// schedulers' keys follow it (every change to an entry is followed by this call).
     fn changed(&mut self, ni: usize, i: usize) {
+        self.entries[ni][i].version = self.next_version;
+        self.next_version += 1;
         let e = &self.entries[ni][i];
         self.index[ni].touched(i, e, &self.clock);
         self.step_changes[ni].push(i);
@@ -154,8 +185,10 @@ impl Exchange {
     /// A nation's catalog meets a track's measurements (own, received, or a tasking report):
     /// the track refines the entry it associates with; fits an entry only as a manoeuvre (evidence
     /// towards declaring it); or starts a tentative entry by initial orbit determination. `sat` is
-    /// the true satellite, used only to log cross-tags. `prepared`: the track's candidates found
-    /// by [`Exchange::prepare`] at the start of the step.
+    /// the true satellite, used only to log cross-tags. A track that fits the catalogued entry its
+    /// sensor pointed at (`found.cue`, its tag) is associated with it; any other is correlated
+    /// with the whole catalog: the nearest entry within the gate among its candidates
+    /// (`found.candidates` when [`Exchange::prepare`] found them at the start of the step).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn believe(
         &mut self,
@@ -164,24 +197,44 @@ impl Exchange {
         meas: &[Meas],
         via: UpdateVia,
         sensor: u16,
-        prepared: Option<Vec<usize>>,
+        found: Found,
         ev: &mut Emitter,
     ) -> Believed {
         let clock = self.clock.clone();
         let ni = n as usize;
         let (entries, index) = (&self.entries[ni], &mut self.index[ni]);
+        // The tag first: computed ahead while its entry is unchanged, else now.
+        let ahead = found.tagged.filter(|t| {
+            found
+                .cue
+                .and_then(|c| entries.get(c))
+                .is_some_and(|e| e.version == t.version)
+        });
+        let tag_fits = match (found.cue, ahead) {
+            (Some(c), Some(t)) => t.refined.map(|r| (c, Some(r))),
+            (Some(c), None) => belief::fits_cue(entries, c, meas, &self.sites, &clock).then_some((c, None)),
+            (None, _) => None,
+        };
+        if let Some((c, refined)) = tag_fits {
+            self.associated(n, c, sat, meas, via, sensor, refined, ev);
+            return Believed {
+                entry: Some(c),
+                uct: false,
+            };
+        }
+        // Any other track is correlated with the whole catalog.
         index.refresh(entries, &clock, meas_tick(meas));
-        // Revising costs a filter of every change since the step began: past a few hundred, a
-        // fresh query is cheaper.
+        // Revising costs a filter of every change since the step began: past a few
+        // hundred, a fresh query is cheaper.
         const REVISE_MAX: usize = 256;
         let changes = &self.step_changes[ni];
-        let candidates = match prepared.filter(|_| changes.len() <= REVISE_MAX) {
+        let candidates = match found.candidates.filter(|_| changes.len() <= REVISE_MAX) {
             Some(found) => belief::revise(found, changes, entries, index, meas, &self.sites, &clock),
             None => belief::candidates(entries, index, meas, &self.sites, &clock),
         };
         match belief::associate(entries, &candidates, meas, &self.sites, &clock) {
             Association::Entry(i) => {
-                self.associated(n, i, sat, meas, via, sensor, ev);
+                self.associated(n, i, sat, meas, via, sensor, None, ev);
                 Believed {
                     entry: Some(i),
                     uct: false,
@@ -201,9 +254,9 @@ impl Exchange {
         }
     }
 
-    /// A track associated with entry `i`: refine it (a failed fit keeps it), log a cross-tag when
-    /// it was another object's, and catalogue a tentative entry once it has enough tracks and is
-    /// settled.
+    /// A track associated with entry `i`: refine it (a failed fit keeps it; `refined`: the
+    /// refinement computed ahead, see [`refine`]), log a cross-tag when it was another object's,
+    /// and catalogue a tentative entry once it has enough tracks and is settled.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn associated(
         &mut self,
@@ -213,25 +266,16 @@ impl Exchange {
         meas: &[Meas],
         via: UpdateVia,
         sensor: u16,
+        refined: Option<Box<Refined>>,
         ev: &mut Emitter,
     ) {
         let clock = self.clock.clone();
         let ni = n as usize;
-        let e = &mut self.entries[ni][i];
-        e.manoeuvre_evidence.clear();
-        e.manoeuvre_tracks = 0;
-        let mut fitted = belief::update(e, meas, &self.sites, &clock).map(|_| ());
-        let bstar_every = belief::BSTAR_REFIT_EVERY_S.div_ceil(clock.tick_s as u64);
-        if fitted.is_ok() && e.refit_due(self.span_ticks, bstar_every) {
-            match e.refit_span(self.span_ticks, &self.sites, &clock) {
-                Ok(fresh) => *e = fresh,
-                Err(err) => {
-                    // The sequential estimate stays; the next refit is tried a third of a span on.
-                    e.refit_tried = e.last_obs;
-                    fitted = Err(od::OdError::Refit(Box::new(err)));
-                }
-            }
-        }
+        let (entry, fitted) = match refined {
+            Some(r) => *r,
+            None => refine(&self.entries[ni][i], meas, &self.sites, &clock, self.span_ticks),
+        };
+        self.entries[ni][i] = entry;
         self.changed(ni, i);
         let e = &mut self.entries[ni][i];
         if let Err(err) = fitted {
@@ -395,13 +439,7 @@ impl Exchange {
         let mut accuracy = Vec::with_capacity(self.nations.len());
         // Each nation's catalog scored (independent: in parallel, collected in nation order).
         // (The exchange step runs on the run's worker pool.)
-        let scored_all: Vec<Vec<score::Scored>> = {
-            use rayon::prelude::*;
-            self.entries
-                .par_iter()
-                .map(|entries| score::score(entries, tick, &self.clock, truth))
-                .collect()
-        };
+        let scored_all = score::score(&self.entries, tick, &self.clock, truth);
         // Per nation, per satellite: (known, in custody).
         let status: Vec<Vec<(bool, bool)>> = (0..self.nations.len())
             .zip(scored_all)

@@ -27,6 +27,16 @@ pub enum Cue {
     Entry(u32),
 }
 
+impl Cue {
+    /// The entry pointed at, if any.
+    pub fn entry(self) -> Option<u32> {
+        match self {
+            Cue::Entry(e) => Some(e),
+            Cue::Uncued | Cue::Unresolved => None,
+        }
+    }
+}
+
 /// What the scheduler ranks a cued pass by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CueKey {

@@ -77,6 +77,26 @@ struct Believed {
     uct: bool,
 }
 
+/// What a track brings to its association besides its measurements (see `Exchange::believe`).
+#[derive(Debug, Default)]
+pub(super) struct Found {
+    /// The entry its sensor pointed at (an own track's cue).
+    cue: Option<usize>,
+    /// Its candidates as [`Exchange::prepare`] found them.
+    candidates: Option<Vec<usize>>,
+    /// Its cue's gate (and refinement) as [`Exchange::prepare`] computed them.
+    tagged: Option<Tagged>,
+}
+
+/// A track against the catalogued entry it is tagged with, computed ahead (see
+/// [`Exchange::prepare`]): valid while the entry keeps `version`.
+#[derive(Debug)]
+struct Tagged {
+    version: u64,
+    /// The entry refined by the track when the track fits it (none: it does not).
+    refined: Option<Box<catalog::Refined>>,
+}
+
 /// The first analyst number for a scenario whose objects (catalog and injects) have these catalog
 /// numbers: 80000 (the real network's analyst range), or the next multiple of 10,000 above the
 /// largest number when the scenario reaches that far.
@@ -377,8 +397,12 @@ struct SatAttrs {
     military: bool,
 }
 
-/// An own track's measurements and its candidates as `Exchange::prepare` found them.
-pub(super) type Prepared = (Vec<Meas>, Vec<usize>);
+/// An own track as `Exchange::prepare` left it: its measurements and what it found.
+pub(super) struct Prepared {
+    nation: Nation,
+    pub(super) meas: Vec<Meas>,
+    pub(super) found: Found,
+}
 
 /// The exchange state of a run.
 #[derive(Default)]
@@ -406,6 +430,8 @@ pub struct Exchange {
     analyst_base: u32,
     /// Per nation: its next analyst number.
     next_analyst: Vec<u32>,
+    /// The next [`Entry::version`].
+    next_version: u64,
     /// Per nation: the catalog numbers its catalog holds at tick 0 (ascending): the objects of the
     /// scenario's catalog it `knows`, not the objects injects add.
     catalogued_at_start: Vec<Vec<u32>>,
@@ -572,15 +598,23 @@ impl Exchange {
             })
             .collect();
         let public = public_catalog(population, seed, &scenario.clock);
-        let entries: Vec<Vec<Entry>> = scenario
+        let mut entries: Vec<Vec<Entry>> = scenario
             .nations
             .iter()
             .map(|spec| starting_catalog(&public, population, spec, seed, &scenario.clock))
             .collect();
+        // Copies of the public catalog's entries keep its numbering; a nation's own draws get
+        // their own.
+        let mut next_version = public.len() as u64 + 1;
+        for e in entries.iter_mut().flatten().filter(|e| e.version == 0) {
+            e.version = next_version;
+            next_version += 1;
+        }
         let analyst_base = analyst_base(population.iter().map(|m| m.object.id));
         Exchange {
             analyst_base,
             next_analyst: vec![analyst_base; nations.len()],
+            next_version,
             rules: scenario.catalog_rules.clone(),
             catalogued_at_start: entries
                 .iter()
@@ -807,44 +841,66 @@ impl Exchange {
         }
     }
 
-    /// The candidates of each own track of `reports` (in release order) in its nation's catalog
-    /// as it stands now, found for all nations at once on the run's worker pool: each nation's
-    /// tracks in order against its own index (the probes' caches are the only state this
-    /// changes, and they change no answer). `believe` brings them up to date with the entries
-    /// changed since ([`belief::revise`]); the step's association is then what it would be
-    /// without this, at any thread count.
+    /// What each own track of `reports` (in release order) finds in its nation's catalog as it
+    /// stands now, computed on the run's worker pool: for a track tagged with a catalogued entry
+    /// (its cue), whether it fits that entry's gate and, if it does, the entry refined by it
+    /// (all tracks at once: each reads only the catalog); for any other, its candidates (each
+    /// nation's tracks in order against its own index: the probes' caches are the only state
+    /// this changes, and they change no answer). `believe` uses a refinement only while its entry
+    /// is unchanged, and brings candidates up to date with the entries changed since
+    /// ([`belief::revise`]); the step's association is then what it would be without this, at any
+    /// thread count.
     /// Each track comes with its measurements, so that `release` does not build them again.
     fn prepare(&mut self, reports: &[(u16, Vec<TrackReport>)]) -> Vec<Prepared> {
         use rayon::prelude::*;
         self.step_changes.iter_mut().for_each(Vec::clear);
-        let mut by_nation: Vec<Vec<(usize, Vec<Meas>)>> = vec![Vec::new(); self.nations.len()];
-        let tracks = reports
+        let tracks: Vec<(Nation, Vec<Meas>, Option<usize>)> = reports
             .iter()
-            .flat_map(|(sensor, list)| list.iter().map(move |r| (*sensor, r)));
-        for (slot, (sensor, r)) in tracks.enumerate() {
-            by_nation[self.sensor_nation[sensor as usize] as usize].push((slot, r.track.measurements()));
+            .flat_map(|(sensor, list)| list.iter().map(move |r| (*sensor, r)))
+            .map(|(sensor, r)| {
+                let n = self.sensor_nation[sensor as usize];
+                (n, r.track.measurements(), r.cue.map(|c| c as usize))
+            })
+            .collect();
+        let (entries, sites, clock, span_ticks) = (&self.entries, &self.sites, &self.clock, self.span_ticks);
+        let mut out: Vec<Prepared> = tracks
+            .into_par_iter()
+            .map(|(nation, meas, cue)| {
+                let catalog = &entries[nation as usize];
+                let tagged = cue.filter(|&c| catalog.get(c).is_some_and(|e| !e.tentative)).map(|c| {
+                    let fits = belief::fits_cue(catalog, c, &meas, sites, clock);
+                    Tagged {
+                        version: catalog[c].version,
+                        refined: fits.then(|| Box::new(catalog::refine(&catalog[c], &meas, sites, clock, span_ticks))),
+                    }
+                });
+                Prepared {
+                    nation,
+                    meas,
+                    found: Found {
+                        cue,
+                        candidates: None,
+                        tagged,
+                    },
+                }
+            })
+            .collect();
+        let mut by_nation: Vec<Vec<&mut Prepared>> = (0..self.nations.len()).map(|_| Vec::new()).collect();
+        for p in out.iter_mut() {
+            if p.found.tagged.as_ref().is_none_or(|t| t.refined.is_none()) {
+                by_nation[p.nation as usize].push(p);
+            }
         }
-        let (entries, sites, clock) = (&self.entries, &self.sites, &self.clock);
-        let found: Vec<Vec<(usize, Prepared)>> = self
-            .index
+        self.index
             .par_iter_mut()
             .zip(by_nation)
             .enumerate()
-            .map(|(n, (index, tracks))| {
-                tracks
-                    .into_iter()
-                    .map(|(slot, meas)| {
-                        index.refresh(&entries[n], clock, catalog::meas_tick(&meas));
-                        let candidates = belief::candidates(&entries[n], index, &meas, sites, clock);
-                        (slot, (meas, candidates))
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut out = vec![(Vec::new(), Vec::new()); found.iter().map(Vec::len).sum()];
-        for (slot, prepared) in found.into_iter().flatten() {
-            out[slot] = prepared;
-        }
+            .for_each(|(n, (index, tracks))| {
+                for p in tracks {
+                    index.refresh(&entries[n], clock, catalog::meas_tick(&p.meas));
+                    p.found.candidates = Some(belief::candidates(&entries[n], index, &p.meas, sites, clock));
+                }
+            });
         out
     }
 

@@ -81,11 +81,17 @@ impl Exchange {
             entry: None,
             uct: false,
         });
-        let (meas, prepared) = match prepared {
-            Some((meas, candidates)) => (meas, Some(candidates)),
-            None => (tr.measurements(), None),
+        let (meas, found) = match prepared {
+            Some(p) => (p.meas, p.found),
+            None => (
+                tr.measurements(),
+                Found {
+                    cue: r.cue.map(|c| c as usize),
+                    ..Found::default()
+                },
+            ),
         };
-        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, UpdateVia::Own, sensor, prepared, ev);
+        let believed = self.believe(origin, TrueSat::of(r.sat), &meas, UpdateVia::Own, sensor, found, ev);
         let entry = believed.entry;
         if let Event::Track { uct, entry: named, .. } = &mut ev.out[at].event {
             *uct = believed.uct;
@@ -421,7 +427,15 @@ impl Exchange {
                 // Observations meet the recipient's catalog as its own sensors' tracks do; a
                 // catalog update is fused with the recipient's entry of the same number.
                 if !p.meas.is_empty() {
-                    self.believe(msg.to, p.sat, &p.meas, UpdateVia::Shared, p.sensor, None, ev);
+                    self.believe(
+                        msg.to,
+                        p.sat,
+                        &p.meas,
+                        UpdateVia::Shared,
+                        p.sensor,
+                        Found::default(),
+                        ev,
+                    );
                 } else if let Some(est) = &p.estimate {
                     self.fuse(msg.to, est, p.last_tick, p.sensor, ev);
                 }
@@ -477,7 +491,15 @@ impl Exchange {
                 let (by, sat, object) = (req.by, req.sat, req.object);
                 if let (Some(s), Some(t), Some(m)) = (sensor, observed, measured) {
                     let meas = self.report_meas(s, t, &m, degraded_by.as_ref().map(|(_, d)| d));
-                    self.believe(by, TrueSat::of(sat), &[meas], UpdateVia::Tasking, s, None, ev);
+                    self.believe(
+                        by,
+                        TrueSat::of(sat),
+                        &[meas],
+                        UpdateVia::Tasking,
+                        s,
+                        Found::default(),
+                        ev,
+                    );
                 }
                 self.lose_interest((by, object));
             }

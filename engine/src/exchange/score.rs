@@ -96,25 +96,55 @@ pub(crate) struct Scored {
     pub d2: f64,
 }
 
-/// Scores a nation's catalogued entries at a tick.
-pub(crate) fn score(entries: &[Entry], tick: u64, clock: &crate::time::Clock, truth: &Truth) -> Vec<Scored> {
-    entries
-        .iter()
-        .filter(|e| !e.tentative)
-        .filter_map(|e| {
-            let t_teme = truth.teme_km[reveal(e.label)]?;
-            let (r, _) = e.state_at(clock, tick)?;
-            let err = sub(r, t_teme);
-            let p = e.position_covariance(clock, tick)?;
-            let v = nalgebra::Vector3::from(err);
-            let d2 = p.try_inverse().map_or(f64::INFINITY, |pi| (v.transpose() * pi * v)[0]);
-            Some(Scored {
-                label: e.label,
-                error_km: crate::frames::norm(err),
-                d2,
-            })
-        })
+/// Scores each nation's catalogued entries at a tick (per nation, in entry order; an entry not
+/// in orbit or not propagable is left out). Entries of one [`Entry::version`] (copies of one
+/// public entry that no nation has changed) are computed once, on the run's worker pool.
+pub(crate) fn score(catalogs: &[Vec<Entry>], tick: u64, clock: &crate::time::Clock, truth: &Truth) -> Vec<Vec<Scored>> {
+    use rayon::prelude::*;
+    let mut first: std::collections::HashMap<u64, usize> = Default::default();
+    let mut distinct: Vec<&Entry> = Vec::new();
+    let mut slots: Vec<Vec<usize>> = Vec::with_capacity(catalogs.len());
+    for entries in catalogs {
+        let mut v = Vec::with_capacity(entries.len());
+        for e in entries.iter().filter(|e| !e.tentative) {
+            debug_assert_ne!(e.version, 0, "every entry is numbered");
+            let k = *first.entry(e.version).or_insert_with(|| {
+                distinct.push(e);
+                distinct.len() - 1
+            });
+            debug_assert!(
+                same_estimate(distinct[k], e),
+                "entries of one version hold one estimate"
+            );
+            v.push(k);
+        }
+        slots.push(v);
+    }
+    let scored: Vec<Option<Scored>> = distinct.par_iter().map(|e| score_one(e, tick, clock, truth)).collect();
+    slots
+        .into_iter()
+        .map(|v| v.into_iter().filter_map(|k| scored[k]).collect())
         .collect()
+}
+
+/// Whether `a` and `b` hold one estimate (what sharing a version means).
+fn same_estimate(a: &Entry, b: &Entry) -> bool {
+    a.x == b.x && a.cov == b.cov && a.last_obs == b.last_obs && reveal(a.label) == reveal(b.label)
+}
+
+/// One entry scored against the truth of the object it started from.
+fn score_one(e: &Entry, tick: u64, clock: &crate::time::Clock, truth: &Truth) -> Option<Scored> {
+    let t_teme = truth.teme_km[reveal(e.label)]?;
+    let (r, _) = e.state_at(clock, tick)?;
+    let err = sub(r, t_teme);
+    let p = e.position_covariance(clock, tick)?;
+    let v = nalgebra::Vector3::from(err);
+    let d2 = p.try_inverse().map_or(f64::INFINITY, |pi| (v.transpose() * pi * v)[0]);
+    Some(Scored {
+        label: e.label,
+        error_km: crate::frames::norm(err),
+        d2,
+    })
 }
 
 /// Per regime: median and 95th-percentile error, share within `accurate_km`, share inside the
@@ -154,7 +184,17 @@ mod tests {
     const ALLOWED: [(&str, &[&str]); 9] = [
         // `true_objects`: the truth-side field of conjunction events.
         // `sat_index`: the truth-side satellite of a warned owner's follow-up request.
-        ("score.rs", &["true_objects", "sat_index", "score", "summarise", "add"]),
+        (
+            "score.rs",
+            &[
+                "true_objects",
+                "sat_index",
+                "same_estimate",
+                "score_one",
+                "summarise",
+                "add",
+            ],
+        ),
         (
             "catalog.rs",
             &[

@@ -97,6 +97,7 @@ fn end_pass(
         reports.push(TrackReport {
             sat: pass.sat,
             object: pass.object,
+            cue: pass.cue.entry(),
             track: *track,
         });
     }

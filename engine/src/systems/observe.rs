@@ -110,6 +110,7 @@ fn flush_reports(cx: &Context, cov: &mut Coverage) {
             cov.reports.push(TrackReport {
                 sat: p.sat,
                 object: p.object,
+                cue: p.cue.entry(),
                 track: *t,
             });
         }
@@ -169,6 +170,14 @@ fn schedule(model: &SensorModel, s: usize, cx: &Context, passes: &mut [Pass]) ->
     }
     debug_assert!(order.len() <= cap);
     order.sort_unstable_by_key(|&(_, i)| place_of(i));
+    // The sensor points at what it attempts: every attempted pass has its cue, which the track's
+    // association checks first.
+    for &(_, i) in &order {
+        let p = &mut passes[i];
+        if p.cue == Cue::Unresolved {
+            p.cue = ex.cue(nation, p.sat, tick, cx.in_view.ecef_km(p.sat), cx.frame.gmst_sin_cos);
+        }
+    }
     order
         .into_iter()
         .map(|((_, _, d), i)| (i, (d != u32::MAX).then_some(d)))
