@@ -334,16 +334,31 @@ impl Entry {
         }
     }
 
-    /// The TEME position covariance at a tick, km² (the elements' covariance mapped through the
-    /// state Jacobian there).
-    pub fn position_covariance(&self, clock: &crate::time::Clock, tick: u64) -> Option<nalgebra::Matrix3<f64>> {
+    /// The predicted TEME position at a tick, km, and its covariance, km² (the elements'
+    /// covariance mapped through the state Jacobian there, [`od::state_jacobian`], taken about
+    /// the state the entry's own SGP4 gives).
+    pub fn predicted_with_covariance(
+        &self,
+        clock: &crate::time::Clock,
+        tick: u64,
+    ) -> Option<(Vec3, nalgebra::Matrix3<f64>)> {
+        let base = self.state_at(clock, tick)?;
         let minutes = self.minutes_at(clock, tick);
-        let g = od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes).ok()?;
-        Some(
-            (g * self.covariance_at(clock, tick) * g.transpose())
-                .fixed_view::<3, 3>(0, 0)
-                .into_owned(),
-        )
+        debug_assert_eq!(
+            Ok(base),
+            od::state_of(&self.x, self.template.datetime, &self.template, minutes),
+            "the entry's SGP4 is that of its elements"
+        );
+        let g = od::state_jacobian_about(&self.x, self.template.datetime, &self.template, minutes, base).ok()?;
+        let p = (g * self.covariance_at(clock, tick) * g.transpose())
+            .fixed_view::<3, 3>(0, 0)
+            .into_owned();
+        Some((base.0, p))
+    }
+
+    /// The TEME position covariance at a tick, km² (see [`Entry::predicted_with_covariance`]).
+    pub fn position_covariance(&self, clock: &crate::time::Clock, tick: u64) -> Option<nalgebra::Matrix3<f64>> {
+        self.predicted_with_covariance(clock, tick).map(|(_, p)| p)
     }
 
     /// Root of the trace of the position covariance at a tick, km (a bound on the largest
@@ -421,10 +436,10 @@ impl Entry {
         tick: u64,
         sites: &[Site],
         clock: &crate::time::Clock,
-    ) -> Result<od::Gate, od::OdError> {
+    ) -> Result<(od::Gate, od::Linearisation), od::OdError> {
         let obs = self.obs(meas, sites, clock);
         let cov = self.covariance_at(clock, tick);
-        od::gate(&self.x, &cov, self.template.datetime, &self.template, &obs)
+        od::gate_at(&self.x, &cov, self.template.datetime, &self.template, &obs)
     }
 
     /// How far from its prediction a measurement of this entry is looked for, km: six times a
@@ -446,7 +461,7 @@ impl Entry {
         clock: &crate::time::Clock,
     ) -> Result<Entry, od::OdError> {
         let mut e = self.fresh_at(tick, clock)?;
-        update(&mut e, meas, sites, clock)?;
+        update(&mut e, meas, sites, clock, None)?;
         e.tracks = self.tracks;
         Ok(e)
     }
@@ -719,7 +734,7 @@ pub(crate) fn associate(
     let mut gates = Vec::with_capacity(candidates.len());
     for &i in candidates {
         let e = &entries[i];
-        let Ok(g) = e.gate(meas, last.tick, sites, clock) else {
+        let Ok((g, _)) = e.gate(meas, last.tick, sites, clock) else {
             continue;
         };
         // Catalogued entries first: a tentative one takes a track only when none of them fits.
@@ -757,27 +772,30 @@ pub(crate) fn associate(
 /// Whether a track fits the catalogued entry `cue` its sensor pointed at (its tag): then it is
 /// associated with it without a search of the catalog, as the real network accepts a tagged
 /// observation that passes the tagged object's gate. A tentative entry has no number a sensor
-/// could tag with: its tracks are always searched for.
+/// could tag with: its tracks are always searched for. When it fits, returns the gate's
+/// linearisation, from which [`update`] starts.
 pub(crate) fn fits_cue(
     entries: &[Entry],
     cue: usize,
     meas: &[Meas],
     sites: &[Site],
     clock: &crate::time::Clock,
-) -> bool {
-    let (Some(e), Some(last)) = (entries.get(cue), meas.last()) else {
-        return false;
-    };
-    !e.tentative && e.gate(meas, last.tick, sites, clock).is_ok_and(|g| g.passes(GATE_P))
+) -> Option<od::Linearisation> {
+    let (e, last) = (entries.get(cue).filter(|e| !e.tentative)?, meas.last()?);
+    let (g, lin) = e.gate(meas, last.tick, sites, clock).ok()?;
+    g.passes(GATE_P).then_some(lin)
 }
 
 /// Refines an entry with a track's measurements, its estimate (with the process noise since its
 /// last update) as prior. On failure the entry keeps its estimate and the reason is returned.
+/// `first`: the gate's linearisation of these measurements at the estimate, if made
+/// ([`fits_cue`]).
 pub(crate) fn update(
     e: &mut Entry,
     meas: &[Meas],
     sites: &[Site],
     clock: &crate::time::Clock,
+    first: Option<od::Linearisation>,
 ) -> Result<od::Solution, od::OdError> {
     let obs = e.obs(meas, sites, clock);
     let cov = e.covariance_at(clock, meas.last().map_or(0, |m| m.tick));
@@ -789,7 +807,10 @@ pub(crate) fn update(
         obs: &obs,
         bstar_sigma: None,
     };
-    let s = od::fit(&p)?;
+    let s = match first {
+        Some(l) => od::fit_from(&p, l)?,
+        None => od::fit(&p)?,
+    };
     if !e.set(s.x, s.covariance) {
         return Err(od::OdError::Sgp4("the fitted elements".into()));
     }
@@ -864,7 +885,7 @@ pub(crate) fn initial_orbit(
     let mut e = Entry::new((label, designator), &el, x, cov, clock)?;
     e.tentative = true;
     e.drag_known = false;
-    update(&mut e, meas, sites, clock).ok()?;
+    update(&mut e, meas, sites, clock, None).ok()?;
     e.tracks = 1;
     Some(e)
 }

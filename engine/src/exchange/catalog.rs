@@ -95,11 +95,18 @@ pub(super) type Refined = (Entry, Result<(), od::OdError>);
 /// fit, then a span refit when one is due (a failed fit keeps the estimate; a failed refit keeps
 /// the sequential one and is tried again a third of a span on). Reads only `e`: computed ahead
 /// on the worker pool for tagged tracks (see `Exchange::prepare`).
-pub(super) fn refine(e: &Entry, meas: &[Meas], sites: &[Site], clock: &crate::time::Clock, span_ticks: u64) -> Refined {
+pub(super) fn refine(
+    e: &Entry,
+    meas: &[Meas],
+    sites: &[Site],
+    clock: &crate::time::Clock,
+    span_ticks: u64,
+    first: Option<od::Linearisation>,
+) -> Refined {
     let mut e = e.clone();
     e.manoeuvre_evidence.clear();
     e.manoeuvre_tracks = 0;
-    let mut fitted = belief::update(&mut e, meas, sites, clock).map(|_| ());
+    let mut fitted = belief::update(&mut e, meas, sites, clock, first).map(|_| ());
     let bstar_every = belief::BSTAR_REFIT_EVERY_S.div_ceil(clock.tick_s as u64);
     if fitted.is_ok() && e.refit_due(span_ticks, bstar_every) {
         match e.refit_span(span_ticks, sites, clock) {
@@ -212,7 +219,10 @@ impl Exchange {
         });
         let tag_fits = match (found.cue, ahead) {
             (Some(c), Some(t)) => t.refined.map(|r| (c, Some(r))),
-            (Some(c), None) => belief::fits_cue(entries, c, meas, &self.sites, &clock).then_some((c, None)),
+            (Some(c), None) => belief::fits_cue(entries, c, meas, &self.sites, &clock).map(|lin| {
+                let refined = refine(&entries[c], meas, &self.sites, &clock, self.span_ticks, Some(lin));
+                (c, Some(Box::new(refined)))
+            }),
             (None, _) => None,
         };
         if let Some((c, refined)) = tag_fits {
@@ -273,7 +283,7 @@ impl Exchange {
         let ni = n as usize;
         let (entry, fitted) = match refined {
             Some(r) => *r,
-            None => refine(&self.entries[ni][i], meas, &self.sites, &clock, self.span_ticks),
+            None => refine(&self.entries[ni][i], meas, &self.sites, &clock, self.span_ticks, None),
         };
         self.entries[ni][i] = entry;
         self.changed(ni, i);

@@ -43,8 +43,10 @@ pub struct CueKey {
     /// The designator: the number the nation knows the entry by (tasking requests and standing
     /// priorities name it).
     pub designator: u32,
-    /// Tick of the entry's newest measurement + 1 (0: only the published elements).
-    pub custody: u64,
+    /// Tick of the entry's newest measurement + 1 (0: only the published elements). 32 bits, so
+    /// that a nation's keys stay compact: a run has at most ten years of 1 s ticks, fewer than
+    /// 2^32.
+    pub custody: u32,
 }
 
 impl Exchange {
@@ -78,7 +80,9 @@ impl CueKey {
     pub(crate) fn of(e: &Entry) -> CueKey {
         CueKey {
             designator: e.designator,
-            custody: e.last_obs.map_or(0, |t| t + 1),
+            custody: e.last_obs.map_or(0, |t| {
+                u32::try_from(t + 1).expect("validated: a run has fewer than 2^32 ticks (MAX_DURATION_S)")
+            }),
         }
     }
 }

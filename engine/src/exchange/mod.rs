@@ -871,7 +871,9 @@ impl Exchange {
                     let fits = belief::fits_cue(catalog, c, &meas, sites, clock);
                     Tagged {
                         version: catalog[c].version,
-                        refined: fits.then(|| Box::new(catalog::refine(&catalog[c], &meas, sites, clock, span_ticks))),
+                        refined: fits.map(|lin| {
+                            Box::new(catalog::refine(&catalog[c], &meas, sites, clock, span_ticks, Some(lin)))
+                        }),
                     }
                 });
                 Prepared {

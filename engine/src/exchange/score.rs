@@ -135,9 +135,8 @@ fn same_estimate(a: &Entry, b: &Entry) -> bool {
 /// One entry scored against the truth of the object it started from.
 fn score_one(e: &Entry, tick: u64, clock: &crate::time::Clock, truth: &Truth) -> Option<Scored> {
     let t_teme = truth.teme_km[reveal(e.label)]?;
-    let (r, _) = e.state_at(clock, tick)?;
+    let (r, p) = e.predicted_with_covariance(clock, tick)?;
     let err = sub(r, t_teme);
-    let p = e.position_covariance(clock, tick)?;
     let v = nalgebra::Vector3::from(err);
     let d2 = p.try_inverse().map_or(f64::INFINITY, |pi| (v.transpose() * pi * v)[0]);
     Some(Scored {

@@ -1,5 +1,6 @@
 //! Weighted batch least-squares differential correction of SGP4 mean elements.
 
+use super::gate::Linearisation;
 use super::measure::{Obs, predict, whitened_residuals, wrap_deg};
 use super::state::{Mat6, Vec6, elements_of, steps};
 
@@ -232,12 +233,24 @@ fn converge<const N: usize>(
     q: &ProblemN<N>,
     active: &[bool],
     prior_inv: &MatN<N>,
+    mut first: Option<Linearisation>,
 ) -> Result<(VecN<N>, MatN<N>, u32), OdError> {
     let p = q.p;
     let mut mu = 0.0;
     let wrms_of = |r: &[f64]| (r.iter().map(|v| v * v).sum::<f64>() / r.len().max(1) as f64).sqrt();
     for it in 1..=MAX_ITERATIONS {
-        let (r, jac) = linearise(&x, p, active)?;
+        let (r, jac) = match first.take() {
+            Some(l) => {
+                debug_assert!(N == 6 && l.x.iter().zip(x.iter()).all(|(a, b)| a == b) && active.iter().all(|a| *a));
+                debug_assert_eq!(
+                    (l.r.clone(), l.jac.clone()),
+                    linearise(&x, p, active)?,
+                    "the linearisation given is x's"
+                );
+                (l.r, l.jac)
+            }
+            None => linearise(&x, p, active)?,
+        };
         let jt = jac.transpose();
         let n: MatN<N> = MatN::<N>::from_iterator((&jt * &jac).iter().copied()) + prior_inv;
         let rv = nalgebra::DVector::from_column_slice(&r);
@@ -288,13 +301,21 @@ fn converge<const N: usize>(
 /// covariance.
 pub fn fit(p: &Problem) -> Result<Solution, OdError> {
     match p.bstar_sigma {
-        None => fit_n::<6>(&ProblemN::of(p)),
-        Some(_) => fit_n::<7>(&ProblemN::of(p)),
+        None => fit_n::<6>(&ProblemN::of(p), None),
+        Some(_) => fit_n::<7>(&ProblemN::of(p), None),
     }
 }
 
-/// [`fit`] in N parameters.
-fn fit_n<const N: usize>(q: &ProblemN<N>) -> Result<Solution, OdError> {
+/// [`fit`] of the six elements from `p.start`, given the linearisation there (`first`, from the
+/// gate of the same observations at the same elements: [`super::gate_at`]), which it then does
+/// not make again. The same solution as [`fit`].
+pub fn fit_from(p: &Problem, first: Linearisation) -> Result<Solution, OdError> {
+    debug_assert!(p.bstar_sigma.is_none() && first.x == p.start);
+    fit_n::<6>(&ProblemN::of(p), Some(first))
+}
+
+/// [`fit`] in N parameters (`first`: the linearisation at the start, if made).
+fn fit_n<const N: usize>(q: &ProblemN<N>, mut first: Option<Linearisation>) -> Result<Solution, OdError> {
     let p = q.p;
     let components: usize = p.obs.iter().map(|o| o.meas.components()).sum();
     if p.prior.is_none() && components < 6 {
@@ -308,7 +329,7 @@ fn fit_n<const N: usize>(q: &ProblemN<N>) -> Result<Solution, OdError> {
     let mut x = q.start;
     let mut iterations = 0;
     for round in 0..EDIT_ROUNDS {
-        let (xs, cov, it) = converge(x, q, &active, &prior_inv)?;
+        let (xs, cov, it) = converge(x, q, &active, &prior_inv, first.take())?;
         iterations += it;
         x = xs;
         // Whitened residuals of every observation (edited ones too, so they can come back).

@@ -27,6 +27,16 @@ pub fn chi2_quantile(p: f64, dof: usize) -> f64 {
     ChiSquared::new(dof.max(1) as f64).map_or(f64::INFINITY, |c| c.inverse_cdf(p))
 }
 
+/// The whitened residuals of observations and their Jacobian at elements `x` (every observation
+/// active): what a gate at an estimate and the first iteration of a fit from it share (see
+/// [`super::fit_from`]).
+#[derive(Debug, Clone)]
+pub struct Linearisation {
+    pub(super) x: Vec6,
+    pub(super) r: Vec<f64>,
+    pub(super) jac: nalgebra::DMatrix<f64>,
+}
+
 /// Innovation test of the observations against elements `x` (covariance `cov`) at `epoch`.
 pub fn gate(
     x: &Vec6,
@@ -35,6 +45,17 @@ pub fn gate(
     template: &sgp4::Elements,
     obs: &[Obs],
 ) -> Result<Gate, OdError> {
+    gate_at(x, cov, epoch, template, obs).map(|(g, _)| g)
+}
+
+/// [`gate`], with the linearisation it made.
+pub fn gate_at(
+    x: &Vec6,
+    cov: &Mat6,
+    epoch: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    obs: &[Obs],
+) -> Result<(Gate, Linearisation), OdError> {
     let p = Problem {
         template,
         epoch,
@@ -53,5 +74,5 @@ pub fn gate(
         Some(c) => rv.dot(&c.solve(&rv)),
         None => f64::INFINITY,
     };
-    Ok(Gate { d2, dof: r.len() })
+    Ok((Gate { d2, dof: r.len() }, Linearisation { x: *x, r, jac }))
 }

@@ -22,9 +22,9 @@ mod measure;
 mod prior;
 mod state;
 
-pub use fit::{EDIT_SIGMA, MAX_ITERATIONS, MAX_WRMS, OdError, Problem, Solution, fit};
-pub use gate::{Gate, chi2_quantile, gate};
+pub use fit::{EDIT_SIGMA, MAX_ITERATIONS, MAX_WRMS, OdError, Problem, Solution, fit, fit_from};
+pub use gate::{Gate, Linearisation, chi2_quantile, gate, gate_at};
 pub use measure::{Meas, Obs, predict, whitened_residuals};
 pub use prior::{PriorSigmas, prior_covariance, rsw_covariance};
 pub(crate) use state::DEEP_SPACE_A_KM;
-pub use state::{Mat6, Vec6, elements_of, mean_of, state_jacobian, state_of};
+pub use state::{Mat6, Vec6, elements_of, mean_of, state_jacobian, state_jacobian_about, state_of};

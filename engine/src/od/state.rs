@@ -70,7 +70,19 @@ pub fn state_jacobian(
     template: &sgp4::Elements,
     minutes: f64,
 ) -> Result<Mat6, String> {
-    let (r0, v0) = state_of(x, epoch, template, minutes)?;
+    let base = state_of(x, epoch, template, minutes)?;
+    state_jacobian_about(x, epoch, template, minutes, base)
+}
+
+/// [`state_jacobian`] given the state of `x` itself at `minutes` (`base`: what [`state_of`]
+/// gives, or the same elements' cached SGP4 propagated), which it then does not recompute.
+pub fn state_jacobian_about(
+    x: &Vec6,
+    epoch: chrono::NaiveDateTime,
+    template: &sgp4::Elements,
+    minutes: f64,
+    (r0, v0): (Vec3, Vec3),
+) -> Result<Mat6, String> {
     let mut j = Mat6::zeros();
     for (c, h) in steps(x).iter().enumerate() {
         let mut xp = *x;

@@ -150,7 +150,14 @@ fn schedule(model: &SensorModel, s: usize, cx: &Context, passes: &mut [Pass]) ->
             match p.cue {
                 Cue::Entry(e) => {
                     let k = ex.cue_key(nation, e);
-                    ((priority(k.designator), k.custody.max(attempted), k.designator), i)
+                    (
+                        (
+                            priority(k.designator),
+                            u64::from(k.custody).max(attempted),
+                            k.designator,
+                        ),
+                        i,
+                    )
                 }
                 Cue::Uncued | Cue::Unresolved => ((u8::MAX, attempted, u32::MAX), i),
             }
