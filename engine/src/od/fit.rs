@@ -2,7 +2,7 @@
 
 use super::gate::Linearisation;
 use super::measure::{Obs, predict, whitened_residuals, wrap_deg};
-use super::state::{Mat6, Vec6, elements_of, steps};
+use super::state::{Mat6, Vec6, bare, elements_of, steps};
 
 /// Gauss-Newton iterations allowed per (re)fit.
 pub const MAX_ITERATIONS: u32 = 15;
@@ -300,6 +300,11 @@ fn converge<const N: usize>(
 /// beyond [`EDIT_SIGMA`] (never more than half of them), and returns the estimate with its
 /// covariance.
 pub fn fit(p: &Problem) -> Result<Solution, OdError> {
+    let template = bare(p.template);
+    let p = &Problem {
+        template: &template,
+        ..p.clone()
+    };
     match p.bstar_sigma {
         None => fit_n::<6>(&ProblemN::of(p), None),
         Some(_) => fit_n::<7>(&ProblemN::of(p), None),
@@ -311,6 +316,11 @@ pub fn fit(p: &Problem) -> Result<Solution, OdError> {
 /// not make again. The same solution as [`fit`].
 pub fn fit_from(p: &Problem, first: Linearisation) -> Result<Solution, OdError> {
     debug_assert!(p.bstar_sigma.is_none() && first.x == p.start);
+    let template = bare(p.template);
+    let p = &Problem {
+        template: &template,
+        ..p.clone()
+    };
     fit_n::<6>(&ProblemN::of(p), Some(first))
 }
 

@@ -56,6 +56,7 @@ pub fn gate_at(
     template: &sgp4::Elements,
     obs: &[Obs],
 ) -> Result<(Gate, Linearisation), OdError> {
+    let template = &super::state::bare(template);
     let p = Problem {
         template,
         epoch,

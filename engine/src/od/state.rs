@@ -37,6 +37,30 @@ pub fn elements_of(x: &Vec6, epoch: chrono::NaiveDateTime, template: &sgp4::Elem
     to_elements(&q.keplerian(), epoch, template, template.norad_id)
 }
 
+/// `t` without its name and international designator, which SGP4 does not read: copies of it
+/// made per propagation (finite differences, fits) then allocate nothing.
+pub fn bare(t: &sgp4::Elements) -> sgp4::Elements {
+    sgp4::Elements {
+        object_name: None,
+        international_designator: None,
+        norad_id: t.norad_id,
+        classification: t.classification.clone(),
+        datetime: t.datetime,
+        mean_motion_dot: t.mean_motion_dot,
+        mean_motion_ddot: t.mean_motion_ddot,
+        drag_term: t.drag_term,
+        element_set_number: t.element_set_number,
+        inclination: t.inclination,
+        right_ascension: t.right_ascension,
+        eccentricity: t.eccentricity,
+        argument_of_perigee: t.argument_of_perigee,
+        mean_anomaly: t.mean_anomaly,
+        mean_motion: t.mean_motion,
+        revolution_number: t.revolution_number,
+        ephemeris_type: t.ephemeris_type,
+    }
+}
+
 /// TEME position (km) and velocity (km/s) of elements `x` `minutes` after their epoch.
 pub fn state_of(
     x: &Vec6,
@@ -83,6 +107,7 @@ pub fn state_jacobian_about(
     minutes: f64,
     (r0, v0): (Vec3, Vec3),
 ) -> Result<Mat6, String> {
+    let template = &bare(template);
     let mut j = Mat6::zeros();
     for (c, h) in steps(x).iter().enumerate() {
         let mut xp = *x;
