@@ -218,7 +218,16 @@ impl Exchange {
                 .is_some_and(|e| e.version == t.version)
         });
         let tag_fits = match (found.cue, ahead) {
-            (Some(c), Some(t)) => t.refined.map(|r| (c, Some(r))),
+            (Some(c), Some(t)) => t.refined.map(|r| {
+                debug_assert!(
+                    {
+                        let (now, fitted) = refine(&entries[c], meas, &self.sites, &clock, self.span_ticks, None);
+                        (now.x, now.cov, now.last_obs, fitted.is_ok()) == (r.0.x, r.0.cov, r.0.last_obs, r.1.is_ok())
+                    },
+                    "a refinement computed ahead is the one the track makes now"
+                );
+                (c, Some(r))
+            }),
             (Some(c), None) => belief::fits_cue(entries, c, meas, &self.sites, &clock).map(|lin| {
                 let refined = refine(&entries[c], meas, &self.sites, &clock, self.span_ticks, Some(lin));
                 (c, Some(Box::new(refined)))
