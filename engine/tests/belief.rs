@@ -264,3 +264,59 @@ fn a_short_fit_span_refits_entries_over_their_span_and_estimates_bstar() {
     println!("true B* within 3 sigma of {bstar_inside} of {with_bstar} estimates");
     assert!(bstar_inside * 10 >= with_bstar * 9, "{bstar_inside} of {with_bstar}");
 }
+
+/// Two objects flying 600 m apart along one orbit (the ISS and a copy 0.005° of mean anomaly
+/// ahead), both in the published catalog, whose errors (1 km along track) are larger than their
+/// separation, so both entries' gates take either object's tracks. A radar pointing at an entry's
+/// prediction tags its tracks with that entry, and a tagged track that fits its entry's gate is
+/// associated with it: no track is cross-tagged, and each entry is refined by its own object's
+/// tracks. (Associated by the nearest entry within the gate instead, as before tags, this run
+/// cross-tagged 10 of its 178 tracks: the test fails on that code.)
+#[test]
+fn tagged_tracks_of_objects_closer_than_their_errors_keep_to_their_entries() {
+    let s = common::load(
+        "formation.ron",
+        r#"Scenario(
+    name: "formation", epoch: "2026-05-30T12:00:00Z", duration_s: 86400, tick_s: 10, seed: 5,
+    nations: [(id: "A", name: "A")],
+    sensors: [
+        (id: "A-R", nation: "A", site: (lat_deg: 35.0, lon_deg: 135.0), kind: Radar(min_elevation_deg: 5.0,
+            max_range_km: 4000.0, reference_snr_db: 60.0, reference_range_km: 1000.0, range_sigma_m: 20.0,
+            az_sigma_deg: 0.02, el_sigma_deg: 0.02, capacity: 10)),
+        (id: "A-R2", nation: "A", site: (lat_deg: 40.0, lon_deg: -105.0), kind: Radar(min_elevation_deg: 5.0,
+            max_range_km: 4000.0, reference_snr_db: 60.0, reference_range_km: 1000.0, range_sigma_m: 20.0,
+            az_sigma_deg: 0.02, el_sigma_deg: 0.02, capacity: 10)),
+    ],
+    catalog: [
+        Tle(lines: ["ISS (ZARYA)",
+            "1 25544U 98067A   26150.51748228  .00011776  00000+0  21767-3 0  9998",
+            "2 25544  51.6337  27.5746 0007245 114.7080 245.4664 15.49496548569014"]),
+        Tle(lines: ["ISS (COPY)",
+            "1 99001U 98067X   26150.51748228  .00011776  00000+0  21767-3 0  9997",
+            "2 99001  51.6337  27.5746 0007245 114.7080 245.4714 15.49496548569019"]),
+    ],
+    track_report_s: 60,
+)"#,
+        "scenarios",
+    );
+    let records = common::run(&s, 5, SimOptions::default());
+    let mut tracks = std::collections::BTreeMap::new();
+    let mut cross = 0;
+    for r in &records {
+        match &r.event {
+            Event::Track {
+                object: Some(o),
+                entry: Some(e),
+                ..
+            } => *tracks.entry((*o, *e)).or_insert(0) += 1,
+            Event::CrossTag { .. } => cross += 1,
+            _ => {}
+        }
+    }
+    println!("tracks by (object, entry): {tracks:?}; cross-tags: {cross}");
+    assert_eq!(cross, 0);
+    assert!(tracks.keys().all(|(o, e)| o == e), "{tracks:?}");
+    for id in [25544, 99001] {
+        assert!(tracks.get(&(id, id)).is_some_and(|&n| n >= 10), "{tracks:?}");
+    }
+}
