@@ -324,9 +324,7 @@ impl Entry {
             return;
         }
         let Some(last) = self.last_obs else { return };
-        let minutes = self.minutes_at(clock, last);
-        let g = od::state_jacobian(&self.x, self.template.datetime, &self.template, minutes);
-        let (Ok(g), Some((r, v))) = (g, self.state_at(clock, last)) else {
+        let Some(((r, v), g)) = self.state_and_jacobian(clock, last) else {
             return;
         };
         if let Some(gi) = g.try_inverse() {
@@ -334,14 +332,9 @@ impl Entry {
         }
     }
 
-    /// The predicted TEME position at a tick, km, and its covariance, km² (the elements'
-    /// covariance mapped through the state Jacobian there, [`od::state_jacobian`], taken about
-    /// the state the entry's own SGP4 gives).
-    pub fn predicted_with_covariance(
-        &self,
-        clock: &crate::time::Clock,
-        tick: u64,
-    ) -> Option<(Vec3, nalgebra::Matrix3<f64>)> {
+    /// The predicted TEME state at a tick (km, km/s) and ∂state/∂x there ([`od::state_jacobian`],
+    /// taken about the state the entry's own SGP4 gives).
+    fn state_and_jacobian(&self, clock: &crate::time::Clock, tick: u64) -> Option<((Vec3, Vec3), Mat6)> {
         let base = self.state_at(clock, tick)?;
         let minutes = self.minutes_at(clock, tick);
         debug_assert_eq!(
@@ -350,10 +343,21 @@ impl Entry {
             "the entry's SGP4 is that of its elements"
         );
         let g = od::state_jacobian_about(&self.x, self.template.datetime, &self.template, minutes, base).ok()?;
+        Some((base, g))
+    }
+
+    /// The predicted TEME position at a tick, km, and its covariance, km² (the elements'
+    /// covariance mapped through the state Jacobian there: [`Entry::state_and_jacobian`]).
+    pub fn predicted_with_covariance(
+        &self,
+        clock: &crate::time::Clock,
+        tick: u64,
+    ) -> Option<(Vec3, nalgebra::Matrix3<f64>)> {
+        let ((r, _), g) = self.state_and_jacobian(clock, tick)?;
         let p = (g * self.covariance_at(clock, tick) * g.transpose())
             .fixed_view::<3, 3>(0, 0)
             .into_owned();
-        Some((base.0, p))
+        Some((r, p))
     }
 
     /// The TEME position covariance at a tick, km² (see [`Entry::predicted_with_covariance`]).

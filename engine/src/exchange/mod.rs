@@ -93,7 +93,8 @@ pub(super) struct Found {
 #[derive(Debug)]
 struct Tagged {
     version: u64,
-    /// The entry refined by the track when the track fits it (none: it does not).
+    /// The entry refined by the track when the track fits it (none: it does not, or the entry is
+    /// tentative).
     refined: Option<Box<catalog::Refined>>,
 }
 
@@ -867,13 +868,13 @@ impl Exchange {
             .into_par_iter()
             .map(|(nation, meas, cue)| {
                 let catalog = &entries[nation as usize];
-                let tagged = cue.filter(|&c| catalog.get(c).is_some_and(|e| !e.tentative)).map(|c| {
+                // (`fits_cue` takes no tentative cue: such a track is searched for, as untagged.)
+                let tagged = cue.and_then(|c| Some((c, catalog.get(c)?))).map(|(c, e)| {
                     let fits = belief::fits_cue(catalog, c, &meas, sites, clock);
                     Tagged {
-                        version: catalog[c].version,
-                        refined: fits.map(|lin| {
-                            Box::new(catalog::refine(&catalog[c], &meas, sites, clock, span_ticks, Some(lin)))
-                        }),
+                        version: e.version,
+                        refined: fits
+                            .map(|lin| Box::new(catalog::refine(e, &meas, sites, clock, span_ticks, Some(lin)))),
                     }
                 });
                 Prepared {
